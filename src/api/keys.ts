@@ -1,0 +1,3 @@
+import { newRouter } from "./router";
+
+export const keysRouter = newRouter();

@@ -1,0 +1,190 @@
+// The D1 schema: the source of truth. Times are integer milliseconds since the epoch; JSON columns are text.
+// Every list and filter query has an index here (see test/integration/query-plans.test.ts).
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+
+export const sites = sqliteTable(
+  "sites",
+  {
+    id: text("id").primaryKey(),
+    slug: text("slug").notNull(),
+    host: text("host").notNull(),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("sites_slug").on(t.slug)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    siteId: text("site_id").notNull(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["ingest", "viewer", "integrations-admin"] }).notNull(),
+    // SHA-256 of the token, hex. The token itself is shown once and never stored.
+    tokenHash: text("token_hash").notNull(),
+    // The first characters of the token, so an operator can tell keys apart in a list.
+    tokenPrefix: text("token_prefix").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_token_hash").on(t.tokenHash), index("api_keys_site").on(t.siteId, t.createdAt)],
+);
+
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    siteId: text("site_id").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    url: text("url").notNull(),
+    destinationHost: text("destination_host").notNull(),
+    status: text("status", { enum: ["draft", "active", "paused", "disabled"] }).notNull(),
+    events: text("events").notNull().default("[]"), // JSON string[]
+    includeDetail: integer("include_detail", { mode: "boolean" }).notNull().default(false),
+    timeoutMs: integer("timeout_ms").notNull().default(10000),
+    retryPolicy: text("retry_policy").notNull(), // JSON {name, delays_s}
+    failureMode: text("failure_mode", { enum: ["continue", "pause"] }).notNull().default("continue"),
+    headerNames: text("header_names").notNull().default("[]"), // JSON string[]; values only in headers_enc
+    headersEnc: text("headers_enc"), // AES-GCM, JSON {name: value}
+    secretsEnc: text("secrets_enc"), // AES-GCM, JSON [{secret, expires_at|null}] newest first
+    secretRotatedAt: integer("secret_rotated_at"),
+    previousExpiresAt: integer("previous_expires_at"),
+    alert: text("alert"), // JSON {kind, since, delivery_id, message} or null
+    lastDeliveryAt: integer("last_delivery_at"),
+    lastDeliveryState: text("last_delivery_state"),
+    lastDeliveryStatus: integer("last_delivery_status"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [
+    index("webhooks_site").on(t.siteId, t.deletedAt, t.createdAt),
+    index("webhooks_site_last_delivery").on(t.siteId, t.deletedAt, t.lastDeliveryAt),
+  ],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    siteId: text("site_id").notNull(),
+    id: text("id").notNull(),
+    eventType: text("event_type").notNull(),
+    // The envelope without `detail`, exactly as receivers get it (canonical key order).
+    body: text("body").notNull(),
+    detail: text("detail"), // JSON or null
+    actorEmail: text("actor_email"),
+    targetKey: text("target_key").notNull(), // `${target.type}:${target.id}`
+    deliveries: integer("deliveries").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.id] }), index("events_received").on(t.receivedAt)],
+);
+
+export const deliveryStates = ["pending", "held", "retrying", "delivered", "failed", "resolved"] as const;
+export type DeliveryState = (typeof deliveryStates)[number];
+
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    // Monotonic in acceptance order: the order of events, and the cursor of the log.
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    siteId: text("site_id").notNull(),
+    webhookId: text("webhook_id").notNull(),
+    webhookName: text("webhook_name").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    destinationHost: text("destination_host").notNull(),
+    targetKey: text("target_key").notNull(),
+    includeDetail: integer("include_detail", { mode: "boolean" }).notNull(),
+    retryDelays: text("retry_delays").notNull(), // JSON number[]: the policy snapshot this delivery keeps
+    state: text("state", { enum: deliveryStates }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    // Set while a consumer is sending; a claim only succeeds on an expired or empty lease.
+    leaseUntil: integer("lease_until"),
+    responseStatus: integer("response_status"),
+    latencyMs: integer("latency_ms"),
+    lastError: text("last_error"),
+    // Position in the webhook's line when it differs from seq (a failed delivery re-sent on resume).
+    orderKey: integer("order_key"),
+    replayOf: text("replay_of"),
+    actorEmail: text("actor_email"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [
+    uniqueIndex("deliveries_id").on(t.id),
+    index("deliveries_site").on(t.siteId, t.seq),
+    index("deliveries_site_state").on(t.siteId, t.state, t.seq),
+    index("deliveries_site_webhook").on(t.siteId, t.webhookId, t.seq),
+    index("deliveries_site_type").on(t.siteId, t.eventType, t.seq),
+    index("deliveries_site_created").on(t.siteId, t.createdAt),
+    index("deliveries_site_event").on(t.siteId, t.eventId),
+    index("deliveries_webhook_state").on(t.webhookId, t.state, t.seq),
+    index("deliveries_due").on(t.state, t.nextAttemptAt),
+    index("deliveries_created").on(t.createdAt),
+  ],
+);
+
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    deliveryId: text("delivery_id").notNull(),
+    n: integer("n").notNull(),
+    startedAt: integer("started_at").notNull(),
+    url: text("url").notNull(),
+    requestHeaders: text("request_headers").notNull(), // JSON, custom header values masked
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    responseTruncated: integer("response_truncated", { mode: "boolean" }).notNull().default(false),
+    error: text("error"), // timeout | dns | connection | tls | http_status | redirect | ...
+    errorMessage: text("error_message"),
+    preparedMs: integer("prepared_ms").notNull(),
+    sentAt: integer("sent_at").notNull(),
+    responseAt: integer("response_at"),
+    totalMs: integer("total_ms").notNull(),
+  },
+  (t) => [uniqueIndex("attempts_delivery").on(t.deliveryId, t.n), index("attempts_started").on(t.startedAt)],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    siteId: text("site_id").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id").notNull(),
+    changes: text("changes"), // JSON; names of changed fields, never secret or header values
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("audit_site").on(t.siteId, t.id)],
+);
+
+export const exportsTable = sqliteTable(
+  "exports",
+  {
+    id: text("id").primaryKey(),
+    siteId: text("site_id").notNull(),
+    filter: text("filter").notNull(), // JSON
+    format: text("format", { enum: ["ndjson", "csv"] }).notNull(),
+    status: text("status", { enum: ["pending", "running", "complete", "failed", "expired"] }).notNull(),
+    objectKey: text("object_key"),
+    rows: integer("rows"),
+    bytes: integer("bytes"),
+    error: text("error"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    completedAt: integer("completed_at"),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("exports_site").on(t.siteId, t.createdAt), index("exports_expires").on(t.status, t.expiresAt)],
+);

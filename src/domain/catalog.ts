@@ -1,0 +1,1 @@
+export const EVENT_TYPES: { type: string; family: string; description: string }[] = [];

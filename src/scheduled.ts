@@ -1,0 +1,2 @@
+import type { Env } from "./env";
+export async function runScheduled(env: Env, now: number, ctx: ExecutionContext) {}

@@ -1,0 +1,32 @@
+// Unit and integration tests run inside workerd, with the bindings of wrangler.toml and local D1/Queues/DOs.
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export const TEST_ADMIN_TOKEN = "test-admin-token";
+// 32 zero-ish bytes, base64: a fixed key for tests only.
+export const TEST_ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+            ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+            DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
+          },
+          // Lets a test call exports.default.queue() directly and see msg.retry's delaySeconds.
+          compatibilityFlags: ["service_binding_extra_handlers"],
+        },
+      }),
+    ],
+    test: {
+      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      setupFiles: ["./test/setup.ts"],
+    },
+  };
+});
