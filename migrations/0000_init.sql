@@ -80,6 +80,7 @@ CREATE INDEX `deliveries_site_created` ON `deliveries` (`site_id`,`created_at`);
 CREATE INDEX `deliveries_site_event` ON `deliveries` (`site_id`,`event_id`);--> statement-breakpoint
 CREATE INDEX `deliveries_webhook_state` ON `deliveries` (`webhook_id`,`state`,`seq`);--> statement-breakpoint
 CREATE INDEX `deliveries_due` ON `deliveries` (`state`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `deliveries_state_updated` ON `deliveries` (`state`,`updated_at`);--> statement-breakpoint
 CREATE INDEX `deliveries_created` ON `deliveries` (`created_at`);--> statement-breakpoint
 CREATE TABLE `events` (
 	`site_id` text NOT NULL,

@@ -1,3 +1,87 @@
+// Ingest (contract §2): POST /v1/sites/{site}/events and …/events/batch, with role ingest.
+import { createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { newRouter } from "./router";
+import { requireSite } from "./middleware/auth";
+import { ProblemError } from "./problem";
+import { acceptEvents } from "../delivery/ingest";
+import { eventBatchSchema, eventInputSchema, MAX_BATCH_BYTES, MAX_EVENT_BYTES } from "../domain/event-input";
 
 export const eventsRouter = newRouter();
+
+const tooLarge = (limit: number) =>
+  bodyLimit({
+    maxSize: limit,
+    onError: () => {
+      throw new ProblemError(413, "Payload too large", `The body exceeds ${limit / 1024} KiB`);
+    },
+  });
+
+const accepted = z
+  .object({ event_id: z.string(), deliveries: z.number().int(), duplicate: z.boolean() })
+  .openapi("EventAccepted", { example: { event_id: "evt_2026_05_22_a4b1c9d2", deliveries: 2, duplicate: false } });
+
+const problem = { content: { "application/problem+json": { schema: z.object({}).passthrough() } } };
+const errors = {
+  400: { ...problem, description: "Malformed JSON" },
+  401: { ...problem, description: "Missing or unknown token" },
+  403: { ...problem, description: "The key's role cannot ingest" },
+  404: { ...problem, description: "No such site (or another site's key)" },
+  413: { ...problem, description: "Body too large" },
+  422: { ...problem, description: "Unknown event type or bad field; errors[].path names it" },
+};
+const siteParam = z.object({ site: z.string().openapi({ example: "site_yoursite" }) });
+
+const ingestOne = createRoute({
+  method: "post",
+  path: "/sites/{site}/events",
+  tags: ["Events"],
+  summary: "Send an event",
+  description: "Records the event and its deliveries durably before answering. The same event_id again is a duplicate: 200, nothing new is sent.",
+  security: [{ bearer: [] }],
+  middleware: [tooLarge(MAX_EVENT_BYTES)] as const,
+  request: { params: siteParam, body: { content: { "application/json": { schema: eventInputSchema } }, required: true } },
+  responses: {
+    202: { content: { "application/json": { schema: accepted } }, description: "Accepted" },
+    200: { content: { "application/json": { schema: accepted } }, description: "Duplicate event_id: nothing new sent" },
+    ...errors,
+  },
+});
+
+eventsRouter.openapi(ingestOne, async (c) => {
+  const { site: siteId } = c.req.valid("param");
+  const site = await requireSite(c, siteId, "ingest");
+  const [result] = await acceptEvents(c.env, site, [c.req.valid("json")]);
+  return c.json(result!, result!.duplicate ? 200 : 202);
+});
+
+const ingestBatch = createRoute({
+  method: "post",
+  path: "/sites/{site}/events/batch",
+  tags: ["Events"],
+  summary: "Send up to 100 events",
+  description: `One result per item, in order. Each event at most ${MAX_EVENT_BYTES / 1024} KiB, the whole body at most ${MAX_BATCH_BYTES / 1024} KiB. An invalid item rejects the whole batch (422 naming events.N.field) and nothing is stored.`,
+  security: [{ bearer: [] }],
+  middleware: [tooLarge(MAX_BATCH_BYTES)] as const,
+  request: { params: siteParam, body: { content: { "application/json": { schema: eventBatchSchema } }, required: true } },
+  responses: {
+    202: {
+      content: { "application/json": { schema: z.object({ results: z.array(accepted) }).openapi("EventBatchAccepted") } },
+      description: "Accepted (duplicates flagged per item)",
+    },
+    ...errors,
+  },
+});
+
+eventsRouter.openapi(ingestBatch, async (c) => {
+  const { site: siteId } = c.req.valid("param");
+  const site = await requireSite(c, siteId, "ingest");
+  const { events } = c.req.valid("json");
+  const oversized = events.findIndex((e) => new TextEncoder().encode(JSON.stringify(e)).byteLength > MAX_EVENT_BYTES);
+  if (oversized >= 0) {
+    throw new ProblemError(413, "Payload too large", `Event ${oversized} exceeds ${MAX_EVENT_BYTES / 1024} KiB`, [
+      { path: `events.${oversized}`, message: `larger than ${MAX_EVENT_BYTES / 1024} KiB` },
+    ]);
+  }
+  return c.json({ results: await acceptEvents(c.env, site, events) }, 202);
+});

@@ -128,6 +128,7 @@ export const deliveries = sqliteTable(
     index("deliveries_site_event").on(t.siteId, t.eventId),
     index("deliveries_webhook_state").on(t.webhookId, t.state, t.seq),
     index("deliveries_due").on(t.state, t.nextAttemptAt),
+    index("deliveries_state_updated").on(t.state, t.updatedAt),
     index("deliveries_created").on(t.createdAt),
   ],
 );

@@ -1,3 +1,262 @@
+// The queue consumer: claim → send → record → settle, for a whole batch at once.
+//
+// A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
+// a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
+// Retries go back on the queue with msg.retry({ delaySeconds }) per the delivery's own policy snapshot.
 import type { Env, DeliveryMessage } from "../env";
-export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, env: Env, ctx: ExecutionContext) {}
-export async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, env: Env) {}
+import { decryptJson } from "../domain/crypto";
+import { envelopeWithDetail } from "../domain/envelope";
+import { signatureHeaders } from "../domain/signing";
+import { deliveryHeaders, maskedHeaders } from "../domain/delivery-request";
+import { decideAfterAttempt, parseRetryAfter, MAX_DELAY_SECONDS, type AttemptVerdict } from "../domain/retry-policy";
+import { checkDestination, parseDevHosts } from "../domain/ssrf";
+import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { iso } from "../domain/time";
+import type { WebhookStatus } from "../domain/line";
+import { USER_AGENT } from "../version";
+import {
+  claimDeliveries,
+  deliveryStates,
+  insertAttempts,
+  loadSendContext,
+  updateDeliveries,
+  updateWebhooks,
+  type AttemptRow,
+  type ClaimedDelivery,
+  type DeliveryUpdate,
+  type SendContextEvent,
+  type SendContextWebhook,
+  type WebhookUpdate,
+} from "../db/delivery-lifecycle";
+import { send, type SendOutcome } from "./sender";
+import { settleDeliveries } from "../sequencer/client";
+import type { SettleItem } from "../sequencer/webhook-sequencer";
+
+interface Outcome {
+  delivery: ClaimedDelivery;
+  update: DeliveryUpdate;
+  attempt: AttemptRow | null;
+  verdict: AttemptVerdict | { kind: "held" } | { kind: "orphaned" };
+  retryDelaySeconds: number | null;
+  failureMode: string;
+  message: string | null;
+}
+
+export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, env: Env, _ctx?: ExecutionContext) {
+  const now = Date.now();
+  const first = new Map<string, Message<DeliveryMessage>>();
+  for (const msg of batch.messages) {
+    if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
+    else first.set(msg.body.delivery_id, msg);
+  }
+  const claimed = await claimDeliveries(env.DB, [...first.keys()], now);
+  const claimedIds = new Set(claimed.map((d) => d.id));
+  await answerUnclaimed(env, [...first.values()].filter((m) => !claimedIds.has(m.body.delivery_id)), now);
+  if (!claimed.length) return;
+
+  const ctx = await loadSendContext(
+    env.DB,
+    [...new Set(claimed.map((d) => d.webhook_id))],
+    claimed.map((d) => ({ site_id: d.site_id, id: d.event_id })),
+  );
+  const outcomes = await Promise.all(
+    claimed.map((d) => attemptDelivery(env, d, ctx.hooks.get(d.webhook_id), ctx.events.get(`${d.site_id}/${d.event_id}`), now)),
+  );
+
+  let statusChanges: Map<string, WebhookStatus>;
+  try {
+    statusChanges = await record(env, outcomes);
+  } catch (err) {
+    // Nothing recorded: come back once the lease has run out, and the attempt is made again (at least once).
+    console.error(JSON.stringify({ msg: "recording outcomes failed", error: String(err) }));
+    for (const o of outcomes) first.get(o.delivery.id)!.retry({ delaySeconds: 60 });
+    return;
+  }
+  await settle(env, outcomes, statusChanges);
+  for (const o of outcomes) {
+    const msg = first.get(o.delivery.id)!;
+    if (o.retryDelaySeconds !== null) msg.retry({ delaySeconds: o.retryDelaySeconds });
+    else msg.ack();
+  }
+}
+
+/** A message whose delivery is not ours to send now: early (wait the rest), or settled, held or leased (drop). */
+async function answerUnclaimed(env: Env, messages: Message<DeliveryMessage>[], now: number) {
+  if (!messages.length) return;
+  const states = new Map((await deliveryStates(env.DB, messages.map((m) => m.body.delivery_id))).map((s) => [s.id, s]));
+  for (const msg of messages) {
+    const s = states.get(msg.body.delivery_id);
+    const early = s && (s.state === "pending" || s.state === "retrying") && s.next_attempt_at !== null && s.next_attempt_at > now;
+    if (early) msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((s.next_attempt_at! - now) / 1000)) });
+    else msg.ack();
+  }
+}
+
+async function attemptDelivery(
+  env: Env,
+  d: ClaimedDelivery,
+  hook: SendContextWebhook | undefined,
+  event: SendContextEvent | undefined,
+  claimedAt: number,
+): Promise<Outcome> {
+  const base = { id: d.id, lease: d.lease_until, attempts: d.attempts, response_status: null, latency_ms: null, delivered_at: null };
+  const isTest = d.event_type === TEST_EVENT_TYPE;
+  if (!hook || hook.deleted_at !== null || !event) {
+    const update: DeliveryUpdate = { ...base, state: "failed", next_attempt_at: null, last_error: "webhook_deleted", updated_at: Date.now() };
+    return { delivery: d, update, attempt: null, verdict: { kind: "orphaned" }, retryDelaySeconds: null, failureMode: "continue", message: null };
+  }
+  if (!isTest && hook.status !== "active") {
+    // Paused or disabled since this delivery was released: it waits in the line for resume.
+    const update: DeliveryUpdate = { ...base, state: "held", next_attempt_at: null, last_error: null, updated_at: Date.now() };
+    return { delivery: d, update, attempt: null, verdict: { kind: "held" }, retryDelaySeconds: null, failureMode: hook.failure_mode, message: null };
+  }
+
+  const n = d.attempts + 1;
+  const body = envelopeWithDetail(event.body, event.detail, d.include_detail === 1);
+  const secrets = hook.secrets_enc
+    ? (await decryptJson<{ secret: string; expires_at: number | null }[]>(env.ENCRYPTION_KEY, hook.secrets_enc))
+        .filter((s) => s.expires_at === null || s.expires_at > Date.now())
+        .map((s) => s.secret)
+    : [];
+  const custom = hook.headers_enc ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc) : {};
+  const prefix = env.HEADER_PREFIX || "X-SGEN";
+  const t = Math.floor(Date.now() / 1000);
+  const headers = deliveryHeaders({
+    prefix,
+    userAgent: USER_AGENT,
+    eventType: d.event_type,
+    eventId: d.event_id,
+    deliveryId: d.id,
+    attempt: n,
+    signature: await signatureHeaders({ prefix, secrets, eventId: d.event_id, t, body }),
+    custom,
+  });
+  const destination = checkDestination(hook.url, parseDevHosts(env.DEV_DESTINATION_HOSTS));
+  const preparedAt = Date.now();
+  const result: SendOutcome = destination.ok
+    ? await send(hook.url, headers, body, hook.timeout_ms)
+    : { status: null, body: null, truncated: false, retryAfter: null, error: "blocked", errorMessage: destination.reason, sentAt: preparedAt, responseAt: null, endedAt: preparedAt };
+
+  const delays = JSON.parse(d.retry_delays) as number[];
+  const verdict = decideAfterAttempt({
+    delays,
+    attemptsMade: n,
+    status: result.status,
+    retryAfterSeconds: parseRetryAfter(result.retryAfter, result.endedAt),
+  });
+  const latency = (result.responseAt ?? result.endedAt) - result.sentAt;
+  const now = Date.now();
+  const update: DeliveryUpdate = {
+    ...base,
+    attempts: n,
+    state: verdict.kind === "delivered" ? "delivered" : verdict.kind === "retry" ? "retrying" : "failed",
+    next_attempt_at: verdict.kind === "retry" ? now + verdict.delaySeconds * 1000 : null,
+    response_status: result.status,
+    latency_ms: latency,
+    last_error: verdict.kind === "gone" ? "gone" : result.error,
+    delivered_at: verdict.kind === "delivered" ? now : null,
+    updated_at: now,
+  };
+  const attempt: AttemptRow = {
+    delivery_id: d.id,
+    n,
+    started_at: claimedAt,
+    url: hook.url,
+    request_headers: JSON.stringify(maskedHeaders(headers, JSON.parse(hook.header_names) as string[])),
+    response_status: result.status,
+    response_body: result.body,
+    response_truncated: result.truncated ? 1 : 0,
+    error: result.error,
+    error_message: result.errorMessage,
+    prepared_ms: preparedAt - claimedAt,
+    sent_at: result.sentAt,
+    response_at: result.responseAt,
+    total_ms: result.endedAt - claimedAt,
+  };
+  console.log(
+    JSON.stringify({
+      msg: "delivery attempt",
+      delivery_id: d.id,
+      webhook_id: d.webhook_id,
+      event_id: d.event_id,
+      event_type: d.event_type,
+      attempt: n,
+      status: result.status,
+      error: result.error,
+      latency_ms: latency,
+      outcome: update.state,
+    }),
+  );
+  const message =
+    verdict.kind === "gone"
+      ? `${hook.url} answered 410 Gone: the webhook is disabled until resumed`
+      : `${d.event_type} delivery ${d.id} failed after ${n} attempt${n === 1 ? "" : "s"}: ${result.errorMessage ?? result.error}`;
+  return {
+    delivery: d,
+    update,
+    attempt,
+    verdict,
+    retryDelaySeconds: verdict.kind === "retry" ? verdict.delaySeconds : null,
+    failureMode: hook.failure_mode,
+    message: verdict.kind === "failed" || verdict.kind === "gone" ? message : null,
+  };
+}
+
+/** One atomic D1 batch for the whole consumer batch: attempts, delivery states, webhook summaries. */
+async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, WebhookStatus>> {
+  const webhookUpdates = new Map<string, WebhookUpdate>();
+  for (const o of outcomes) {
+    if (!o.attempt) continue;
+    const isTest = o.delivery.event_type === TEST_EVENT_TYPE;
+    const w: WebhookUpdate = webhookUpdates.get(o.delivery.webhook_id) ?? {
+      id: o.delivery.webhook_id,
+      last_delivery_at: 0,
+      last_delivery_state: "",
+      last_delivery_status: null,
+    };
+    w.last_delivery_at = o.update.updated_at;
+    w.last_delivery_state = o.update.state;
+    w.last_delivery_status = o.update.response_status;
+    if (o.message && !isTest) {
+      const kind = o.verdict.kind === "gone" ? "endpoint_gone" : o.failureMode === "pause" ? "paused_on_failure" : "delivery_failed";
+      w.alert = JSON.stringify({ kind, since: iso(o.update.updated_at), delivery_id: o.delivery.id, message: o.message });
+      if (o.verdict.kind === "gone") w.status = "disabled";
+      else if (o.failureMode === "pause" && w.status !== "disabled") w.status = "paused";
+    }
+    webhookUpdates.set(w.id, w);
+  }
+  await env.DB.batch([
+    ...insertAttempts(env.DB, outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []))),
+    ...updateDeliveries(env.DB, outcomes.map((o) => o.update)),
+    ...updateWebhooks(env.DB, [...webhookUpdates.values()]),
+  ]);
+  return new Map([...webhookUpdates.values()].flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));
+}
+
+/** One sequencer call per webhook per batch, for the outcomes that free (or give back) a place in the line. */
+async function settle(env: Env, outcomes: Outcome[], statusChanges: Map<string, WebhookStatus>) {
+  const byHook = new Map<string, SettleItem[]>();
+  for (const o of outcomes) {
+    if (o.delivery.event_type === TEST_EVENT_TYPE || o.update.state === "retrying") continue;
+    const items = byHook.get(o.delivery.webhook_id) ?? [];
+    items.push({ id: o.delivery.id, result: o.update.state === "held" ? "held" : "done" });
+    byHook.set(o.delivery.webhook_id, items);
+  }
+  const calls = await Promise.allSettled(
+    [...byHook].map(([hookId, items]) => settleDeliveries(env, hookId, items, statusChanges.get(hookId))),
+  );
+  calls.forEach((c) => {
+    if (c.status === "rejected") {
+      // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
+      console.error(JSON.stringify({ msg: "sequencer settle failed; the sweeper will reconcile", error: String(c.reason) }));
+    }
+  });
+}
+
+/** Messages that crashed the consumer max_retries times. D1 still has the delivery; the sweeper re-drives it. */
+export async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, _env: Env) {
+  for (const msg of batch.messages) {
+    console.error(JSON.stringify({ msg: "dead-lettered delivery message; the sweeper re-drives it from D1", ...msg.body }));
+    msg.ack();
+  }
+}

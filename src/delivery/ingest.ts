@@ -1,11 +1,169 @@
-// STUB (lead implements): accepting events and fanning them out.
+// Accepting events: record the event and one delivery per subscribed webhook in D1 (atomically, before the
+// producer hears 202), then hand each webhook's new deliveries to its sequencer in one call.
 import type { Env } from "../env";
 import type { sites, webhooks } from "../db/schema";
+import { envelopeBody, targetKey } from "../domain/envelope";
+import type { EventInput } from "../domain/event-input";
+import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { newId } from "../domain/ids";
+import { isoSeconds } from "../domain/time";
+import { chunk, placeholders } from "../db/sql";
+import { insertDeliveries, insertEvents, seqsOf, type NewDeliveryRow, type NewEventRow } from "../db/delivery-writes";
+import { enqueueDeliveries } from "../sequencer/client";
 
 export type SiteRow = typeof sites.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 
-/** POST …/test: a `webhook.test` event for this webhook alone (also a draft). */
-export async function sendTestEvent(env: Env, site: SiteRow, webhook: WebhookRow, actor: string): Promise<{ event_id: string; delivery_id: string }> {
-  throw new Error("stub");
+export interface AcceptedEvent {
+  event_id: string;
+  deliveries: number;
+  duplicate: boolean;
+}
+
+type Subscriber = Pick<
+  WebhookRow,
+  "id" | "name" | "status" | "events" | "includeDetail" | "retryPolicy" | "destinationHost"
+>;
+
+export async function acceptEvents(env: Env, site: SiteRow, inputs: EventInput[], now = Date.now()): Promise<AcceptedEvent[]> {
+  const ids = inputs.map((e) => e.event_id ?? newId("evt"));
+  try {
+    return await acceptOnce(env, site, inputs, ids, now);
+  } catch (err) {
+    // A concurrent request recorded one of these event ids between our check and our insert: the batch
+    // rolled back as a whole, so the second pass sees it as a duplicate.
+    if (!String(err).includes("UNIQUE constraint failed")) throw err;
+    return acceptOnce(env, site, inputs, ids, now);
+  }
+}
+
+async function acceptOnce(env: Env, site: SiteRow, inputs: EventInput[], ids: string[], now: number): Promise<AcceptedEvent[]> {
+  const known = await existingEvents(env.DB, site.id, ids);
+  const subscribers = await activeSubscribers(env.DB, site.id);
+  const results: AcceptedEvent[] = [];
+  const eventRows: NewEventRow[] = [];
+  const deliveryRows: NewDeliveryRow[] = [];
+  inputs.forEach((input, i) => {
+    const eventId = ids[i]!;
+    const seen = known.get(eventId);
+    if (seen !== undefined) {
+      results.push({ event_id: eventId, deliveries: seen, duplicate: true });
+      return;
+    }
+    const hooks = subscribers.filter((h) => (JSON.parse(h.events) as string[]).includes(input.event_type));
+    const event = eventRow(site, input, eventId, hooks.length, now);
+    eventRows.push(event);
+    for (const hook of hooks) deliveryRows.push(deliveryRow(event, hook, now));
+    known.set(eventId, hooks.length);
+    results.push({ event_id: eventId, deliveries: hooks.length, duplicate: false });
+  });
+  if (eventRows.length) {
+    const done = await env.DB.batch([...insertEvents(env.DB, eventRows), ...insertDeliveries(env.DB, deliveryRows)]);
+    await handToSequencers(env, deliveryRows, seqsOf(done));
+  }
+  return results;
+}
+
+/** POST …/test: a `webhook.test` event for this webhook alone, also a draft. It skips the line. */
+export async function sendTestEvent(env: Env, site: SiteRow, webhook: WebhookRow, actor: string, now = Date.now()): Promise<{ event_id: string; delivery_id: string }> {
+  const input: EventInput = {
+    event_type: TEST_EVENT_TYPE,
+    actor: null,
+    target: { type: "webhook", id: webhook.id, title: webhook.name },
+    detail: { message: `Test event sent by ${actor}` },
+  };
+  const event = eventRow(site, input, newId("evt"), 1, now);
+  const delivery = deliveryRow(event, webhook, now);
+  await env.DB.batch([...insertEvents(env.DB, [event]), ...insertDeliveries(env.DB, [{ ...delivery, state: "pending", include_detail: 1 }])]);
+  await env.DELIVERIES.send({ delivery_id: delivery.id, webhook_id: webhook.id });
+  return { event_id: event.id, delivery_id: delivery.id };
+}
+
+function eventRow(site: SiteRow, input: EventInput, eventId: string, deliveries: number, now: number): NewEventRow {
+  const firedAt = input.fired_at ? isoSeconds(Date.parse(input.fired_at)) : isoSeconds(now);
+  const actor = input.actor ?? null;
+  return {
+    site_id: site.id,
+    id: eventId,
+    event_type: input.event_type,
+    body: envelopeBody({
+      event_id: eventId,
+      event_type: input.event_type,
+      fired_at: firedAt,
+      site: { id: site.id, slug: site.slug, host: site.host },
+      actor,
+      target: input.target,
+    }),
+    detail: input.detail === undefined ? null : JSON.stringify(input.detail),
+    actor_email: actor?.email ?? null,
+    target_key: targetKey(input.target),
+    deliveries,
+    received_at: now,
+  };
+}
+
+function deliveryRow(event: NewEventRow, hook: Subscriber, now: number): NewDeliveryRow {
+  return {
+    id: newId("dlv"),
+    site_id: event.site_id,
+    webhook_id: hook.id,
+    webhook_name: hook.name,
+    event_id: event.id,
+    event_type: event.event_type,
+    destination_host: hook.destinationHost,
+    target_key: event.target_key,
+    include_detail: hook.includeDetail ? 1 : 0,
+    retry_delays: JSON.stringify((JSON.parse(hook.retryPolicy) as { delays_s: number[] }).delays_s),
+    // A paused or disabled webhook's deliveries are held from the start, never dropped.
+    state: hook.status === "active" ? "pending" : "held",
+    next_attempt_at: now,
+    order_key: null,
+    replay_of: null,
+    actor_email: event.actor_email,
+    created_at: now,
+  };
+}
+
+async function existingEvents(db: D1Database, siteId: string, ids: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunk([...new Set(ids)], 90)) {
+    const { results } = await db
+      .prepare(`SELECT id, deliveries FROM events WHERE site_id = ? AND id IN (${placeholders(part.length)})`)
+      .bind(siteId, ...part)
+      .all<{ id: string; deliveries: number }>();
+    for (const r of results) out.set(r.id, r.deliveries);
+  }
+  return out;
+}
+
+async function activeSubscribers(db: D1Database, siteId: string): Promise<Subscriber[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, name, status, events, include_detail AS includeDetail, retry_policy AS retryPolicy,
+              destination_host AS destinationHost
+       FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
+    )
+    .bind(siteId)
+    .all<Subscriber>();
+  return results;
+}
+
+/**
+ * One sequencer call per webhook per request, awaited so that a producer that waits for our 202 before
+ * sending its next event gets that order. A failed call loses nothing: the rows are in D1 and the sweeper
+ * hands them over once they are overdue.
+ */
+async function handToSequencers(env: Env, rows: NewDeliveryRow[], seqs: Map<string, number>) {
+  const byHook = new Map<string, { id: string; order: number; target: string }[]>();
+  for (const row of rows) {
+    const items = byHook.get(row.webhook_id) ?? [];
+    items.push({ id: row.id, order: seqs.get(row.id) ?? Number.MAX_SAFE_INTEGER, target: row.target_key });
+    byHook.set(row.webhook_id, items);
+  }
+  const calls = await Promise.allSettled([...byHook].map(([hookId, items]) => enqueueDeliveries(env, hookId, items)));
+  calls.forEach((c, i) => {
+    if (c.status === "rejected") {
+      console.error(JSON.stringify({ msg: "sequencer enqueue failed; the sweeper will re-drive", webhook_id: [...byHook.keys()][i], error: String(c.reason) }));
+    }
+  });
 }

@@ -1,3 +1,221 @@
+// One Durable Object per webhook decides which of its deliveries may go out now (see src/domain/line.ts).
+//
+// D1 is the source of truth; this object's line is a cache of it, rebuilt from D1 whenever the object starts
+// (or the sweeper asks), so losing the object's memory or storage never strands a delivery.
+//
+// Concurrency hazards, written down because they shape this code:
+// - Awaiting D1 or the queue is outbound I/O, which input gates do not cover: another call can run in the
+//   gap. Every public method therefore runs through `serial`, one at a time, in arrival order.
+// - Queue ordering is best effort, and a consumer batch may be redelivered. So the line never releases the
+//   next delivery of a target (continue) or of the webhook (pause) before the previous one has settled, and
+//   the consumer's lease in D1 (claimDeliveries) turns a duplicate message into a no-op.
+// - The consumer's outbound fetch can take up to 30 s and is not covered by input gates either; it reports
+//   back through `settle` only after D1 records the outcome.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-export class WebhookSequencer extends DurableObject<Env> {}
+import { releasable, type FailureMode, type LineEntry, type WebhookStatus } from "../domain/line";
+import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { chunk, placeholders } from "../db/sql";
+
+export interface EnqueueItem {
+  id: string;
+  order: number;
+  target: string;
+}
+
+/** done: delivered or failed for good (the slot frees). held: sent back to wait (webhook not active). */
+export interface SettleItem {
+  id: string;
+  result: "done" | "held";
+}
+
+interface Tracked extends LineEntry {
+  /** Whether D1 shows it as `held` (so we write only on a change). */
+  held: boolean;
+}
+
+interface LoadedDelivery {
+  id: string;
+  seq: number;
+  order_key: number | null;
+  target_key: string;
+  state: "pending" | "held" | "retrying";
+  next_attempt_at: number | null;
+  lease_until: number | null;
+}
+
+export interface LineSnapshot {
+  status: WebhookStatus;
+  mode: FailureMode;
+  entries: Tracked[];
+}
+
+export class WebhookSequencer extends DurableObject<Env> {
+  private webhookId: string | null = null;
+  private status: WebhookStatus = "draft";
+  private mode: FailureMode = "continue";
+  private entries = new Map<string, Tracked>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** New deliveries, already written to D1 as `pending` (or `held` for a webhook that is not active). */
+  enqueue(webhookId: string, items: EnqueueItem[]): Promise<void> {
+    return this.serial(async () => {
+      await this.ensureLoaded(webhookId);
+      for (const item of items) {
+        if (!this.entries.has(item.id)) this.entries.set(item.id, { ...item, phase: "waiting", held: false });
+      }
+      await this.pump();
+    });
+  }
+
+  /** Outcomes the consumer has already recorded in D1. `status` when the outcome changed the webhook's. */
+  settle(webhookId: string, items: SettleItem[], status?: WebhookStatus): Promise<void> {
+    return this.serial(async () => {
+      await this.ensureLoaded(webhookId);
+      if (status) this.status = status;
+      for (const item of items) {
+        const entry = this.entries.get(item.id);
+        if (item.result === "done") this.entries.delete(item.id);
+        else if (entry) Object.assign(entry, { phase: "waiting", held: true });
+      }
+      await this.pump();
+    });
+  }
+
+  /** The webhook's status or failure mode changed in D1 (pause, resume, policy, delete). */
+  configChanged(webhookId: string): Promise<void> {
+    return this.serial(async () => {
+      await this.reload(webhookId);
+      await this.pump();
+    });
+  }
+
+  /**
+   * The sweeper's call: rebuild the line from D1, release what may go, and re-send any in-flight delivery
+   * whose next attempt is overdue by more than `graceMs` with no live lease (its queue message was lost).
+   */
+  reconcile(webhookId: string, now: number, graceMs: number): Promise<{ resent: number; released: number }> {
+    return this.serial(async () => {
+      const loaded = await this.reload(webhookId);
+      const released = await this.pump();
+      const overdue = loaded.filter(
+        (d) =>
+          this.entries.get(d.id)?.phase === "inflight" &&
+          d.state === "retrying" &&
+          (d.next_attempt_at ?? 0) < now - graceMs &&
+          (d.lease_until ?? 0) < now,
+      );
+      await this.send(overdue.map((d) => d.id));
+      return { resent: overdue.length, released };
+    });
+  }
+
+  snapshot(webhookId: string): Promise<LineSnapshot> {
+    return this.serial(async () => {
+      await this.ensureLoaded(webhookId);
+      return { status: this.status, mode: this.mode, entries: [...this.entries.values()].map((e) => ({ ...e })) };
+    });
+  }
+
+  private async ensureLoaded(webhookId: string) {
+    if (this.webhookId !== webhookId) await this.reload(webhookId);
+  }
+
+  /**
+   * Rebuilds the line from D1. `retrying` deliveries are in flight (attempted, next attempt scheduled).
+   * `pending` ones are treated as waiting: if one was already handed to the queue, releasing it again only
+   * sends a duplicate message, which the consumer's lease turns into a no-op.
+   */
+  private async reload(webhookId: string): Promise<LoadedDelivery[]> {
+    const db = this.env.DB;
+    const [hook, rows] = await db.batch([
+      db.prepare("SELECT status, failure_mode, deleted_at FROM webhooks WHERE id = ?").bind(webhookId),
+      db
+        .prepare(
+          `SELECT id, seq, order_key, target_key, state, next_attempt_at, lease_until FROM deliveries
+           WHERE webhook_id = ? AND state IN ('pending', 'held', 'retrying') AND event_type != ?`,
+        )
+        .bind(webhookId, TEST_EVENT_TYPE),
+    ]);
+    const h = hook!.results[0] as { status: WebhookStatus; failure_mode: FailureMode; deleted_at: number | null } | undefined;
+    this.webhookId = webhookId;
+    this.status = !h || h.deleted_at !== null ? "deleted" : h.status;
+    this.mode = h?.failure_mode ?? "continue";
+    const loaded = (rows!.results ?? []) as unknown as LoadedDelivery[];
+    this.entries = new Map(
+      loaded.map((d) => [
+        d.id,
+        {
+          id: d.id,
+          order: d.order_key ?? d.seq,
+          target: d.target_key,
+          phase: d.state === "retrying" ? "inflight" : "waiting",
+          held: d.state === "held",
+        },
+      ]),
+    );
+    if (this.status === "deleted") await this.failOrphans();
+    return loaded;
+  }
+
+  /** A deleted webhook's waiting deliveries can never go out: they end `failed`, never silently dropped. */
+  private async failOrphans() {
+    const waiting = [...this.entries.values()].filter((e) => e.phase === "waiting").map((e) => e.id);
+    const now = Date.now();
+    for (const ids of chunk(waiting, 90)) {
+      await this.env.DB.prepare(
+        `UPDATE deliveries SET state = 'failed', last_error = 'webhook_deleted', next_attempt_at = NULL, updated_at = ?
+         WHERE id IN (${placeholders(ids.length)}) AND state IN ('pending', 'held')`,
+      )
+        .bind(now, ...ids)
+        .run();
+    }
+    for (const id of waiting) this.entries.delete(id);
+  }
+
+  /** Applies the line: releases what may go now, marks the rest `held` in D1. Returns how many went. */
+  private async pump(): Promise<number> {
+    const release = releasable(this.entries.values(), this.mode, this.status) as Tracked[];
+    const releasing = new Set(release.map((e) => e.id));
+    const toHold = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held && !releasing.has(e.id));
+    const toUnhold = release.filter((e) => e.held);
+    const now = Date.now();
+    const db = this.env.DB;
+    const statements: D1PreparedStatement[] = [];
+    for (const ids of chunk(toHold.map((e) => e.id), 90)) {
+      statements.push(
+        db
+          .prepare(`UPDATE deliveries SET state = 'held', updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'pending'`)
+          .bind(now, ...ids),
+      );
+    }
+    for (const ids of chunk(toUnhold.map((e) => e.id), 90)) {
+      statements.push(
+        db
+          .prepare(
+            `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'held'`,
+          )
+          .bind(now, now, ...ids),
+      );
+    }
+    if (statements.length) await db.batch(statements);
+    for (const e of toHold) e.held = true;
+    for (const e of toUnhold) e.held = false;
+    await this.send(release.map((e) => e.id));
+    for (const e of release) e.phase = "inflight";
+    return release.length;
+  }
+
+  private async send(ids: string[]) {
+    const webhookId = this.webhookId!;
+    for (const part of chunk(ids, 100)) {
+      await this.env.DELIVERIES.sendBatch(part.map((id) => ({ body: { delivery_id: id, webhook_id: webhookId } })));
+    }
+  }
+}

@@ -1,0 +1,192 @@
+// The consumer's D1 statements: claim a delivery before sending it, record what happened after.
+import { chunk, placeholders } from "./sql";
+
+/** Longest webhook timeout (30 s) plus room to record the outcome. */
+export const LEASE_MS = 60_000;
+/** A queue message may arrive a little before its delay is over. */
+const EARLY_TOLERANCE_MS = 1_000;
+
+export interface ClaimedDelivery {
+  id: string;
+  site_id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  include_detail: number;
+  retry_delays: string;
+  attempts: number;
+  lease_until: number;
+}
+
+/**
+ * Takes the lease on each delivery that is due and not already being sent. The lease is what makes a
+ * duplicate queue message (a redelivered batch, a sweeper re-drive) harmless: only one claim succeeds.
+ */
+export async function claimDeliveries(db: D1Database, ids: string[], now: number): Promise<ClaimedDelivery[]> {
+  const lease = now + LEASE_MS;
+  const statements = chunk(ids, 90).map((part) =>
+    db
+      .prepare(
+        `UPDATE deliveries SET lease_until = ?, updated_at = ?
+         WHERE id IN (${placeholders(part.length)}) AND state IN ('pending', 'retrying')
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until < ?)
+         RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, attempts, lease_until`,
+      )
+      .bind(lease, now, ...part, now + EARLY_TOLERANCE_MS, now),
+  );
+  if (!statements.length) return [];
+  const results = await db.batch<ClaimedDelivery>(statements);
+  return results.flatMap((r) => r.results ?? []);
+}
+
+export interface UnclaimedState {
+  id: string;
+  state: string;
+  next_attempt_at: number | null;
+}
+
+export async function deliveryStates(db: D1Database, ids: string[]): Promise<UnclaimedState[]> {
+  const out: UnclaimedState[] = [];
+  for (const part of chunk(ids, 90)) {
+    const { results } = await db
+      .prepare(`SELECT id, state, next_attempt_at FROM deliveries WHERE id IN (${placeholders(part.length)})`)
+      .bind(...part)
+      .all<UnclaimedState>();
+    out.push(...results);
+  }
+  return out;
+}
+
+export interface SendContextWebhook {
+  id: string;
+  url: string;
+  status: string;
+  failure_mode: string;
+  timeout_ms: number;
+  header_names: string;
+  headers_enc: string | null;
+  secrets_enc: string | null;
+  deleted_at: number | null;
+  alert: string | null;
+}
+
+export interface SendContextEvent {
+  site_id: string;
+  id: string;
+  body: string;
+  detail: string | null;
+}
+
+export async function loadSendContext(db: D1Database, webhookIds: string[], events: { site_id: string; id: string }[]) {
+  const statements: D1PreparedStatement[] = [];
+  for (const part of chunk(webhookIds, 90)) {
+    statements.push(
+      db
+        .prepare(
+          `SELECT id, url, status, failure_mode, timeout_ms, header_names, headers_enc, secrets_enc, deleted_at, alert
+           FROM webhooks WHERE id IN (${placeholders(part.length)})`,
+        )
+        .bind(...part),
+    );
+  }
+  const hookStatements = statements.length;
+  statements.push(
+    db
+      .prepare(
+        `SELECT e.site_id, e.id, e.body, e.detail FROM json_each(?) j
+         JOIN events e ON e.site_id = j.value->>'site_id' AND e.id = j.value->>'id'`,
+      )
+      .bind(JSON.stringify(events)),
+  );
+  const results = await db.batch(statements);
+  const hooks = new Map<string, SendContextWebhook>();
+  for (const r of results.slice(0, hookStatements)) for (const h of r.results as unknown as SendContextWebhook[]) hooks.set(h.id, h);
+  const evts = new Map<string, SendContextEvent>();
+  for (const e of results[hookStatements]!.results as unknown as SendContextEvent[]) evts.set(`${e.site_id}/${e.id}`, e);
+  return { hooks, events: evts };
+}
+
+export interface AttemptRow {
+  delivery_id: string;
+  n: number;
+  started_at: number;
+  url: string;
+  request_headers: string;
+  response_status: number | null;
+  response_body: string | null;
+  response_truncated: 0 | 1;
+  error: string | null;
+  error_message: string | null;
+  prepared_ms: number;
+  sent_at: number;
+  response_at: number | null;
+  total_ms: number;
+}
+
+export interface DeliveryUpdate {
+  id: string;
+  /** The lease we claimed with: a consumer whose lease ran out and was taken over writes nothing. */
+  lease: number;
+  state: "delivered" | "retrying" | "failed" | "held";
+  attempts: number;
+  next_attempt_at: number | null;
+  response_status: number | null;
+  latency_ms: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  updated_at: number;
+}
+
+export function insertAttempts(db: D1Database, rows: AttemptRow[]): D1PreparedStatement[] {
+  return chunk(rows, 100).map((part) =>
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO attempts (delivery_id, n, started_at, url, request_headers, response_status, response_body,
+                                         response_truncated, error, error_message, prepared_ms, sent_at, response_at, total_ms)
+         SELECT j.value->>'delivery_id', j.value->>'n', j.value->>'started_at', j.value->>'url', j.value->>'request_headers',
+                j.value->>'response_status', j.value->>'response_body', j.value->>'response_truncated', j.value->>'error',
+                j.value->>'error_message', j.value->>'prepared_ms', j.value->>'sent_at', j.value->>'response_at', j.value->>'total_ms'
+         FROM json_each(?) j`,
+      )
+      .bind(JSON.stringify(part)),
+  );
+}
+
+export function updateDeliveries(db: D1Database, rows: DeliveryUpdate[]): D1PreparedStatement[] {
+  return chunk(rows, 200).map((part) =>
+    db
+      .prepare(
+        `UPDATE deliveries SET state = j.value->>'state', attempts = j.value->>'attempts',
+                next_attempt_at = j.value->>'next_attempt_at', response_status = j.value->>'response_status',
+                latency_ms = j.value->>'latency_ms', last_error = j.value->>'last_error',
+                delivered_at = j.value->>'delivered_at', updated_at = j.value->>'updated_at', lease_until = NULL
+         FROM json_each(?) j
+         WHERE deliveries.id = j.value->>'id' AND deliveries.lease_until = j.value->>'lease'`,
+      )
+      .bind(JSON.stringify(part)),
+  );
+}
+
+export interface WebhookUpdate {
+  id: string;
+  last_delivery_at: number;
+  last_delivery_state: string;
+  last_delivery_status: number | null;
+  /** Set when this batch raised an alert. */
+  alert?: string;
+  /** Set when a failure paused (pause mode) or a 410 disabled the webhook. */
+  status?: "paused" | "disabled";
+}
+
+export function updateWebhooks(db: D1Database, rows: WebhookUpdate[]): D1PreparedStatement[] {
+  return rows.map((w) =>
+    db
+      .prepare(
+        `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?,
+                alert = COALESCE(?, alert),
+                status = CASE WHEN ? IS NOT NULL AND status IN ('active', 'paused') THEN ? ELSE status END
+         WHERE id = ?`,
+      )
+      .bind(w.last_delivery_at, w.last_delivery_state, w.last_delivery_status, w.alert ?? null, w.status ?? null, w.status ?? null, w.id),
+  );
+}

@@ -1,0 +1,53 @@
+// What a producer may send (contract §2). Strict: an unknown key is a 422 naming it, never silently dropped.
+import { z } from "@hono/zod-openapi";
+import { isKnownEventType } from "./catalog";
+
+export const MAX_EVENT_BYTES = 64 * 1024;
+export const MAX_BATCH_EVENTS = 100;
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
+const actorSchema = z
+  .object({
+    id: z.string().min(1).max(256).optional(),
+    email: z.string().email().max(320).optional(),
+  })
+  .strict();
+
+const targetSchema = z
+  .object({
+    type: z.string().min(1).max(64).regex(/^[a-z][a-z0-9_.-]*$/i, "must be a word such as post or page"),
+    id: z.union([z.string().min(1).max(256), z.number().int()]),
+    title: z.string().max(1000).optional(),
+    url: z.string().url().max(2048).optional(),
+  })
+  .strict();
+
+export const eventInputSchema = z
+  .object({
+    event_type: z.string().refine(isKnownEventType, { message: "unknown event type (see GET /v1/event-types)" }),
+    event_id: z
+      .string()
+      .regex(/^evt_[A-Za-z0-9_.:-]{1,120}$/, "must start with evt_ followed by up to 120 of A-Z a-z 0-9 _ . : -")
+      .optional(),
+    fired_at: z.string().datetime({ offset: true, message: "must be an RFC 3339 date-time" }).optional(),
+    actor: actorSchema.nullable().optional(),
+    target: targetSchema,
+    detail: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .openapi("EventInput", {
+    example: {
+      event_type: "post.published",
+      event_id: "evt_2026_05_22_a4b1c9d2",
+      actor: { id: "user_ada", email: "ada@yoursite.com" },
+      target: { type: "post", id: 4421, title: "Spring 2026 product update", url: "https://yoursite.com/blog/spring-2026-product-update" },
+      detail: { changes: ["title"] },
+    },
+  });
+
+export type EventInput = z.infer<typeof eventInputSchema>;
+
+export const eventBatchSchema = z
+  .object({ events: z.array(eventInputSchema).min(1).max(MAX_BATCH_EVENTS) })
+  .strict()
+  .openapi("EventBatch");
