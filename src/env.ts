@@ -8,8 +8,8 @@ declare global {
     }
     interface Env {
       DB: D1Database;
-      DELIVERIES: Queue<DeliveryMessage>;
-      DEAD_LETTERS: Queue<DeliveryMessage>;
+      DELIVERIES: Queue<QueueMessage>;
+      DEAD_LETTERS: Queue<QueueMessage>;
       SEQUENCER: DurableObjectNamespace<import("./sequencer/webhook-sequencer").WebhookSequencer>;
       EXPORTS: R2Bucket;
       ADMIN_TOKEN: string;
@@ -22,10 +22,33 @@ declare global {
   }
 }
 
-/** What travels on the deliveries queue: only a pointer. D1 holds the delivery itself. */
+/**
+ * What travels on the deliveries queue: only a pointer; D1 holds the delivery itself. `manual` marks an
+ * operator's "attempt now", which goes out even while the webhook is paused.
+ */
 export interface DeliveryMessage {
   delivery_id: string;
   webhook_id: string;
+  manual?: boolean;
 }
+
+/** One page of a bulk replay: the consumer replays it and queues the next page. */
+export interface BulkReplayMessage {
+  kind: "bulk_replay";
+  site_id: string;
+  filter: DeliveryFilter;
+  after_seq: number;
+  max_seq: number;
+}
+
+export interface DeliveryFilter {
+  state?: string;
+  event_type?: string;
+  webhook_id?: string;
+  from?: number;
+  to?: number;
+}
+
+export type QueueMessage = DeliveryMessage | BulkReplayMessage;
 
 export type Env = Cloudflare.Env;

@@ -1,7 +1,7 @@
 // Entry: fetch (the Hono app), queue (the delivery consumer), scheduled (sweeper and housekeeping).
-import type { Env, DeliveryMessage } from "./env";
+import type { Env, QueueMessage } from "./env";
 import { createApp } from "./api/app";
-import { consumeDeliveries, consumeDeadLetters } from "./delivery/consumer";
+import { consumeQueue, consumeDeadLetters } from "./delivery/consumer";
 import { runScheduled } from "./scheduled";
 
 export { WebhookSequencer } from "./sequencer/webhook-sequencer";
@@ -10,11 +10,11 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async queue(batch: MessageBatch<DeliveryMessage>, env: Env, ctx: ExecutionContext) {
+  async queue(batch: MessageBatch<QueueMessage>, env: Env) {
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-    return consumeDeliveries(batch, env, ctx);
+    return consumeQueue(batch, env);
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     await runScheduled(env, controller.scheduledTime, ctx);
   },
-} satisfies ExportedHandler<Env, DeliveryMessage>;
+} satisfies ExportedHandler<Env, QueueMessage>;

@@ -11,6 +11,8 @@ import { eventTypesRouter } from "./event-types";
 import { webhooksRouter } from "./webhooks";
 import { eventsRouter } from "./events";
 import { deliveriesRouter } from "./deliveries";
+import { deliveryActionsRouter } from "./delivery-actions";
+import { webhookFlowRouter } from "./webhook-flow";
 
 export function createApp() {
   const app = newRouter();
@@ -35,6 +37,8 @@ export function createApp() {
   app.route("/v1", webhooksRouter);
   app.route("/v1", eventsRouter);
   app.route("/v1", deliveriesRouter);
+  app.route("/v1", deliveryActionsRouter);
+  app.route("/v1", webhookFlowRouter);
   return app;
 }
 

@@ -3,7 +3,7 @@
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
 // Retries go back on the queue with msg.retry({ delaySeconds }) per the delivery's own policy snapshot.
-import type { Env, DeliveryMessage } from "../env";
+import type { BulkReplayMessage, DeliveryMessage, Env, QueueMessage } from "../env";
 import { decryptJson } from "../domain/crypto";
 import { envelopeWithDetail } from "../domain/envelope";
 import { signatureHeaders } from "../domain/signing";
@@ -30,6 +30,7 @@ import {
 } from "../db/delivery-lifecycle";
 import { send, type SendOutcome } from "./sender";
 import { settleDeliveries } from "../sequencer/client";
+import { replayPage } from "./bulk-replay";
 import type { SettleItem } from "../sequencer/webhook-sequencer";
 
 interface Outcome {
@@ -42,10 +43,29 @@ interface Outcome {
   message: string | null;
 }
 
-export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, env: Env, _ctx?: ExecutionContext) {
+export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env) {
+  const deliveries: Message<DeliveryMessage>[] = [];
+  for (const msg of batch.messages) {
+    if ("kind" in msg.body) await runBulkReplayPage(env, msg as Message<BulkReplayMessage>);
+    else deliveries.push(msg as Message<DeliveryMessage>);
+  }
+  if (deliveries.length) await consumeDeliveries(deliveries, env);
+}
+
+async function runBulkReplayPage(env: Env, msg: Message<BulkReplayMessage>) {
+  try {
+    await replayPage(env, msg.body);
+    msg.ack();
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "bulk replay page failed; retrying", error: String(err) }));
+    msg.retry({ delaySeconds: 5 });
+  }
+}
+
+async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const now = Date.now();
   const first = new Map<string, Message<DeliveryMessage>>();
-  for (const msg of batch.messages) {
+  for (const msg of messages) {
     if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
@@ -60,7 +80,9 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
     claimed.map((d) => ({ site_id: d.site_id, id: d.event_id })),
   );
   const outcomes = await Promise.all(
-    claimed.map((d) => attemptDelivery(env, d, ctx.hooks.get(d.webhook_id), ctx.events.get(`${d.site_id}/${d.event_id}`), now)),
+    claimed.map((d) =>
+      attemptDelivery(env, d, ctx.hooks.get(d.webhook_id), ctx.events.get(`${d.site_id}/${d.event_id}`), now, first.get(d.id)!.body.manual === true),
+    ),
   );
 
   let statusChanges: Map<string, WebhookStatus>;
@@ -98,6 +120,7 @@ async function attemptDelivery(
   hook: SendContextWebhook | undefined,
   event: SendContextEvent | undefined,
   claimedAt: number,
+  manual: boolean,
 ): Promise<Outcome> {
   const base = { id: d.id, lease: d.lease_until, attempts: d.attempts, response_status: null, latency_ms: null, delivered_at: null };
   const isTest = d.event_type === TEST_EVENT_TYPE;
@@ -105,7 +128,7 @@ async function attemptDelivery(
     const update: DeliveryUpdate = { ...base, state: "failed", next_attempt_at: null, last_error: "webhook_deleted", updated_at: Date.now() };
     return { delivery: d, update, attempt: null, verdict: { kind: "orphaned" }, retryDelaySeconds: null, failureMode: "continue", message: null };
   }
-  if (!isTest && hook.status !== "active") {
+  if (!isTest && !manual && hook.status !== "active") {
     // Paused or disabled since this delivery was released: it waits in the line for resume.
     const update: DeliveryUpdate = { ...base, state: "held", next_attempt_at: null, last_error: null, updated_at: Date.now() };
     return { delivery: d, update, attempt: null, verdict: { kind: "held" }, retryDelaySeconds: null, failureMode: hook.failure_mode, message: null };
@@ -254,7 +277,7 @@ async function settle(env: Env, outcomes: Outcome[], statusChanges: Map<string, 
 }
 
 /** Messages that crashed the consumer max_retries times. D1 still has the delivery; the sweeper re-drives it. */
-export async function consumeDeadLetters(batch: MessageBatch<DeliveryMessage>, _env: Env) {
+export async function consumeDeadLetters(batch: MessageBatch<QueueMessage>, _env: Env) {
   for (const msg of batch.messages) {
     console.error(JSON.stringify({ msg: "dead-lettered delivery message; the sweeper re-drives it from D1", ...msg.body }));
     msg.ack();

@@ -1,0 +1,174 @@
+// Operator actions in workerd, through the API: pause, resume (with replay_failed), retry, replay, resolve,
+// bulk replay. The receiver is a fetch spy; the real local queue and sequencer carry the deliveries.
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { api, json } from "../helpers";
+import { acceptEvents } from "../../src/delivery/ingest";
+import { insertHook, insertKey, insertSite, webhookRow } from "../pipeline-fixtures";
+import { spyReceiver } from "../receiver-spy";
+
+let receiver: ReturnType<typeof spyReceiver>;
+beforeEach(() => {
+  receiver = spyReceiver();
+});
+afterEach(() => vi.restoreAllMocks());
+
+const WAIT = { timeout: 15_000, interval: 50 };
+let n = 0;
+const event = (target = ++n) => ({ event_type: "post.published", event_id: `evt_act_${++n}_${crypto.randomUUID().slice(0, 6)}`, target: { type: "post", id: target } });
+
+async function rows(webhookId: string) {
+  const { results } = await env.DB.prepare("SELECT id, event_id, state, replay_of FROM deliveries WHERE webhook_id = ? ORDER BY seq")
+    .bind(webhookId)
+    .all<{ id: string; event_id: string; state: string; replay_of: string | null }>();
+  return results;
+}
+const statesOf = async (id: string) => (await rows(id)).map((r) => r.state);
+
+async function setup(opts: Parameters<typeof insertHook>[1] = {}) {
+  const site = await insertSite();
+  const admin = await insertKey(site.id, "integrations-admin");
+  const hook = await insertHook(site.id, { url: "http://127.0.0.1:9/hook", ...opts });
+  return { site, admin, hook, base: `/v1/sites/${site.id}` };
+}
+
+describe("pause and resume", () => {
+  it("pause mode: a permanent failure pauses, later events are held, resume with replay_failed delivers all in order", async () => {
+    const { site, admin, hook, base } = await setup({ failure_mode: "pause", delays: [] });
+    receiver.set(() => new Response("down", { status: 500 }));
+    const events = [event(1), event(2), event(3)];
+    await acceptEvents(env, site as any, events);
+
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["failed", "held", "held"]), WAIT);
+    expect((await webhookRow(hook.id))!.status).toBe("paused");
+    const later = event(4);
+    await acceptEvents(env, site as any, [later]);
+    expect(await statesOf(hook.id)).toEqual(["failed", "held", "held", "held"]);
+    const listed = await json(await api("GET", `${base}/webhooks/${hook.id}`, undefined, admin));
+    expect(listed.status ?? "paused").toBe("paused");
+
+    receiver.set(() => new Response("ok"));
+    const res = await api("POST", `${base}/webhooks/${hook.id}/resume`, { replay_failed: true }, admin);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ status: "active", replayed: 1 });
+
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["resolved", "delivered", "delivered", "delivered", "delivered"]), WAIT);
+    const received = receiver.eventIds().slice(1); // the first call was the failed attempt
+    expect(received).toEqual([...events, later].map((e) => e.event_id));
+    const w = await webhookRow(hook.id);
+    expect(w).toMatchObject({ status: "active", alert: null });
+    const replayRow = (await rows(hook.id))[4]!;
+    expect(replayRow.replay_of).toBe((await rows(hook.id))[0]!.id);
+  });
+
+  it("manual pause holds new deliveries; resume releases them in order", async () => {
+    const { site, admin, hook, base } = await setup({ failure_mode: "pause" });
+    const paused = await api("POST", `${base}/webhooks/${hook.id}/pause`, undefined, admin);
+    expect(paused.status).toBe(200);
+    expect(await json(paused)).toMatchObject({ status: "paused" });
+
+    const events = [event(1), event(2)];
+    await acceptEvents(env, site as any, events);
+    expect(await statesOf(hook.id)).toEqual(["held", "held"]);
+    expect(receiver.calls).toHaveLength(0);
+
+    const resumed = await api("POST", `${base}/webhooks/${hook.id}/resume`, {}, admin);
+    expect(await json(resumed)).toMatchObject({ status: "active", replayed: 0 });
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["delivered", "delivered"]), WAIT);
+    expect(receiver.eventIds()).toEqual(events.map((e) => e.event_id));
+  });
+
+  it("a 410 disables the webhook; its new deliveries are held until resume", async () => {
+    const { site, admin, hook, base } = await setup({ delays: [5] });
+    receiver.set(() => new Response("gone", { status: 410 }));
+    await acceptEvents(env, site as any, [event(1)]);
+    await vi.waitFor(async () => expect((await webhookRow(hook.id))!.status).toBe("disabled"), WAIT);
+
+    receiver.set(() => new Response("ok"));
+    await acceptEvents(env, site as any, [event(2)]);
+    expect(await statesOf(hook.id)).toEqual(["failed", "held"]);
+
+    await api("POST", `${base}/webhooks/${hook.id}/resume`, {}, admin);
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["failed", "delivered"]), WAIT);
+  });
+
+  it("only integrations-admin keys (or root) pause and resume; another site's key gets 404", async () => {
+    const { site, hook, base } = await setup();
+    const viewer = await insertKey(site.id, "viewer");
+    const other = await insertSite();
+    const otherAdmin = await insertKey(other.id, "integrations-admin");
+    expect((await api("POST", `${base}/webhooks/${hook.id}/pause`, undefined, viewer)).status).toBe(403);
+    expect((await api("POST", `${base}/webhooks/${hook.id}/pause`, undefined, otherAdmin)).status).toBe(404);
+    expect((await api("POST", `${base}/webhooks/wh_missing/pause`)).status).toBe(404);
+    expect((await api("POST", `${base}/webhooks/${hook.id}/resume`, { replay_failed: "yes" })).status).toBe(422);
+  });
+});
+
+describe("delivery actions", () => {
+  it("retry attempts a failed delivery now; resolve clears the alert; both refuse other states", async () => {
+    const { site, admin, hook, base } = await setup({ delays: [] });
+    receiver.set(() => new Response("no", { status: 500 }));
+    await acceptEvents(env, site as any, [event(1), event(2)]);
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["failed", "failed"]), WAIT);
+    const [first, second] = await rows(hook.id);
+    expect((await webhookRow(hook.id))!.alert).not.toBeNull();
+
+    receiver.set(() => new Response("ok"));
+    const retried = await api("POST", `${base}/deliveries/${first!.id}/retry`, undefined, admin);
+    expect(retried.status).toBe(202);
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["delivered", "failed"]), WAIT);
+    expect((await api("POST", `${base}/deliveries/${first!.id}/retry`, undefined, admin)).status).toBe(409);
+    expect((await api("POST", `${base}/deliveries/${first!.id}/resolve`, undefined, admin)).status).toBe(409);
+
+    const resolved = await api("POST", `${base}/deliveries/${second!.id}/resolve`, undefined, admin);
+    expect(resolved.status).toBe(200);
+    expect(await json(resolved)).toMatchObject({ id: second!.id, state: "resolved" });
+    expect((await webhookRow(hook.id))!.alert).toBeNull();
+  });
+
+  it("replay makes a new delivery of the same event and leaves the original as it was", async () => {
+    const { site, admin, hook, base } = await setup();
+    await acceptEvents(env, site as any, [event(1)]);
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["delivered"]), WAIT);
+    const [original] = await rows(hook.id);
+
+    const res = await api("POST", `${base}/deliveries/${original!.id}/replay`, undefined, admin);
+    expect(res.status).toBe(202);
+    const made = await json(res);
+    expect(made).toMatchObject({ replay_of: original!.id });
+    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["delivered", "delivered"]), WAIT);
+    const [again, copy] = await rows(hook.id);
+    expect(again).toEqual(original);
+    expect(copy).toMatchObject({ id: made.id, event_id: original!.event_id, replay_of: original!.id });
+    expect(receiver.calls[0]!.body).toBe(receiver.calls[1]!.body);
+    expect(receiver.calls[1]!.headers["x-sgen-event-id"]).toBe(original!.event_id);
+    expect(receiver.calls[1]!.headers["x-sgen-delivery"]).toBe(made.id);
+  });
+
+  it("bulk replay counts on dry_run, then replays every match oldest first, past one page", async () => {
+    const { site, admin, hook, base } = await setup();
+    const events = Array.from({ length: 130 }, (_, i) => event(1000 + i));
+    await acceptEvents(env, site as any, events.slice(0, 100));
+    await acceptEvents(env, site as any, events.slice(100));
+    await vi.waitFor(async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(130), WAIT);
+
+    const dry = await api("POST", `${base}/deliveries/replay`, { webhook_id: hook.id, state: "delivered", dry_run: true }, admin);
+    expect(await json(dry)).toEqual({ count: 130, dry_run: true });
+    expect(await rows(hook.id)).toHaveLength(130);
+
+    const go = await api("POST", `${base}/deliveries/replay`, { webhook_id: hook.id, state: "delivered" }, admin);
+    expect(go.status).toBe(202);
+    expect(await json(go)).toEqual({ count: 130, dry_run: false });
+    await vi.waitFor(async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(260), WAIT);
+    const all = await rows(hook.id);
+    expect(all.slice(130).map((r) => r.event_id)).toEqual(events.map((e) => e.event_id));
+    expect(new Set(all.slice(130).map((r) => r.replay_of))).toEqual(new Set(all.slice(0, 130).map((r) => r.id)));
+  });
+
+  it("refuses a bad bulk filter with 422 naming it", async () => {
+    const { base, admin } = await setup();
+    const res = await api("POST", `${base}/deliveries/replay`, { state: "lost" }, admin);
+    expect(res.status).toBe(422);
+    expect((await json(res)).errors[0].path).toBe("state");
+  });
+});
