@@ -178,15 +178,27 @@ export interface WebhookUpdate {
   status?: "paused" | "disabled";
 }
 
+/** last_delivery is refreshed at most this often while nothing about it changes (a steady stream of 2xx). */
+export const LAST_DELIVERY_REFRESH_MS = 10_000;
+
 export function updateWebhooks(db: D1Database, rows: WebhookUpdate[]): D1PreparedStatement[] {
   return rows.map((w) =>
-    db
-      .prepare(
-        `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?,
-                alert = COALESCE(?, alert),
-                status = CASE WHEN ? IS NOT NULL AND status IN ('active', 'paused') THEN ? ELSE status END
-         WHERE id = ?`,
-      )
-      .bind(w.last_delivery_at, w.last_delivery_state, w.last_delivery_status, w.alert ?? null, w.status ?? null, w.status ?? null, w.id),
+    w.alert !== undefined || w.status !== undefined
+      ? db
+          .prepare(
+            `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?,
+                    alert = COALESCE(?, alert),
+                    status = CASE WHEN ? IS NOT NULL AND status IN ('active', 'paused') THEN ? ELSE status END
+             WHERE id = ?`,
+          )
+          .bind(w.last_delivery_at, w.last_delivery_state, w.last_delivery_status, w.alert ?? null, w.status ?? null, w.status ?? null, w.id)
+      : // Skips the write (D1 bills rows written) when only the time moved, and by less than the refresh period.
+        db
+          .prepare(
+            `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?
+             WHERE id = ? AND (last_delivery_at IS NULL OR last_delivery_at < ? OR last_delivery_state IS NOT ?
+                               OR last_delivery_status IS NOT ?)`,
+          )
+          .bind(w.last_delivery_at, w.last_delivery_state, w.last_delivery_status, w.id, w.last_delivery_at - LAST_DELIVERY_REFRESH_MS, w.last_delivery_state, w.last_delivery_status),
   );
 }

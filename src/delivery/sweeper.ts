@@ -6,6 +6,7 @@
 // The consumer's lease keeps a re-driven delivery that is in fact still in flight from going out twice.
 import type { Env } from "../env";
 import { sequencer } from "../sequencer/client";
+import { TEST_EVENT_TYPE } from "../domain/catalog";
 
 const MAX_WEBHOOKS_PER_RUN = 200;
 
@@ -30,10 +31,23 @@ export async function stuckWebhooks(db: D1Database, now: number, graceMs: number
   return results.map((r) => r.webhook_id);
 }
 
+/** Test deliveries skip the line, so the sweeper puts their lost messages back on the queue itself. */
+async function resendOverdueTests(env: Env, now: number, graceMs: number): Promise<number> {
+  const { results } = await env.DB.prepare(
+    `SELECT id, webhook_id FROM deliveries
+     WHERE state IN ('pending', 'retrying') AND next_attempt_at < ? AND (lease_until IS NULL OR lease_until < ?) AND event_type = ?
+     LIMIT 100`,
+  )
+    .bind(now - graceMs, now, TEST_EVENT_TYPE)
+    .all<{ id: string; webhook_id: string }>();
+  if (results.length) await env.DELIVERIES.sendBatch(results.map((r) => ({ body: { delivery_id: r.id, webhook_id: r.webhook_id } })));
+  return results.length;
+}
+
 export async function sweep(env: Env, now: number): Promise<{ webhooks: number; resent: number; released: number }> {
   const graceMs = sweepGraceMs(env);
   const hooks = await stuckWebhooks(env.DB, now, graceMs);
-  let resent = 0;
+  let resent = await resendOverdueTests(env, now, graceMs);
   let released = 0;
   const calls = await Promise.allSettled(hooks.map((id) => sequencer(env, id).reconcile(id, now, graceMs)));
   calls.forEach((c, i) => {
