@@ -1,6 +1,6 @@
 // Fixtures for workerd tests: everything goes through the real API with the root token or a site key.
 import { exports } from "cloudflare:workers";
-import { TEST_ADMIN_TOKEN } from "../vitest.config";
+import { TEST_ADMIN_TOKEN } from "./constants";
 
 export const ROOT = TEST_ADMIN_TOKEN;
 

@@ -1,5 +1,6 @@
-// A receiver inside workerd: spies on fetch, records every request and answers as the test says. A test
-// can hold a response open to keep a delivery in flight, then release it.
+// A receiver inside workerd: spies on fetch, records every request and answers as the test says.
+// The answer is decided inside the consumer's own I/O context: workerd forbids settling one context's
+// request from another, so a test keeps a delivery in flight by failing it (it retries), not by holding it.
 import { vi } from "vitest";
 
 export interface ReceivedCall {
@@ -7,10 +8,9 @@ export interface ReceivedCall {
   headers: Record<string, string>;
   body: string;
   json: any;
-  answer(res: Response): void;
 }
 
-export type Behaviour = (call: ReceivedCall) => Response | "hold" | Promise<Response>;
+export type Behaviour = (call: ReceivedCall, calls: ReceivedCall[]) => Response | Promise<Response>;
 
 export function spyReceiver() {
   const calls: ReceivedCall[] = [];
@@ -18,13 +18,9 @@ export function spyReceiver() {
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const req = new Request(input as RequestInfo, init as RequestInit);
     const body = await req.text();
-    let answer!: (res: Response) => void;
-    const answered = new Promise<Response>((r) => (answer = r));
-    const call: ReceivedCall = { url: req.url, headers: Object.fromEntries(req.headers), body, json: safeJson(body), answer };
+    const call: ReceivedCall = { url: req.url, headers: Object.fromEntries(req.headers), body, json: safeJson(body) };
     calls.push(call);
-    const out = await behaviour(call);
-    if (out !== "hold") return out;
-    return answered;
+    return behaviour(call, calls);
   });
   return {
     calls,

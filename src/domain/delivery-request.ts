@@ -1,4 +1,5 @@
-// STUB (helper "domain" implements): the outbound request's headers.
+// The outbound request's headers. Custom headers go first and ours overwrite them by name, compared
+// case-insensitively, so a custom header can never replace a contract header.
 export interface DeliveryHeaderInput {
   prefix: string;
   userAgent: string;
@@ -9,7 +10,28 @@ export interface DeliveryHeaderInput {
   signature: Record<string, string>;
   custom: Record<string, string>;
 }
-/** Custom headers first; ours always win (custom ones can never replace a contract header). */
-export function deliveryHeaders(input: DeliveryHeaderInput): Record<string, string> { throw new Error("stub"); }
+
+export const MASK = "********";
+
+export function deliveryHeaders(input: DeliveryHeaderInput): Record<string, string> {
+  const p = input.prefix;
+  const ours: Record<string, string> = {
+    "Content-Type": "application/json",
+    "User-Agent": input.userAgent,
+    [`${p}-Event`]: input.eventType,
+    [`${p}-Event-Id`]: input.eventId,
+    [`${p}-Delivery`]: input.deliveryId,
+    [`${p}-Delivery-Attempt`]: String(input.attempt),
+    ...input.signature,
+  };
+  const taken = new Set(Object.keys(ours).map((k) => k.toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.custom)) if (!taken.has(k.toLowerCase())) out[k] = v;
+  return { ...out, ...ours };
+}
+
 /** For the log: custom header values masked, everything else as sent. */
-export function maskedHeaders(headers: Record<string, string>, customNames: readonly string[]): Record<string, string> { throw new Error("stub"); }
+export function maskedHeaders(headers: Record<string, string>, customNames: readonly string[]): Record<string, string> {
+  const custom = new Set(customNames.map((n) => n.toLowerCase()));
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, custom.has(k.toLowerCase()) ? MASK : v]));
+}

@@ -1,18 +1,70 @@
-// STUB (helper "domain" implements): retry schedule.
+// Retry schedules (contract §3) and the verdict after each attempt (contract §1).
 import { z } from "zod";
+
+/** Queues cap a message delay at 12 h; so do we, for policies and for Retry-After. */
 export const MAX_DELAY_SECONDS = 43200;
+
 export type RetryPresetName = "default" | "aggressive" | "none";
-export const RETRY_PRESETS: Record<RetryPresetName, readonly number[]> = { default: [30, 120, 600, 3600, 21600], aggressive: [30, 30, 30], none: [] };
-export interface RetryPolicy { name: RetryPresetName | "custom"; delays_s: number[] }
-export const retryPolicyInputSchema = z.union([z.enum(["default", "aggressive", "none"]), z.object({ delays_s: z.array(z.number().int().min(1).max(MAX_DELAY_SECONDS)).min(1).max(10) })]);
+
+export const RETRY_PRESETS: Record<RetryPresetName, readonly number[]> = {
+  default: [30, 120, 600, 3600, 21600],
+  aggressive: [30, 30, 30],
+  none: [],
+};
+
+export interface RetryPolicy {
+  name: RetryPresetName | "custom";
+  delays_s: number[];
+}
+
+export const retryPolicyInputSchema = z.union([
+  z.enum(["default", "aggressive", "none"]),
+  z
+    .object({
+      delays_s: z.array(z.number().int().min(1).max(MAX_DELAY_SECONDS)).min(1).max(10),
+    })
+    .strict(),
+]);
+
 export type RetryPolicyInput = z.infer<typeof retryPolicyInputSchema>;
-export function resolveRetryPolicy(input: RetryPolicyInput): RetryPolicy { throw new Error("stub"); }
-/** Retry-After as delta-seconds or HTTP-date → seconds from now, capped at 12 h; null when absent or invalid. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | null { throw new Error("stub"); }
+
+export function resolveRetryPolicy(input: RetryPolicyInput): RetryPolicy {
+  if (typeof input === "string") return { name: input, delays_s: [...RETRY_PRESETS[input]] };
+  return { name: "custom", delays_s: [...input.delays_s] };
+}
+
+/** Retry-After as delta-seconds or an HTTP-date → seconds from now, capped at 12 h; null when absent or invalid. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | null {
+  if (value === null) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Math.min(Number(v), MAX_DELAY_SECONDS);
+  const at = Date.parse(v);
+  if (Number.isNaN(at) || !/[a-z]/i.test(v)) return null;
+  return Math.min(Math.max(0, Math.ceil((at - nowMs) / 1000)), MAX_DELAY_SECONDS);
+}
+
 export type AttemptVerdict =
   | { kind: "delivered" }
   | { kind: "retry"; delaySeconds: number }
   | { kind: "failed" }
   | { kind: "gone" };
-/** `attemptsMade` counts the attempt just made. `status` null = no response (timeout, network). */
-export function decideAfterAttempt(input: { delays: readonly number[]; attemptsMade: number; status: number | null; retryAfterSeconds: number | null }): AttemptVerdict { throw new Error("stub"); }
+
+/**
+ * `attemptsMade` counts the attempt just made; `status` is null when there was no response (timeout,
+ * network). A 2xx is delivered; 410 stops for good; anything else retries while the policy has delays,
+ * no sooner than a 429/503's Retry-After asks.
+ */
+export function decideAfterAttempt(input: {
+  delays: readonly number[];
+  attemptsMade: number;
+  status: number | null;
+  retryAfterSeconds: number | null;
+}): AttemptVerdict {
+  const { delays, attemptsMade, status, retryAfterSeconds } = input;
+  if (status !== null && status >= 200 && status < 300) return { kind: "delivered" };
+  if (status === 410) return { kind: "gone" };
+  const delay = delays[attemptsMade - 1];
+  if (delay === undefined) return { kind: "failed" };
+  const asked = (status === 429 || status === 503) && retryAfterSeconds !== null ? retryAfterSeconds : 0;
+  return { kind: "retry", delaySeconds: Math.min(Math.max(delay, asked), MAX_DELAY_SECONDS) };
+}

@@ -13,7 +13,7 @@
 //   back through `settle` only after D1 records the outcome.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { releasable, type FailureMode, type LineEntry, type WebhookStatus } from "../domain/line";
+import { byOrder, releasable, type FailureMode, type LineEntry, type WebhookStatus } from "../domain/line";
 import { TEST_EVENT_TYPE } from "../domain/catalog";
 import { chunk, placeholders } from "../db/sql";
 
@@ -119,7 +119,7 @@ export class WebhookSequencer extends DurableObject<Env> {
   snapshot(webhookId: string): Promise<LineSnapshot> {
     return this.serial(async () => {
       await this.ensureLoaded(webhookId);
-      return { status: this.status, mode: this.mode, entries: [...this.entries.values()].map((e) => ({ ...e })) };
+      return { status: this.status, mode: this.mode, entries: [...this.entries.values()].sort(byOrder).map((e) => ({ ...e })) };
     });
   }
 

@@ -44,8 +44,6 @@ describe("pause and resume", () => {
     const later = event(4);
     await acceptEvents(env, site as any, [later]);
     expect(await statesOf(hook.id)).toEqual(["failed", "held", "held", "held"]);
-    const listed = await json(await api("GET", `${base}/webhooks/${hook.id}`, undefined, admin));
-    expect(listed.status ?? "paused").toBe("paused");
 
     receiver.set(() => new Response("ok"));
     const res = await api("POST", `${base}/webhooks/${hook.id}/resume`, { replay_failed: true }, admin);

@@ -1,12 +1,13 @@
 // The per-webhook line end to end inside workerd: ingest → sequencer → real local queue → consumer → a
-// receiver that can hold responses open. What reaches the receiver, and in which order, is the assertion.
+// receiver spy. A delivery is kept in flight by failing it (it retries after 1 s); what reaches the
+// receiver, and in which order, is the assertion.
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acceptEvents } from "../../src/delivery/ingest";
 import { sweep } from "../../src/delivery/sweeper";
 import { webhookConfigChanged, sequencer } from "../../src/sequencer/client";
-import { insertHook, insertSite } from "../pipeline-fixtures";
+import { insertDelivery, insertHook, insertSite } from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
 
 let receiver: ReturnType<typeof spyReceiver>;
@@ -23,47 +24,43 @@ const event = (n: number, target: { type: string; id: number } = { type: "post",
 });
 
 async function states(webhookId: string) {
-  const { results } = await env.DB.prepare("SELECT event_id, state FROM deliveries WHERE webhook_id = ? ORDER BY seq")
-    .bind(webhookId)
-    .all<{ event_id: string; state: string }>();
+  const { results } = await env.DB.prepare("SELECT state FROM deliveries WHERE webhook_id = ? ORDER BY seq").bind(webhookId).all<{ state: string }>();
   return results.map((r) => r.state);
 }
 
+/** Fails the first attempt of the given event ids, answers 200 to everything else. */
+function failFirstAttemptOf(...eventIds: string[]) {
+  receiver.set((call) => (eventIds.includes(call.json.event_id) && call.headers["x-sgen-delivery-attempt"] === "1" ? new Response("busy", { status: 500 }) : new Response("ok")));
+}
+
 describe("sequencer", () => {
-  it("pause mode: one in flight, the rest held in order, released one by one", async () => {
+  it("pause mode: nothing overtakes a failing head; the rest are held, then go out in order", async () => {
     const site = await insertSite();
-    const hook = await insertHook(site.id, { failure_mode: "pause", url: "http://127.0.0.1:9/hook" });
-    receiver.set(() => "hold");
+    const hook = await insertHook(site.id, { failure_mode: "pause", delays: [1, 1], url: "http://127.0.0.1:9/hook" });
     const events = [1, 2, 3].map((n) => event(n));
+    failFirstAttemptOf(events[0]!.event_id);
+
     await acceptEvents(env, site as any, events);
 
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(1), WAIT);
-    expect(await states(hook.id)).toEqual(["pending", "held", "held"]);
-    receiver.calls[0]!.answer(new Response("ok"));
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(2), WAIT);
-    receiver.calls[1]!.answer(new Response("ok"));
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(3), WAIT);
-    receiver.calls[2]!.answer(new Response("ok"));
+    await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["retrying", "held", "held"]), WAIT);
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered", "delivered", "delivered"]), WAIT);
-    expect(receiver.eventIds()).toEqual(events.map((e) => e.event_id));
+    expect(receiver.eventIds()).toEqual([events[0]!.event_id, ...events.map((e) => e.event_id)]);
   });
 
-  it("continue mode: other targets flow past a busy one; the same target keeps its order", async () => {
+  it("continue mode: another target flows past a failing one; the same target keeps its order", async () => {
     const site = await insertSite();
-    const hook = await insertHook(site.id, { url: "http://127.0.0.1:9/hook" });
-    receiver.set(() => "hold");
+    const hook = await insertHook(site.id, { delays: [1, 1], url: "http://127.0.0.1:9/hook" });
     const a1 = event(1, { type: "post", id: 1 });
     const a2 = event(2, { type: "post", id: 1 });
     const b1 = event(3, { type: "post", id: 2 });
+    failFirstAttemptOf(a1.event_id);
+
     await acceptEvents(env, site as any, [a1, a2, b1]);
 
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(2), WAIT);
-    expect(new Set(receiver.eventIds())).toEqual(new Set([a1.event_id, b1.event_id]));
-    expect(await states(hook.id)).toEqual(["pending", "held", "pending"]);
-    receiver.calls.find((c) => c.json.event_id === a1.event_id)!.answer(new Response("ok"));
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(3), WAIT);
-    expect(receiver.calls[2]!.json.event_id).toBe(a2.event_id);
-    for (const c of receiver.calls) c.answer(new Response("ok"));
+    await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["retrying", "held", "delivered"]), WAIT);
+    await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered", "delivered", "delivered"]), WAIT);
+    const sameTarget = receiver.eventIds().filter((id) => id !== b1.event_id);
+    expect(sameTarget).toEqual([a1.event_id, a1.event_id, a2.event_id]);
   });
 
   it("a paused webhook holds new deliveries and releases them when it becomes active", async () => {
@@ -72,6 +69,7 @@ describe("sequencer", () => {
     const [res] = await acceptEvents(env, site as any, [event(1)]);
     expect(res!.deliveries).toBe(1);
     expect(await states(hook.id)).toEqual(["held"]);
+    expect((await sequencer(env, hook.id).snapshot(hook.id)).entries).toHaveLength(1);
 
     await env.DB.prepare("UPDATE webhooks SET status = 'active' WHERE id = ?").bind(hook.id).run();
     await webhookConfigChanged(env, hook.id);
@@ -79,31 +77,33 @@ describe("sequencer", () => {
     expect(receiver.calls).toHaveLength(1);
   });
 
-  it("rebuilds the line from D1 after the object's memory is lost, and the sweeper re-drives", async () => {
+  it("rebuilds the line from D1 alone after the object is reset", async () => {
     const site = await insertSite();
-    const hook = await insertHook(site.id, { failure_mode: "pause", url: "http://127.0.0.1:9/hook" });
-    receiver.set(() => "hold");
-    await acceptEvents(env, site as any, [event(1), event(2)]);
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(1), WAIT);
+    const hook = await insertHook(site.id, { failure_mode: "pause", delays: [1, 1], url: "http://127.0.0.1:9/hook" });
+    const events = [event(1), event(2)];
+    failFirstAttemptOf(events[0]!.event_id);
+    await acceptEvents(env, site as any, events);
+    await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["retrying", "held"]), WAIT);
 
-    // The object forgets everything; its line must come back from D1 alone.
     await abortAllDurableObjects();
     const snap = await sequencer(env, hook.id).snapshot(hook.id);
-    expect(snap.entries.map((e) => e.held)).toEqual([false, true]);
+    expect(snap).toMatchObject({ status: "active", mode: "pause" });
+    expect(snap.entries.map((e) => [e.phase, e.held])).toEqual([
+      ["inflight", false],
+      ["waiting", true],
+    ]);
 
-    receiver.set(() => new Response("ok"));
-    receiver.calls[0]!.answer(new Response("ok"));
-    // The settle reached a fresh object, which reloaded from D1: the second goes out next.
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered", "delivered"]), WAIT);
+    expect(receiver.eventIds().slice(1)).toEqual(events.map((e) => e.event_id));
   });
 
-  it("the sweeper re-drives a pending delivery whose sequencer never heard of it", async () => {
+  it("the sweeper re-drives an overdue delivery that no sequencer or queue message knows of", async () => {
     const site = await insertSite();
     const hook = await insertHook(site.id, { url: "http://127.0.0.1:9/hook" });
-    const { insertDelivery } = await import("../pipeline-fixtures");
     const d = await insertDelivery(site, hook); // in D1 only: no sequencer call, no queue message
     await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?").bind(Date.now() - 120_000, d.deliveryId).run();
 
+    expect(await sweep(env, Date.now() - 200_000)).toMatchObject({ webhooks: 0 }); // not yet overdue then
     const result = await sweep(env, Date.now());
 
     expect(result.webhooks).toBe(1);
