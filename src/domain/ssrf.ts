@@ -47,12 +47,13 @@ function blockedAddress(addr: ipaddr.IPv4 | ipaddr.IPv6): string | null {
     const v6 = addr as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress()) return blockedAddress(v6.toIPv4Address());
     const parts = v6.parts;
+    const range = v6.range();
+    if (range === "loopback" || range === "unspecified") return `a ${range} address (${addr.toString()})`;
     // IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address inside.
     if (parts.slice(0, 6).every((p) => p === 0) || (parts[0] === 0x64 && parts[1] === 0xff9b) || parts[0] === 0x2002) {
       return `an address embedding IPv4 (${addr.toString()})`;
     }
     if (parts[0] === 0xfd00 && parts[1] === 0x0ec2) return "a metadata address";
-    const range = v6.range();
     return range === "unicast" ? null : `a ${range} address (${addr.toString()})`;
   }
   const v4 = addr as ipaddr.IPv4;

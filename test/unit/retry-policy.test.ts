@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { decideAfterAttempt, parseRetryAfter, resolveRetryPolicy, retryPolicyInputSchema, RETRY_PRESETS } from "../../src/domain/retry-policy";
+
+const after = (delays: readonly number[], attemptsMade: number, status: number | null, retryAfterSeconds: number | null = null) =>
+  decideAfterAttempt({ delays, attemptsMade, status, retryAfterSeconds });
+
+describe("retry policy", () => {
+  it("default: retries after 30 s, 2 m, 10 m, 1 h, 6 h, then fails (6 attempts in all)", () => {
+    const delays = resolveRetryPolicy("default").delays_s;
+    const schedule = [1, 2, 3, 4, 5, 6].map((n) => after(delays, n, 500));
+    expect(schedule).toEqual([
+      { kind: "retry", delaySeconds: 30 },
+      { kind: "retry", delaySeconds: 120 },
+      { kind: "retry", delaySeconds: 600 },
+      { kind: "retry", delaySeconds: 3600 },
+      { kind: "retry", delaySeconds: 21600 },
+      { kind: "failed" },
+    ]);
+  });
+
+  it("aggressive is three retries 30 s apart; none never retries", () => {
+    expect(resolveRetryPolicy("aggressive")).toEqual({ name: "aggressive", delays_s: [30, 30, 30] });
+    expect(after(RETRY_PRESETS.aggressive, 3, null)).toEqual({ kind: "retry", delaySeconds: 30 });
+    expect(after(RETRY_PRESETS.aggressive, 4, null)).toEqual({ kind: "failed" });
+    expect(after(RETRY_PRESETS.none, 1, 500)).toEqual({ kind: "failed" });
+  });
+
+  it("custom delays: 1 to 10 of 1…43200 s", () => {
+    expect(resolveRetryPolicy({ delays_s: [1, 1] })).toEqual({ name: "custom", delays_s: [1, 1] });
+    for (const bad of [{ delays_s: [] }, { delays_s: [0] }, { delays_s: [43201] }, { delays_s: Array(11).fill(1) }, { delays_s: [1.5] }, "fast", { delays_s: [1], x: 1 }]) {
+      expect(retryPolicyInputSchema.safeParse(bad).success).toBe(false);
+    }
+  });
+
+  it("a 2xx is delivered; 3xx, 4xx, 5xx and no response are failed attempts; 410 stops", () => {
+    expect(after([5], 1, 200)).toEqual({ kind: "delivered" });
+    expect(after([5], 1, 299)).toEqual({ kind: "delivered" });
+    for (const status of [301, 400, 404, 500, null]) expect(after([5], 1, status)).toEqual({ kind: "retry", delaySeconds: 5 });
+    expect(after([5, 5], 1, 410)).toEqual({ kind: "gone" });
+  });
+
+  it("429/503 with Retry-After waits no less than asked, capped at 12 h", () => {
+    expect(after([5], 1, 429, 120)).toEqual({ kind: "retry", delaySeconds: 120 });
+    expect(after([600], 1, 503, 120)).toEqual({ kind: "retry", delaySeconds: 600 });
+    expect(after([5], 1, 500, 120)).toEqual({ kind: "retry", delaySeconds: 5 });
+    expect(after([5], 1, 429, 99999)).toEqual({ kind: "retry", delaySeconds: 43200 });
+    expect(after([5], 2, 429, 120)).toEqual({ kind: "failed" });
+  });
+
+  it("reads Retry-After as seconds or an HTTP date", () => {
+    const now = Date.parse("2026-05-22T14:00:00Z");
+    expect(parseRetryAfter("120", now)).toBe(120);
+    expect(parseRetryAfter("Fri, 22 May 2026 14:02:00 GMT", now)).toBe(120);
+    expect(parseRetryAfter("999999", now)).toBe(43200);
+    expect(parseRetryAfter(null, now)).toBeNull();
+    expect(parseRetryAfter("soon", now)).toBeNull();
+    expect(parseRetryAfter("-5", now)).toBeNull();
+  });
+});
