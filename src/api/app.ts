@@ -1,5 +1,7 @@
-// The Hono app: every resource router mounted under /v1, one error shape for everything.
+// The Hono app: every resource router mounted under /v1, one error shape for everything, and the OpenAPI
+// document generated from the same zod schemas that validate the requests.
 import { HTTPException } from "hono/http-exception";
+import { Scalar } from "@scalar/hono-api-reference";
 import type { Env } from "../env";
 import { authenticate } from "./middleware/auth";
 import { ProblemError, problemResponse } from "./problem";
@@ -9,10 +11,15 @@ import { sitesRouter } from "./sites";
 import { keysRouter } from "./keys";
 import { eventTypesRouter } from "./event-types";
 import { webhooksRouter } from "./webhooks";
+import { webhookFlowRouter } from "./webhook-flow";
 import { eventsRouter } from "./events";
 import { deliveriesRouter } from "./deliveries";
 import { deliveryActionsRouter } from "./delivery-actions";
-import { webhookFlowRouter } from "./webhook-flow";
+import { auditRouter } from "./audit";
+import { VERSION } from "../version";
+
+/** Admin bodies are small; ingest sets its own limits (64 KiB an event, 1 MiB a batch). */
+const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function createApp() {
   const app = newRouter();
@@ -20,26 +27,70 @@ export function createApp() {
   app.onError((err, c) => {
     if (err instanceof ProblemError) return problemResponse(err.status, err.title, err.detail, err.errors);
     if (err instanceof HTTPException) {
-      const status = err.status;
-      // Hono's JSON validator throws 400 on a body that does not parse.
-      return problemResponse(status, undefined, err.message || undefined);
+      // Hono's JSON validator throws a 400 on a body that does not parse.
+      const detail = err.status === 400 ? "The body is not valid JSON" : err.message || undefined;
+      return problemResponse(err.status, undefined, detail);
     }
-    console.error(JSON.stringify({ msg: "unhandled error", path: c.req.path, error: String(err) }));
+    console.error(JSON.stringify({ msg: "unhandled error", method: c.req.method, path: c.req.path, error: String(err) }));
     return problemResponse(500, "Internal error", "Something went wrong on our side");
   });
-  app.notFound((c) => problemResponse(404, "Not found", `No route for ${c.req.method} ${c.req.path}`));
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app.routes, c.req.path);
+    if (allowed.length) {
+      return problemResponse(405, "Method not allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}`, [], { allow: allowed.join(", ") });
+    }
+    return problemResponse(404, "Not found", `No route for ${c.req.method} ${c.req.path}`);
+  });
+
+  // A body must be JSON and small: 415 and 413 before any route reads it.
+  app.use("/v1/*", async (c, next) => {
+    if (["POST", "PUT", "PATCH"].includes(c.req.method)) {
+      const length = Number(c.req.header("content-length") ?? "0");
+      const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
+      if (hasBody && !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
+        throw new ProblemError(415, "Unsupported media type", "Send the body as application/json");
+      }
+      if (length > ADMIN_BODY_LIMIT && !/\/events(\/batch)?$/.test(c.req.path)) {
+        throw new ProblemError(413, "Payload too large", `The body exceeds ${ADMIN_BODY_LIMIT / 1024} KiB`);
+      }
+    }
+    return next();
+  });
 
   app.route("/", health);
   app.use("/v1/*", authenticate);
-  app.route("/v1", eventTypesRouter);
-  app.route("/v1", sitesRouter);
-  app.route("/v1", keysRouter);
-  app.route("/v1", webhooksRouter);
-  app.route("/v1", eventsRouter);
-  app.route("/v1", deliveriesRouter);
-  app.route("/v1", deliveryActionsRouter);
-  app.route("/v1", webhookFlowRouter);
+  for (const router of [eventTypesRouter, sitesRouter, keysRouter, webhooksRouter, webhookFlowRouter, eventsRouter, deliveriesRouter, deliveryActionsRouter, auditRouter]) {
+    app.route("/v1", router);
+  }
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "The root ADMIN_TOKEN, or a site key (roles: ingest, viewer, integrations-admin)",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Edgehooks",
+      version: VERSION,
+      description: "Webhook delivery for content platforms, on Cloudflare Workers. Errors are application/problem+json.",
+    },
+    servers: [{ url: "/" }],
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Edgehooks API" }));
   return app;
+}
+
+/** The methods some route serves at this path, for a 405 and its Allow header. */
+function allowedMethods(routes: { method: string; path: string }[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of routes) {
+    if (r.method === "ALL" || r.path.includes("*")) continue;
+    const pattern = new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z_]+/g, "[^/]+")}$`);
+    if (pattern.test(path)) methods.add(r.method);
+  }
+  return [...methods].sort();
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,3 +1,143 @@
-import { newRouter } from "./router";
+// Site keys (contract §3): one role each; the token is shown once and stored as its SHA-256.
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { newRouter, actorName } from "./router";
+import { requireSite } from "./middleware/auth";
+import { notFound } from "./problem";
+import { bearer, cursorQuery, decodeCursor, encodeCursor, problems, siteAndId, siteParam } from "./openapi-common";
+import { database } from "../db/client";
+import { apiKeys } from "../db/schema";
+import { auditInsert } from "../db/audit";
+import { sha256Hex } from "../domain/crypto";
+import { newId, randomToken } from "../domain/ids";
+import { iso } from "../domain/time";
 
 export const keysRouter = newRouter();
+
+const ROLES = ["ingest", "viewer", "integrations-admin"] as const;
+
+const KeySchema = z
+  .object({
+    id: z.string(),
+    site_id: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    token_prefix: z.string(),
+    created_by: z.string(),
+    created_at: z.string(),
+    revoked_at: z.string().nullable(),
+  })
+  .openapi("Key");
+
+const NewKeySchema = KeySchema.extend({ token: z.string().openapi({ description: "Shown once; store it now" }) }).openapi("NewKey", {
+  example: { id: "key_3m8q2w6e1r5t9y4u", site_id: "site_yoursite", name: "CMS ingest", role: "ingest", token_prefix: "ehk_7k3m", created_by: "root", created_at: "2026-05-22T14:03:18.000Z", revoked_at: null, token: "ehk_7k3m…" },
+});
+
+const CreateKey = z
+  .object({ name: z.string().min(1).max(100), role: z.enum(ROLES) })
+  .strict()
+  .openapi("CreateKey", { example: { name: "CMS ingest", role: "ingest" } });
+
+type KeyRow = typeof apiKeys.$inferSelect;
+const view = (k: KeyRow) => ({
+  id: k.id,
+  site_id: k.siteId,
+  name: k.name,
+  role: k.role,
+  token_prefix: k.tokenPrefix,
+  created_by: k.createdBy,
+  created_at: iso(k.createdAt)!,
+  revoked_at: iso(k.revokedAt),
+});
+
+keysRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/sites/{site}/keys",
+    tags: ["Keys"],
+    summary: "Create a key (its token is shown once)",
+    security: bearer,
+    request: { params: siteParam, body: { content: { "application/json": { schema: CreateKey } }, required: true } },
+    responses: { 201: { content: { "application/json": { schema: NewKeySchema } }, description: "Created" }, ...problems(400, 401, 403, 404, 415, 422) },
+  }),
+  async (c) => {
+    const { site } = c.req.valid("param");
+    await requireSite(c, site, "manage");
+    const body = c.req.valid("json");
+    const token = `ehk_${randomToken(40)}`;
+    const row: KeyRow = {
+      id: newId("key"),
+      siteId: site,
+      name: body.name,
+      role: body.role,
+      tokenHash: await sha256Hex(token),
+      tokenPrefix: token.slice(0, 8),
+      createdBy: actorName(c.get("auth")),
+      createdAt: Date.now(),
+      revokedAt: null,
+    };
+    const db = database(c.env.DB);
+    await db.batch([
+      db.insert(apiKeys).values(row),
+      auditInsert(db, { siteId: site, actor: row.createdBy, action: "key.created", targetType: "key", targetId: row.id, changes: { name: row.name, role: row.role }, at: row.createdAt }),
+    ]);
+    return c.json({ ...view(row), token }, 201);
+  },
+);
+
+keysRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/sites/{site}/keys",
+    tags: ["Keys"],
+    summary: "List keys (never their tokens)",
+    security: bearer,
+    request: { params: siteParam, query: cursorQuery },
+    responses: {
+      200: { content: { "application/json": { schema: z.object({ data: z.array(KeySchema), next_cursor: z.string().nullable() }) } }, description: "Newest first" },
+      ...problems(401, 403, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { site } = c.req.valid("param");
+    await requireSite(c, site, "read");
+    const { limit = 50, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor);
+    const rows = await database(c.env.DB)
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.siteId, site), after ? lt(apiKeys.createdAt, Number(after[0])) : undefined))
+      .orderBy(desc(apiKeys.createdAt))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const next = rows.length > limit ? encodeCursor([page[page.length - 1]!.createdAt]) : null;
+    return c.json({ data: page.map(view), next_cursor: next }, 200);
+  },
+);
+
+keysRouter.openapi(
+  createRoute({
+    method: "delete",
+    path: "/sites/{site}/keys/{id}",
+    tags: ["Keys"],
+    summary: "Revoke a key (its token gets 401 at once)",
+    security: bearer,
+    request: { params: siteAndId },
+    responses: { 200: { content: { "application/json": { schema: KeySchema } }, description: "Revoked" }, ...problems(401, 403, 404) },
+  }),
+  async (c) => {
+    const { site, id } = c.req.valid("param");
+    await requireSite(c, site, "manage");
+    const db = database(c.env.DB);
+    const key = await db.select().from(apiKeys).where(and(eq(apiKeys.siteId, site), eq(apiKeys.id, id))).get();
+    if (!key) throw notFound("Key");
+    if (key.revokedAt === null) {
+      key.revokedAt = Date.now();
+      await db.batch([
+        db.update(apiKeys).set({ revokedAt: key.revokedAt }).where(eq(apiKeys.id, id)),
+        auditInsert(db, { siteId: site, actor: actorName(c.get("auth")), action: "key.revoked", targetType: "key", targetId: id, changes: { name: key.name }, at: key.revokedAt }),
+      ]);
+    }
+    return c.json(view(key), 200);
+  },
+);

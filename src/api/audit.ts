@@ -1,0 +1,57 @@
+// GET /v1/sites/{site}/audit-log: who changed what, when; newest first, cursor-paged.
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter } from "./router";
+import { requireSite } from "./middleware/auth";
+import { bearer, cursorQuery, decodeCursor, encodeCursor, problems, siteParam } from "./openapi-common";
+import { iso } from "../domain/time";
+
+export const auditRouter = newRouter();
+
+const AuditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    actor: z.string().openapi({ description: "The key's name, root, or system" }),
+    action: z.string(),
+    target_type: z.string(),
+    target_id: z.string(),
+    changes: z.unknown().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("AuditEntry", {
+    example: { id: 12, actor: "ops admin", action: "webhook.updated", target_type: "webhook", target_id: "wh_8f2k4m6p9r1t3v5x", changes: { fields: ["url"] }, created_at: "2026-05-22T14:03:18.000Z" },
+  });
+
+auditRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/sites/{site}/audit-log",
+    tags: ["Audit"],
+    summary: "The audit log",
+    security: bearer,
+    request: { params: siteParam, query: cursorQuery },
+    responses: {
+      200: { content: { "application/json": { schema: z.object({ data: z.array(AuditEntrySchema), next_cursor: z.string().nullable() }) } }, description: "Newest first" },
+      ...problems(401, 403, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { site } = c.req.valid("param");
+    await requireSite(c, site, "read");
+    const { limit = 50, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor);
+    const { results } = await c.env.DB.prepare(
+      `SELECT id, actor, action, target_type, target_id, changes, created_at FROM audit_log
+       WHERE site_id = ? ${after ? "AND id < ?" : ""} ORDER BY id DESC LIMIT ?`,
+    )
+      .bind(site, ...(after ? [Number(after[0])] : []), limit + 1)
+      .all<{ id: number; actor: string; action: string; target_type: string; target_id: string; changes: string | null; created_at: number }>();
+    const page = results.slice(0, limit);
+    return c.json(
+      {
+        data: page.map((r) => ({ ...r, changes: r.changes === null ? null : JSON.parse(r.changes), created_at: iso(r.created_at)! })),
+        next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.id]) : null,
+      },
+      200,
+    );
+  },
+);

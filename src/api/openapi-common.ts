@@ -1,0 +1,57 @@
+// Schemas every route shares in the OpenAPI document: the problem shape, error responses, path params.
+import { z } from "@hono/zod-openapi";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .openapi("Problem", {
+    example: { type: "https://edgehooks.dev/problems/validation-failed", title: "Validation failed", status: 422, detail: "The request has invalid fields", errors: [{ path: "url", message: "must use https" }] },
+  });
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed JSON",
+  401: "Missing, unknown or revoked token",
+  403: "The token's role may not do this",
+  404: "Not found (a key never sees another site: that is a 404 too)",
+  409: "Conflicts with the current state",
+  413: "Body too large",
+  415: "Body is not application/json",
+  422: "Validation failed; errors[].path names each wrong field",
+};
+
+/** Error responses for a route, as problem+json. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: DESCRIPTIONS[s] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } }]),
+  ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }>;
+}
+
+export const siteParam = z.object({ site: z.string().min(1).max(100).openapi({ example: "site_yoursite" }) });
+export const siteAndId = siteParam.extend({ id: z.string().min(1).max(100).openapi({ example: "wh_8f2k4m6p9r1t3v5x" }) });
+
+export const bearer = [{ bearer: [] }];
+
+export const cursorQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).optional().openapi({ example: 50 }),
+  cursor: z.string().max(200).optional(),
+});
+
+/** Opaque cursors: base64url of the last row's sort key. */
+export function encodeCursor(parts: (string | number)[]): string {
+  return btoa(JSON.stringify(parts)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string | undefined): (string | number)[] | null {
+  if (!cursor) return null;
+  try {
+    const parsed = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
+    return Array.isArray(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}

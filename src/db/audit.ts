@@ -1,0 +1,51 @@
+// The audit log: who changed what, when. Entries are written in the same D1 batch as the change itself.
+// `changes` names what changed; it never carries a secret or a header value.
+import type { Db } from "./client";
+import { auditLog } from "./schema";
+
+export interface AuditEntry {
+  siteId: string;
+  actor: string;
+  action: string;
+  targetType: "site" | "key" | "webhook" | "delivery";
+  targetId: string;
+  changes?: unknown;
+  at: number;
+}
+
+export function auditInsert(db: Db, e: AuditEntry) {
+  return db.insert(auditLog).values({
+    siteId: e.siteId,
+    actor: e.actor,
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    changes: e.changes === undefined ? null : JSON.stringify(e.changes),
+    createdAt: e.at,
+  });
+}
+
+/**
+ * Once per UTC day per webhook: counts of the previous day's deliveries by state. Idempotent: the cron may
+ * call it every minute; a day already summarised is skipped.
+ */
+export async function writeDailySummaries(d1: D1Database, nowMs: number): Promise<number> {
+  const dayEnd = Math.floor(nowMs / 86_400_000) * 86_400_000;
+  const dayStart = dayEnd - 86_400_000;
+  const day = new Date(dayStart).toISOString().slice(0, 10);
+  const { meta } = await d1
+    .prepare(
+      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at)
+       SELECT d.site_id, 'system', 'delivery.daily_summary', 'webhook', d.webhook_id,
+              json_object('day', ?1, 'counts', json_group_object(d.state, d.n)), ?2
+       FROM (SELECT site_id, webhook_id, state, COUNT(*) AS n FROM deliveries
+             WHERE site_id IN (SELECT id FROM sites) AND created_at >= ?3 AND created_at < ?4
+             GROUP BY site_id, webhook_id, state) d
+       WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.site_id = d.site_id AND a.action = 'delivery.daily_summary'
+                         AND a.target_id = d.webhook_id AND a.created_at >= ?4)
+       GROUP BY d.site_id, d.webhook_id`,
+    )
+    .bind(day, nowMs, dayStart, dayEnd)
+    .run();
+  return meta.changes ?? 0;
+}
