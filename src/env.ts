@@ -49,6 +49,12 @@ export interface DeliveryFilter {
   to?: number;
 }
 
-export type QueueMessage = DeliveryMessage | BulkReplayMessage;
+/** An export job to write (or finish writing) to R2. */
+export interface ExportMessage {
+  kind: "export";
+  export_id: string;
+}
+
+export type QueueMessage = DeliveryMessage | BulkReplayMessage | ExportMessage;
 
 export type Env = Cloudflare.Env;

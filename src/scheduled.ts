@@ -2,9 +2,21 @@
 // does not stop the others.
 import type { Env } from "./env";
 import { sweep } from "./delivery/sweeper";
+import { purgeOldDeliveries } from "./logs/retention";
+import { expireExports, runPendingExports } from "./logs/exports";
+import { writeDailySummaries } from "./db/audit";
+
+/** The daily summary runs in the first minutes of each UTC day (idempotent, so overlap is harmless). */
+const SUMMARY_WINDOW_MS = 10 * 60_000;
 
 export async function runScheduled(env: Env, now: number, _ctx?: ExecutionContext) {
-  const steps: [string, () => Promise<unknown>][] = [["sweep", () => sweep(env, now)]];
+  const steps: [string, () => Promise<unknown>][] = [
+    ["sweep", () => sweep(env, now)],
+    ["exports", () => runPendingExports(env, now)],
+    ["export expiry", () => expireExports(env, now)],
+    ["retention", () => purgeOldDeliveries(env, now)],
+  ];
+  if (now % 86_400_000 < SUMMARY_WINDOW_MS) steps.push(["daily summary", () => writeDailySummaries(env.DB, now)]);
   for (const [name, step] of steps) {
     try {
       await step();

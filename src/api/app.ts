@@ -16,6 +16,7 @@ import { eventsRouter } from "./events";
 import { deliveriesRouter } from "./deliveries";
 import { deliveryActionsRouter } from "./delivery-actions";
 import { auditRouter } from "./audit";
+import { exportDownloads, exportsRouter } from "./exports";
 import { VERSION } from "../version";
 
 /** Admin bodies are small; ingest sets its own limits (64 KiB an event, 1 MiB a batch). */
@@ -59,8 +60,9 @@ export function createApp() {
   });
 
   app.route("/", health);
+  app.route("/", exportDownloads);
   app.use("/v1/*", authenticate);
-  for (const router of [eventTypesRouter, sitesRouter, keysRouter, webhooksRouter, webhookFlowRouter, eventsRouter, deliveriesRouter, deliveryActionsRouter, auditRouter]) {
+  for (const router of [eventTypesRouter, sitesRouter, keysRouter, webhooksRouter, webhookFlowRouter, eventsRouter, deliveriesRouter, deliveryActionsRouter, exportsRouter, auditRouter]) {
     app.route("/v1", router);
   }
 

@@ -3,7 +3,7 @@
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
 // Retries go back on the queue with msg.retry({ delaySeconds }) per the delivery's own policy snapshot.
-import type { BulkReplayMessage, DeliveryMessage, Env, QueueMessage } from "../env";
+import type { BulkReplayMessage, DeliveryMessage, Env, ExportMessage, QueueMessage } from "../env";
 import { decryptJson } from "../domain/crypto";
 import { envelopeWithDetail } from "../domain/envelope";
 import { signatureHeaders } from "../domain/signing";
@@ -31,6 +31,7 @@ import {
 import { send, type SendOutcome } from "./sender";
 import { settleDeliveries } from "../sequencer/client";
 import { replayPage } from "./bulk-replay";
+import { runExport } from "../logs/exports";
 import type { SettleItem } from "../sequencer/webhook-sequencer";
 
 interface Outcome {
@@ -46,18 +47,20 @@ interface Outcome {
 export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env) {
   const deliveries: Message<DeliveryMessage>[] = [];
   for (const msg of batch.messages) {
-    if ("kind" in msg.body) await runBulkReplayPage(env, msg as Message<BulkReplayMessage>);
-    else deliveries.push(msg as Message<DeliveryMessage>);
+    if (!("kind" in msg.body)) deliveries.push(msg as Message<DeliveryMessage>);
+    else if (msg.body.kind === "bulk_replay") await runJob(msg, () => replayPage(env, (msg as Message<BulkReplayMessage>).body));
+    else await runJob(msg, () => runExport(env, (msg as Message<ExportMessage>).body.export_id));
   }
   if (deliveries.length) await consumeDeliveries(deliveries, env);
 }
 
-async function runBulkReplayPage(env: Env, msg: Message<BulkReplayMessage>) {
+/** Bulk replay pages and exports: ack when done, retry shortly when not. */
+async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
   try {
-    await replayPage(env, msg.body);
+    await job();
     msg.ack();
   } catch (err) {
-    console.error(JSON.stringify({ msg: "bulk replay page failed; retrying", error: String(err) }));
+    console.error(JSON.stringify({ msg: "queue job failed; retrying", kind: (msg.body as { kind: string }).kind, error: String(err) }));
     msg.retry({ delaySeconds: 5 });
   }
 }

@@ -1,0 +1,89 @@
+// Rows of the delivery log as operators see them (contract §3). Plain functions over plain rows.
+import { iso } from "../domain/time";
+import { envelopeWithDetail } from "../domain/envelope";
+import type { DeliveryState } from "../db/schema";
+
+export interface DeliveryRow {
+  seq: number;
+  id: string;
+  webhook_id: string;
+  webhook_name: string;
+  event_id: string;
+  event_type: string;
+  destination_host: string;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: number | null;
+  response_status: number | null;
+  latency_ms: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  replay_of: string | null;
+  actor_email: string | null;
+  include_detail: number;
+}
+
+export const DELIVERY_COLUMNS =
+  "seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts, next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email, include_detail";
+
+export function deliveryView(d: DeliveryRow) {
+  const scheduled = d.state === "pending" || d.state === "retrying";
+  return {
+    id: d.id,
+    webhook_id: d.webhook_id,
+    webhook_name: d.webhook_name,
+    event_id: d.event_id,
+    event_type: d.event_type,
+    destination_host: d.destination_host,
+    state: d.state,
+    attempts: d.attempts,
+    next_attempt_at: scheduled ? iso(d.next_attempt_at) : null,
+    response_status: d.response_status,
+    latency_ms: d.latency_ms,
+    /** Why the last attempt failed (timeout, connection, http_status, redirect, …), null once delivered. */
+    last_error: d.state === "delivered" ? null : d.last_error,
+    created_at: iso(d.created_at)!,
+    delivered_at: iso(d.delivered_at),
+    replay_of: d.replay_of,
+    actor_email: d.actor_email,
+  };
+}
+
+export type DeliveryView = ReturnType<typeof deliveryView>;
+
+export interface AttemptRecord {
+  n: number;
+  started_at: number;
+  url: string;
+  request_headers: string;
+  response_status: number | null;
+  response_body: string | null;
+  response_truncated: number;
+  error: string | null;
+  error_message: string | null;
+  prepared_ms: number;
+  sent_at: number;
+  response_at: number | null;
+  total_ms: number;
+}
+
+export const ATTEMPT_COLUMNS =
+  "n, started_at, url, request_headers, response_status, response_body, response_truncated, error, error_message, prepared_ms, sent_at, response_at, total_ms";
+
+/** The request body is the same on every attempt: the event's envelope, with detail if the delivery has it. */
+export function attemptView(a: AttemptRecord, event: { body: string; detail: string | null } | null, includeDetail: boolean) {
+  return {
+    n: a.n,
+    started_at: iso(a.started_at)!,
+    request: {
+      url: a.url,
+      headers: JSON.parse(a.request_headers) as Record<string, string>,
+      body: event ? envelopeWithDetail(event.body, event.detail, includeDetail) : null,
+    },
+    response: a.response_status === null ? null : { status: a.response_status, body: a.response_body, truncated: a.response_truncated === 1 },
+    error: a.error,
+    error_message: a.error_message,
+    timing: { prepared_ms: a.prepared_ms, sent_at: iso(a.sent_at)!, response_at: iso(a.response_at), total_ms: a.total_ms },
+  };
+}

@@ -1,0 +1,25 @@
+// A webhook's health signals from plain numbers: counts, success rate, latency percentiles, hourly cadence.
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (!sorted.length) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+export function summarize(counts: { state: string; n: number }[], latenciesAsc: number[], hourly: { hour: number; n: number }[], since: number, now: number) {
+  const byState: Record<string, number> = { pending: 0, held: 0, retrying: 0, delivered: 0, failed: 0, resolved: 0 };
+  for (const c of counts) byState[c.state] = c.n;
+  const settled = byState.delivered! + byState.failed!;
+  const perHour = new Map(hourly.map((h) => [h.hour, h.n]));
+  const buckets: { hour: string; deliveries: number }[] = [];
+  for (let h = Math.floor(since / 3600_000); h <= Math.floor(now / 3600_000); h++) {
+    buckets.push({ hour: new Date(h * 3600_000).toISOString(), deliveries: perHour.get(h) ?? 0 });
+  }
+  return {
+    counts: byState,
+    success_rate: settled ? byState.delivered! / settled : null,
+    latency_ms: { p50: percentile(latenciesAsc, 50), p95: percentile(latenciesAsc, 95) },
+    per_hour: buckets,
+  };
+}
