@@ -34,7 +34,8 @@ function safeEqual(a, b) {
 
 /**
  * behaviour: { failStatus = 500, failCount = 0, failRate = 0, delayMs = 0, slowRate = 0, slowMs = 0,
- *              retryAfter = null, gone = false, downUntil = 0 (ms epoch: fail everything until then) }
+ *              retryAfter = null, gone = false, downUntil = 0 (ms epoch: fail everything until then),
+ *              failEvents = [] (event ids whose every attempt fails) }
  */
 export async function startReceiver({ port = 0, secret = null, prefix = "X-SGEN", behaviour = {}, log = null } = {}) {
   const received = [];
@@ -61,6 +62,7 @@ export async function startReceiver({ port = 0, secret = null, prefix = "X-SGEN"
       let headers = { "content-type": "text/plain" };
       let delay = b.delayMs ?? 0;
       if (b.gone) status = 410;
+      else if (b.failEvents?.includes(json?.event_id)) status = b.failStatus ?? 500;
       else if ((b.downUntil ?? 0) > receivedAt) status = b.failStatus ?? 503;
       else if (failuresLeft > 0) {
         failuresLeft--;
