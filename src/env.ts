@@ -18,6 +18,8 @@ declare global {
       LOG_RETENTION_DAYS?: string;
       DEV_DESTINATION_HOSTS?: string;
       SWEEP_GRACE_SECONDS?: string;
+      /** "1" turns on the cost counters read by `npm run bench` (never in production). */
+      BENCH_METRICS?: string;
     }
   }
 }

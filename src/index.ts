@@ -3,18 +3,19 @@ import type { Env, QueueMessage } from "./env";
 import { createApp } from "./api/app";
 import { consumeQueue, consumeDeadLetters } from "./delivery/consumer";
 import { runScheduled } from "./scheduled";
+import { instrument } from "./metrics";
 
 export { WebhookSequencer } from "./sequencer/webhook-sequencer";
 
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  fetch: (req: Request, env: Env, ctx: ExecutionContext) => app.fetch(req, instrument(env), ctx),
   async queue(batch: MessageBatch<QueueMessage>, env: Env) {
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-    return consumeQueue(batch, env);
+    return consumeQueue(batch, instrument(env));
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    await runScheduled(env, controller.scheduledTime, ctx);
+    await runScheduled(instrument(env), controller.scheduledTime, ctx);
   },
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -18,6 +18,7 @@ import { deliveryActionsRouter } from "./delivery-actions";
 import { auditRouter } from "./audit";
 import { exportDownloads, exportsRouter } from "./exports";
 import { VERSION } from "../version";
+import { counters, resetCounters } from "../metrics";
 
 /** Admin bodies are small; ingest sets its own limits (64 KiB an event, 1 MiB a batch). */
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -60,6 +61,9 @@ export function createApp() {
   });
 
   app.route("/", health);
+  // Cost counters for `npm run bench`; absent unless BENCH_METRICS is "1" (never in production).
+  app.get("/__bench/metrics", (c) => (c.env.BENCH_METRICS === "1" ? c.json(counters) : c.notFound()));
+  app.post("/__bench/metrics/reset", (c) => (c.env.BENCH_METRICS === "1" ? (resetCounters(), c.json(counters)) : c.notFound()));
   app.route("/", exportDownloads);
   app.use("/v1/*", authenticate);
   for (const router of [eventTypesRouter, sitesRouter, keysRouter, webhooksRouter, webhookFlowRouter, eventsRouter, deliveriesRouter, deliveryActionsRouter, exportsRouter, auditRouter]) {

@@ -2,12 +2,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { newRouter } from "./router";
-import { requireSite } from "./middleware/auth";
-import { ProblemError } from "./problem";
-import { acceptEvents } from "../delivery/ingest";
+import { requireAccess } from "./middleware/auth";
+import { ProblemError, notFound } from "./problem";
+import { acceptEvents, UnknownSite } from "../delivery/ingest";
 import { eventBatchSchema, eventInputSchema, MAX_BATCH_BYTES, MAX_EVENT_BYTES } from "../domain/event-input";
 
 export const eventsRouter = newRouter();
+
+async function accept(...args: Parameters<typeof acceptEvents>) {
+  try {
+    return await acceptEvents(...args);
+  } catch (err) {
+    if (err instanceof UnknownSite) throw notFound("Site");
+    throw err;
+  }
+}
 
 const tooLarge = (limit: number) =>
   bodyLimit({
@@ -49,9 +58,9 @@ const ingestOne = createRoute({
 });
 
 eventsRouter.openapi(ingestOne, async (c) => {
-  const { site: siteId } = c.req.valid("param");
-  const site = await requireSite(c, siteId, "ingest");
-  const [result] = await acceptEvents(c.env, site, [c.req.valid("json")]);
+  const { site } = c.req.valid("param");
+  requireAccess(c, site, "ingest");
+  const [result] = await accept(c.env, site, [c.req.valid("json")]);
   return c.json(result!, result!.duplicate ? 200 : 202);
 });
 
@@ -74,8 +83,8 @@ const ingestBatch = createRoute({
 });
 
 eventsRouter.openapi(ingestBatch, async (c) => {
-  const { site: siteId } = c.req.valid("param");
-  const site = await requireSite(c, siteId, "ingest");
+  const { site } = c.req.valid("param");
+  requireAccess(c, site, "ingest");
   const { events } = c.req.valid("json");
   const oversized = events.findIndex((e) => new TextEncoder().encode(JSON.stringify(e)).byteLength > MAX_EVENT_BYTES);
   if (oversized >= 0) {
@@ -83,5 +92,5 @@ eventsRouter.openapi(ingestBatch, async (c) => {
       { path: `events.${oversized}`, message: `larger than ${MAX_EVENT_BYTES / 1024} KiB` },
     ]);
   }
-  return c.json({ results: await acceptEvents(c.env, site, events) }, 202);
+  return c.json({ results: await accept(c.env, site, events) }, 202);
 });

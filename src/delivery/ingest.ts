@@ -25,21 +25,23 @@ type Subscriber = Pick<
   "id" | "name" | "status" | "events" | "includeDetail" | "retryPolicy" | "destinationHost"
 >;
 
-export async function acceptEvents(env: Env, site: SiteRow, inputs: EventInput[], now = Date.now()): Promise<AcceptedEvent[]> {
+/** Thrown when the site does not exist (the caller answers 404). */
+export class UnknownSite extends Error {}
+
+export async function acceptEvents(env: Env, siteId: string, inputs: EventInput[], now = Date.now()): Promise<AcceptedEvent[]> {
   const ids = inputs.map((e) => e.event_id ?? newId("evt"));
   try {
-    return await acceptOnce(env, site, inputs, ids, now);
+    return await acceptOnce(env, siteId, inputs, ids, now);
   } catch (err) {
     // A concurrent request recorded one of these event ids between our check and our insert: the batch
     // rolled back as a whole, so the second pass sees it as a duplicate.
     if (!String(err).includes("UNIQUE constraint failed")) throw err;
-    return acceptOnce(env, site, inputs, ids, now);
+    return acceptOnce(env, siteId, inputs, ids, now);
   }
 }
 
-async function acceptOnce(env: Env, site: SiteRow, inputs: EventInput[], ids: string[], now: number): Promise<AcceptedEvent[]> {
-  const known = await existingEvents(env.DB, site.id, ids);
-  const subscribers = await activeSubscribers(env.DB, site.id);
+async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: string[], now: number): Promise<AcceptedEvent[]> {
+  const { site, known, subscribers } = await loadIngestContext(env.DB, siteId, ids);
   const results: AcceptedEvent[] = [];
   const eventRows: NewEventRow[] = [];
   const deliveryRows: NewDeliveryRow[] = [];
@@ -79,7 +81,7 @@ export async function sendTestEvent(env: Env, site: SiteRow, webhook: WebhookRow
   return { event_id: event.id, delivery_id: delivery.id };
 }
 
-function eventRow(site: SiteRow, input: EventInput, eventId: string, deliveries: number, now: number): NewEventRow {
+function eventRow(site: Pick<SiteRow, "id" | "slug" | "host">, input: EventInput, eventId: string, deliveries: number, now: number): NewEventRow {
   const firedAt = input.fired_at ? isoSeconds(Date.parse(input.fired_at)) : isoSeconds(now);
   const actor = input.actor ?? null;
   return {
@@ -124,28 +126,26 @@ function deliveryRow(event: NewEventRow, hook: Subscriber, now: number): NewDeli
   };
 }
 
-async function existingEvents(db: D1Database, siteId: string, ids: string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const part of chunk([...new Set(ids)], 90)) {
-    const { results } = await db
-      .prepare(`SELECT id, deliveries FROM events WHERE site_id = ? AND id IN (${placeholders(part.length)})`)
-      .bind(siteId, ...part)
-      .all<{ id: string; deliveries: number }>();
-    for (const r of results) out.set(r.id, r.deliveries);
-  }
-  return out;
-}
-
-async function activeSubscribers(db: D1Database, siteId: string): Promise<Subscriber[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id, name, status, events, include_detail AS includeDetail, retry_policy AS retryPolicy,
-              destination_host AS destinationHost
-       FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
-    )
-    .bind(siteId)
-    .all<Subscriber>();
-  return results;
+/** The site, which of these event ids it already has, and its subscribers: one round trip to D1. */
+async function loadIngestContext(db: D1Database, siteId: string, ids: string[]) {
+  const parts = chunk([...new Set(ids)], 90);
+  const results = await db.batch([
+    db.prepare("SELECT id, slug, host FROM sites WHERE id = ?").bind(siteId),
+    db
+      .prepare(
+        `SELECT id, name, status, events, include_detail AS includeDetail, retry_policy AS retryPolicy,
+                destination_host AS destinationHost
+         FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
+      )
+      .bind(siteId),
+    ...parts.map((part) => db.prepare(`SELECT id, deliveries FROM events WHERE site_id = ? AND id IN (${placeholders(part.length)})`).bind(siteId, ...part)),
+  ]);
+  const site = results[0]!.results[0] as Pick<SiteRow, "id" | "slug" | "host"> | undefined;
+  if (!site) throw new UnknownSite(siteId);
+  const subscribers = (results[1]!.results as unknown as Subscriber[]).map((h) => ({ ...h, includeDetail: Boolean(h.includeDetail) }));
+  const known = new Map<string, number>();
+  for (const r of results.slice(2)) for (const e of r.results as { id: string; deliveries: number }[]) known.set(e.id, e.deliveries);
+  return { site, known, subscribers };
 }
 
 /**

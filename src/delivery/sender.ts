@@ -1,5 +1,7 @@
 // One HTTP attempt: POST with the webhook's timeout, redirects never followed, the response body kept up
 // to 16 KiB, and failures sorted into the error classes the log shows.
+import { count } from "../metrics";
+
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
 
 export type AttemptError = "timeout" | "dns" | "connection" | "tls" | "http_status" | "redirect" | "blocked";
@@ -17,6 +19,7 @@ export interface SendOutcome {
 }
 
 export async function send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendOutcome> {
+  count("fetches");
   const sentAt = Date.now();
   const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;

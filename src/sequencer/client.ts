@@ -2,8 +2,10 @@
 import type { Env } from "../env";
 import type { EnqueueItem, SettleItem } from "./webhook-sequencer";
 import type { WebhookStatus } from "../domain/line";
+import { count } from "../metrics";
 
 export function sequencer(env: Env, webhookId: string) {
+  count("do_calls");
   return env.SEQUENCER.get(env.SEQUENCER.idFromName(webhookId));
 }
 

@@ -16,6 +16,7 @@ import type { Env } from "../env";
 import { byOrder, releasable, type FailureMode, type LineEntry, type WebhookStatus } from "../domain/line";
 import { TEST_EVENT_TYPE } from "../domain/catalog";
 import { chunk, placeholders } from "../db/sql";
+import { instrument } from "../metrics";
 
 export interface EnqueueItem {
   id: string;
@@ -51,6 +52,10 @@ export interface LineSnapshot {
 }
 
 export class WebhookSequencer extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, instrument(env));
+  }
+
   private webhookId: string | null = null;
   private status: WebhookStatus = "draft";
   private mode: FailureMode = "continue";

@@ -37,12 +37,12 @@ describe("pause and resume", () => {
     const { site, admin, hook, base } = await setup({ failure_mode: "pause", delays: [] });
     receiver.set(() => new Response("down", { status: 500 }));
     const events = [event(1), event(2), event(3)];
-    await acceptEvents(env, site as any, events);
+    await acceptEvents(env, site.id, events);
 
     await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["failed", "held", "held"]), WAIT);
     expect((await webhookRow(hook.id))!.status).toBe("paused");
     const later = event(4);
-    await acceptEvents(env, site as any, [later]);
+    await acceptEvents(env, site.id, [later]);
     expect(await statesOf(hook.id)).toEqual(["failed", "held", "held", "held"]);
 
     receiver.set(() => new Response("ok"));
@@ -66,7 +66,7 @@ describe("pause and resume", () => {
     expect(await json(paused)).toMatchObject({ status: "paused" });
 
     const events = [event(1), event(2)];
-    await acceptEvents(env, site as any, events);
+    await acceptEvents(env, site.id, events);
     expect(await statesOf(hook.id)).toEqual(["held", "held"]);
     expect(receiver.calls).toHaveLength(0);
 
@@ -79,11 +79,11 @@ describe("pause and resume", () => {
   it("a 410 disables the webhook; its new deliveries are held until resume", async () => {
     const { site, admin, hook, base } = await setup({ delays: [5] });
     receiver.set(() => new Response("gone", { status: 410 }));
-    await acceptEvents(env, site as any, [event(1)]);
+    await acceptEvents(env, site.id, [event(1)]);
     await vi.waitFor(async () => expect((await webhookRow(hook.id))!.status).toBe("disabled"), WAIT);
 
     receiver.set(() => new Response("ok"));
-    await acceptEvents(env, site as any, [event(2)]);
+    await acceptEvents(env, site.id, [event(2)]);
     expect(await statesOf(hook.id)).toEqual(["failed", "held"]);
 
     await api("POST", `${base}/webhooks/${hook.id}/resume`, {}, admin);
@@ -106,7 +106,7 @@ describe("delivery actions", () => {
   it("retry attempts a failed delivery now; resolve clears the alert; both refuse other states", async () => {
     const { site, admin, hook, base } = await setup({ delays: [] });
     receiver.set(() => new Response("no", { status: 500 }));
-    await acceptEvents(env, site as any, [event(1), event(2)]);
+    await acceptEvents(env, site.id, [event(1), event(2)]);
     await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["failed", "failed"]), WAIT);
     const [first, second] = await rows(hook.id);
     expect((await webhookRow(hook.id))!.alert).not.toBeNull();
@@ -126,7 +126,7 @@ describe("delivery actions", () => {
 
   it("replay makes a new delivery of the same event and leaves the original as it was", async () => {
     const { site, admin, hook, base } = await setup();
-    await acceptEvents(env, site as any, [event(1)]);
+    await acceptEvents(env, site.id, [event(1)]);
     await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["delivered"]), WAIT);
     const [original] = await rows(hook.id);
 
@@ -146,8 +146,8 @@ describe("delivery actions", () => {
   it("bulk replay counts on dry_run, then replays every match oldest first, past one page", async () => {
     const { site, admin, hook, base } = await setup();
     const events = Array.from({ length: 130 }, (_, i) => event(1000 + i));
-    await acceptEvents(env, site as any, events.slice(0, 100));
-    await acceptEvents(env, site as any, events.slice(100));
+    await acceptEvents(env, site.id, events.slice(0, 100));
+    await acceptEvents(env, site.id, events.slice(100));
     await vi.waitFor(async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(130), WAIT);
 
     const dry = await api("POST", `${base}/deliveries/replay`, { webhook_id: hook.id, state: "delivered", dry_run: true }, admin);

@@ -40,7 +40,7 @@ describe("sequencer", () => {
     const events = [1, 2, 3].map((n) => event(n));
     failFirstAttemptOf(events[0]!.event_id);
 
-    await acceptEvents(env, site as any, events);
+    await acceptEvents(env, site.id, events);
 
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["retrying", "held", "held"]), WAIT);
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered", "delivered", "delivered"]), WAIT);
@@ -55,7 +55,7 @@ describe("sequencer", () => {
     const b1 = event(3, { type: "post", id: 2 });
     failFirstAttemptOf(a1.event_id);
 
-    await acceptEvents(env, site as any, [a1, a2, b1]);
+    await acceptEvents(env, site.id, [a1, a2, b1]);
 
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["retrying", "held", "delivered"]), WAIT);
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered", "delivered", "delivered"]), WAIT);
@@ -66,7 +66,7 @@ describe("sequencer", () => {
   it("a paused webhook holds new deliveries and releases them when it becomes active", async () => {
     const site = await insertSite();
     const hook = await insertHook(site.id, { status: "paused", url: "http://127.0.0.1:9/hook" });
-    const [res] = await acceptEvents(env, site as any, [event(1)]);
+    const [res] = await acceptEvents(env, site.id, [event(1)]);
     expect(res!.deliveries).toBe(1);
     expect(await states(hook.id)).toEqual(["held"]);
     expect((await sequencer(env, hook.id).snapshot(hook.id)).entries).toHaveLength(1);
@@ -82,7 +82,7 @@ describe("sequencer", () => {
     const hook = await insertHook(site.id, { failure_mode: "pause", delays: [1, 1], url: "http://127.0.0.1:9/hook" });
     const events = [event(1), event(2)];
     failFirstAttemptOf(events[0]!.event_id);
-    await acceptEvents(env, site as any, events);
+    await acceptEvents(env, site.id, events);
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["retrying", "held"]), WAIT);
 
     await abortAllDurableObjects();

@@ -44,6 +44,14 @@ const GRANTS: Record<Role, Capability[]> = {
  * A key of another site gets a 404, exactly as if the site did not exist; the wrong role gets a 403.
  */
 export async function requireSite(c: Context<AppEnv>, siteId: string, need: Capability) {
+  requireAccess(c, siteId, need);
+  const site = await database(c.env.DB).select().from(sites).where(eq(sites.id, siteId)).get();
+  if (!site) throw new ProblemError(404, "Not found", "Site not found");
+  return site;
+}
+
+/** The role and site checks of requireSite, without loading the site (the caller loads it with its own batch). */
+export function requireAccess(c: Context<AppEnv>, siteId: string, need: Capability) {
   const auth: Auth = c.get("auth");
   if (auth.kind === "key") {
     if (auth.siteId !== siteId) throw new ProblemError(404, "Not found", "Site not found");
@@ -51,9 +59,6 @@ export async function requireSite(c: Context<AppEnv>, siteId: string, need: Capa
       throw new ProblemError(403, "Forbidden", `A key with role ${auth.role} cannot ${need} here`);
     }
   }
-  const site = await database(c.env.DB).select().from(sites).where(eq(sites.id, siteId)).get();
-  if (!site) throw new ProblemError(404, "Not found", "Site not found");
-  return site;
 }
 
 export function requireRoot(c: Context<AppEnv>) {

@@ -1,0 +1,106 @@
+// Shared by bench/run.mjs and bench/chaos.mjs: a fresh Edgehooks under wrangler dev, an API client, and stats.
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, applyMigrations, startWranglerDev } from "../scripts/wrangler-dev.mjs";
+
+export const ADMIN = "bench-admin-token";
+export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+export async function startEdgehooks(name, vars = {}, extraArgs = []) {
+  mkdirSync(join(ROOT, "bench", ".state"), { recursive: true });
+  const persistTo = mkdtempSync(join(ROOT, "bench", ".state", `${name}-`));
+  applyMigrations({ persistTo });
+  const allVars = { ADMIN_TOKEN: ADMIN, ENCRYPTION_KEY, DEV_DESTINATION_HOSTS: "127.0.0.1,localhost", ...vars };
+  const logFile = join(persistTo, "wrangler.log");
+  let dev = await startWranglerDev({ persistTo, vars: allVars, logFile, extraArgs });
+  const port = dev.port;
+  const eh = {
+    baseUrl: dev.baseUrl,
+    persistTo,
+    async api(method, path, body, token = ADMIN) {
+      const res = await fetch(dev.baseUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      const text = await res.text();
+      let parsed = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+      return { status: res.status, body: parsed };
+    },
+    runScheduled: () => fetch(`${dev.baseUrl}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) }).catch(() => undefined),
+    async kill() {
+      await dev.kill();
+    },
+    async start() {
+      dev = await startWranglerDev({ port, persistTo, vars: allVars, logFile, extraArgs });
+    },
+    stop: () => dev.stop(),
+  };
+  return eh;
+}
+
+export async function setupSite(eh, slug) {
+  const site = `site_${slug}`;
+  const r = await eh.api("POST", "/v1/sites", { id: site, slug, host: `${slug}.example.com` });
+  if (r.status !== 201) throw new Error(`site: ${JSON.stringify(r.body)}`);
+  const ops = (await eh.api("POST", `/v1/sites/${site}/keys`, { name: "ops", role: "integrations-admin" })).body.token;
+  const cms = (await eh.api("POST", `/v1/sites/${site}/keys`, { name: "cms", role: "ingest" })).body.token;
+  return { site, base: `/v1/sites/${site}`, ops, cms };
+}
+
+export async function createWebhook(eh, s, { url, events, secret = SECRET, retry_policy, failure_mode, timeout_ms }) {
+  const made = await eh.api("POST", `${s.base}/webhooks`, { name: "bench", url, secret }, s.ops);
+  if (made.status !== 201) throw new Error(`webhook: ${JSON.stringify(made.body)}`);
+  const id = made.body.id;
+  await eh.api("PUT", `${s.base}/webhooks/${id}/events`, { events }, s.ops);
+  const policy = { ...(retry_policy && { retry_policy }), ...(failure_mode && { failure_mode }), ...(timeout_ms && { timeout_ms }) };
+  if (Object.keys(policy).length) await eh.api("PUT", `${s.base}/webhooks/${id}/delivery`, policy, s.ops);
+  return id;
+}
+
+export function percentile(values, p) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function summary(values) {
+  return { n: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: values.length ? Math.max(...values) : null };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits, polling at most until `timeoutMs`, for `check()` to be true. */
+export async function until(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Runs `fn(i)` for i in [0, n) with at most `concurrency` at once. */
+export async function pool(n, concurrency, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+let seq = 0;
+export function makeEvent(type, targetId, extra = {}) {
+  return {
+    event_type: type,
+    event_id: `evt_b_${process.pid}_${Date.now().toString(36)}_${++seq}`,
+    actor: { id: "user_ada", email: "ada@example.com" },
+    target: { type: "post", id: targetId, title: "Bench post", url: "https://example.com/p" },
+    ...extra,
+  };
+}
