@@ -1,8 +1,11 @@
 // The consumer's D1 statements: claim a delivery before sending it, record what happened after.
 import { chunk, placeholders } from "./sql";
 
-/** Longest webhook timeout (30 s) plus room to record the outcome. */
-export const LEASE_MS = 60_000;
+/**
+ * A lease lasts the webhook's timeout plus this margin to record the outcome. Short, because a consumer
+ * that died mid-send leaves its lease behind, and the delivery waits that long to be re-driven.
+ */
+export const LEASE_MARGIN_MS = 30_000;
 /** A queue message may arrive a little before its delay is over. */
 const EARLY_TOLERANCE_MS = 1_000;
 
@@ -23,11 +26,12 @@ export interface ClaimedDelivery {
  * duplicate queue message (a redelivered batch, a sweeper re-drive) harmless: only one claim succeeds.
  */
 export async function claimDeliveries(db: D1Database, ids: string[], now: number): Promise<ClaimedDelivery[]> {
-  const lease = now + LEASE_MS;
+  const lease = now + LEASE_MARGIN_MS;
   const statements = chunk(ids, 90).map((part) =>
     db
       .prepare(
-        `UPDATE deliveries SET lease_until = ?, updated_at = ?
+        `UPDATE deliveries SET lease_until = ? + COALESCE((SELECT timeout_ms FROM webhooks w WHERE w.id = deliveries.webhook_id), 30000),
+                               updated_at = ?
          WHERE id IN (${placeholders(part.length)}) AND state IN ('pending', 'retrying')
            AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until < ?)
          RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, attempts, lease_until`,
