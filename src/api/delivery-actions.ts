@@ -3,6 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
+import { problems } from "./openapi-common";
 import { ProblemError, notFound } from "./problem";
 import { REPLAY_SOURCE_COLUMNS, replay, type ReplaySource } from "../delivery/replay";
 import { countMatching, startBulkReplay } from "../delivery/bulk-replay";
@@ -12,13 +13,8 @@ import type { DeliveryFilter } from "../env";
 
 export const deliveryActionsRouter = newRouter();
 
-const problem = { content: { "application/problem+json": { schema: z.object({}).passthrough() } } };
-const errors = {
-  401: { ...problem, description: "Missing or unknown token" },
-  403: { ...problem, description: "Only integrations-admin keys (or root) act on deliveries" },
-  404: { ...problem, description: "No such delivery on this site" },
-  409: { ...problem, description: "The delivery is not in a state this action applies to" },
-};
+const errors = problems(401, 403, 404, 409);
+
 const params = z.object({
   site: z.string().openapi({ example: "site_yoursite" }),
   id: z.string().openapi({ example: "dlv_4k2m9x7c1q8r3t5v" }),
@@ -142,7 +138,7 @@ const bulkRoute = createRoute({
   responses: {
     200: { content: { "application/json": { schema: z.object({ count: z.number().int(), dry_run: z.literal(true) }) } }, description: "Dry run: how many would be replayed" },
     202: { content: { "application/json": { schema: z.object({ count: z.number().int(), dry_run: z.literal(false) }) } }, description: "Replay started" },
-    ...errors,
+    ...problems(400, 401, 403, 404, 415, 422),
   },
 });
 

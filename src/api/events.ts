@@ -3,11 +3,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { newRouter } from "./router";
 import { requireAccess } from "./middleware/auth";
+import { problems } from "./openapi-common";
 import { ProblemError, notFound } from "./problem";
 import { acceptEvents, UnknownSite } from "../delivery/ingest";
 import { eventBatchSchema, eventInputSchema, MAX_BATCH_BYTES, MAX_EVENT_BYTES } from "../domain/event-input";
 
 export const eventsRouter = newRouter();
+
+const errors = problems(400, 401, 403, 404, 413, 415, 422);
 
 async function accept(...args: Parameters<typeof acceptEvents>) {
   try {
@@ -30,15 +33,6 @@ const accepted = z
   .object({ event_id: z.string(), deliveries: z.number().int(), duplicate: z.boolean() })
   .openapi("EventAccepted", { example: { event_id: "evt_2026_05_22_a4b1c9d2", deliveries: 2, duplicate: false } });
 
-const problem = { content: { "application/problem+json": { schema: z.object({}).passthrough() } } };
-const errors = {
-  400: { ...problem, description: "Malformed JSON" },
-  401: { ...problem, description: "Missing or unknown token" },
-  403: { ...problem, description: "The key's role cannot ingest" },
-  404: { ...problem, description: "No such site (or another site's key)" },
-  413: { ...problem, description: "Body too large" },
-  422: { ...problem, description: "Unknown event type or bad field; errors[].path names it" },
-};
 const siteParam = z.object({ site: z.string().openapi({ example: "site_yoursite" }) });
 
 const ingestOne = createRoute({

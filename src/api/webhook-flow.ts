@@ -4,19 +4,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, actorName } from "./router";
 import { requireSite } from "./middleware/auth";
+import { problems } from "./openapi-common";
 import { ProblemError, notFound } from "./problem";
 import { REPLAY_SOURCE_COLUMNS, replay, type ReplaySource } from "../delivery/replay";
 import { webhookConfigChanged } from "../sequencer/client";
 
 export const webhookFlowRouter = newRouter();
 
-const problem = { content: { "application/problem+json": { schema: z.object({}).passthrough() } } };
-const errors = {
-  401: { ...problem, description: "Missing or unknown token" },
-  403: { ...problem, description: "Only integrations-admin keys (or root) pause and resume" },
-  404: { ...problem, description: "No such webhook on this site" },
-  409: { ...problem, description: "A draft has nothing to pause or resume" },
-};
+const errors = problems(401, 403, 404, 409, 415, 422);
+
 const params = z.object({
   site: z.string().openapi({ example: "site_yoursite" }),
   id: z.string().openapi({ example: "wh_8f2k4m6p9r1t3v5x" }),

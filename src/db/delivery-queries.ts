@@ -8,7 +8,8 @@ export interface Sql {
   params: (string | number)[];
 }
 
-function filterClause(f: DeliveryFilter): Sql {
+/** The log's filter as SQL: state, event_type, webhook_id, and from/to over when a delivery was triggered. */
+export function filterClause(f: DeliveryFilter): Sql {
   const parts: string[] = [];
   const params: (string | number)[] = [];
   if (f.state) (parts.push("state = ?"), params.push(f.state));
@@ -68,9 +69,12 @@ export function statsHourly(siteId: string, webhookId: string, since: number): S
 
 export const TERMINAL = "('delivered', 'failed', 'resolved')";
 
-/** The oldest terminal deliveries past the cutoff, a chunk at a time: what retention may remove. */
-export function purgeable(cutoff: number, limit: number): Sql {
-  return { sql: `SELECT id FROM deliveries WHERE created_at < ? AND state IN ${TERMINAL} ORDER BY created_at LIMIT ?`, params: [cutoff, limit] };
+/** A site's oldest settled deliveries past the cutoff, a chunk at a time: what retention may remove. */
+export function purgeable(siteId: string, cutoff: number, limit: number): Sql {
+  return {
+    sql: `SELECT id FROM deliveries WHERE site_id = ? AND created_at < ? AND state IN ${TERMINAL} ORDER BY created_at LIMIT ?`,
+    params: [siteId, cutoff, limit],
+  };
 }
 
 export function run(db: D1Database, q: Sql) {

@@ -33,6 +33,36 @@ export interface NewDeliveryRow {
   created_at: number;
 }
 
+/** What a new delivery takes from its webhook: name, host, status, and the retry policy as it is now. */
+export interface DeliveryHook {
+  id: string;
+  name: string;
+  status: string;
+  destinationHost: string;
+  retryPolicy: string;
+}
+
+/**
+ * A new delivery of an event to a webhook. It keeps the webhook's current retry policy for good, and starts
+ * `held` when the webhook is paused or disabled (never dropped).
+ */
+export function newDeliveryRow(
+  hook: DeliveryHook,
+  event: Pick<NewDeliveryRow, "id" | "site_id" | "event_id" | "event_type" | "target_key" | "include_detail" | "actor_email" | "order_key" | "replay_of">,
+  now: number,
+): NewDeliveryRow {
+  return {
+    ...event,
+    webhook_id: hook.id,
+    webhook_name: hook.name,
+    destination_host: hook.destinationHost,
+    retry_delays: JSON.stringify((JSON.parse(hook.retryPolicy) as { delays_s: number[] }).delays_s),
+    state: hook.status === "active" ? "pending" : "held",
+    next_attempt_at: now,
+    created_at: now,
+  };
+}
+
 const ROWS_PER_STATEMENT = 200;
 
 export function insertEvents(db: D1Database, rows: NewEventRow[]): D1PreparedStatement[] {

@@ -2,19 +2,9 @@
 // queueing the next, so no request or invocation ever holds the whole set.
 import type { BulkReplayMessage, DeliveryFilter, Env } from "../env";
 import { REPLAY_SOURCE_COLUMNS, replay, type ReplaySource } from "./replay";
+import { filterClause as where } from "../db/delivery-queries";
 
 export const BULK_REPLAY_PAGE = 100;
-
-function where(filter: DeliveryFilter): { sql: string; params: (string | number)[] } {
-  const parts: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.state) (parts.push("state = ?"), params.push(filter.state));
-  if (filter.event_type) (parts.push("event_type = ?"), params.push(filter.event_type));
-  if (filter.webhook_id) (parts.push("webhook_id = ?"), params.push(filter.webhook_id));
-  if (filter.from !== undefined) (parts.push("created_at >= ?"), params.push(filter.from));
-  if (filter.to !== undefined) (parts.push("created_at < ?"), params.push(filter.to));
-  return { sql: parts.map((p) => ` AND ${p}`).join(""), params };
-}
 
 /** How many deliveries match now, and the newest seq among them: replays made later never match again. */
 export async function countMatching(db: D1Database, siteId: string, filter: DeliveryFilter): Promise<{ count: number; max_seq: number }> {

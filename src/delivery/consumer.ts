@@ -133,7 +133,8 @@ async function attemptDelivery(
   }
   if (!isTest && !manual && hook.status !== "active") {
     // Paused or disabled since this delivery was released: it waits in the line for resume.
-    const update: DeliveryUpdate = { ...base, state: "held", next_attempt_at: null, last_error: null, updated_at: Date.now() };
+    const now = Date.now();
+    const update: DeliveryUpdate = { ...base, state: "held", next_attempt_at: now, last_error: null, updated_at: now };
     return { delivery: d, update, attempt: null, verdict: { kind: "held" }, retryDelaySeconds: null, failureMode: hook.failure_mode, message: null };
   }
 

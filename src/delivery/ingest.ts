@@ -8,7 +8,7 @@ import { TEST_EVENT_TYPE } from "../domain/catalog";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { chunk, placeholders } from "../db/sql";
-import { insertDeliveries, insertEvents, seqsOf, type NewDeliveryRow, type NewEventRow } from "../db/delivery-writes";
+import { insertDeliveries, insertEvents, newDeliveryRow, seqsOf, type NewDeliveryRow, type NewEventRow } from "../db/delivery-writes";
 import { enqueueDeliveries } from "../sequencer/client";
 
 export type SiteRow = typeof sites.$inferSelect;
@@ -105,25 +105,21 @@ function eventRow(site: Pick<SiteRow, "id" | "slug" | "host">, input: EventInput
 }
 
 function deliveryRow(event: NewEventRow, hook: Subscriber, now: number): NewDeliveryRow {
-  return {
-    id: newId("dlv"),
-    site_id: event.site_id,
-    webhook_id: hook.id,
-    webhook_name: hook.name,
-    event_id: event.id,
-    event_type: event.event_type,
-    destination_host: hook.destinationHost,
-    target_key: event.target_key,
-    include_detail: hook.includeDetail ? 1 : 0,
-    retry_delays: JSON.stringify((JSON.parse(hook.retryPolicy) as { delays_s: number[] }).delays_s),
-    // A paused or disabled webhook's deliveries are held from the start, never dropped.
-    state: hook.status === "active" ? "pending" : "held",
-    next_attempt_at: now,
-    order_key: null,
-    replay_of: null,
-    actor_email: event.actor_email,
-    created_at: now,
-  };
+  return newDeliveryRow(
+    hook,
+    {
+      id: newId("dlv"),
+      site_id: event.site_id,
+      event_id: event.id,
+      event_type: event.event_type,
+      target_key: event.target_key,
+      include_detail: hook.includeDetail ? 1 : 0,
+      actor_email: event.actor_email,
+      order_key: null,
+      replay_of: null,
+    },
+    now,
+  );
 }
 
 /** The site, which of these event ids it already has, and its subscribers: one round trip to D1. */

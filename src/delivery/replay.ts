@@ -4,7 +4,7 @@
 import type { Env } from "../env";
 import { newId } from "../domain/ids";
 import { chunk, placeholders } from "../db/sql";
-import { insertDeliveries, seqsOf, type NewDeliveryRow } from "../db/delivery-writes";
+import { insertDeliveries, newDeliveryRow, seqsOf, type NewDeliveryRow } from "../db/delivery-writes";
 import { enqueueDeliveries } from "../sequencer/client";
 
 export interface ReplaySource {
@@ -54,25 +54,22 @@ export async function replay(env: Env, sources: ReplaySource[], opts: { inPlace:
       skipped.push(s.id);
       continue;
     }
-    const row: NewDeliveryRow = {
-      id: newId("dlv"),
-      site_id: s.site_id,
-      webhook_id: s.webhook_id,
-      webhook_name: hook.name,
-      event_id: s.event_id,
-      event_type: s.event_type,
-      destination_host: hook.destination_host,
-      target_key: s.target_key,
-      include_detail: s.include_detail ? 1 : 0,
-      // A new delivery starts with the webhook's policy as it is now.
-      retry_delays: JSON.stringify((JSON.parse(hook.retry_policy) as { delays_s: number[] }).delays_s),
-      state: hook.status === "active" ? "pending" : "held",
-      next_attempt_at: now,
-      order_key: opts.inPlace ? (s.order_key ?? s.seq) : null,
-      replay_of: s.id,
-      actor_email: s.actor_email,
-      created_at: now,
-    };
+    const row = newDeliveryRow(
+      { id: hook.id, name: hook.name, status: hook.status, destinationHost: hook.destination_host, retryPolicy: hook.retry_policy },
+      {
+        id: newId("dlv"),
+        site_id: s.site_id,
+        event_id: s.event_id,
+        event_type: s.event_type,
+        target_key: s.target_key,
+        // The original payload: detail exactly as the original delivery had it.
+        include_detail: s.include_detail ? 1 : 0,
+        actor_email: s.actor_email,
+        order_key: opts.inPlace ? (s.order_key ?? s.seq) : null,
+        replay_of: s.id,
+      },
+      now,
+    );
     rows.push(row);
     replayed.push({ original: s.id, delivery_id: row.id });
   }

@@ -23,7 +23,7 @@ export async function stuckWebhooks(db: D1Database, now: number, graceMs: number
          WHERE state IN ('pending', 'retrying') AND next_attempt_at < ? AND (lease_until IS NULL OR lease_until < ?)
        UNION
        SELECT d.webhook_id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-         WHERE d.state = 'held' AND d.updated_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
+         WHERE d.state = 'held' AND d.next_attempt_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
        LIMIT ?`,
     )
     .bind(cutoff, now, cutoff, MAX_WEBHOOKS_PER_RUN)

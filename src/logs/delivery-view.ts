@@ -2,6 +2,7 @@
 import { iso } from "../domain/time";
 import { envelopeWithDetail } from "../domain/envelope";
 import type { DeliveryState } from "../db/schema";
+import type { AttemptRow } from "../db/delivery-lifecycle";
 
 export interface DeliveryRow {
   seq: number;
@@ -52,24 +53,9 @@ export function deliveryView(d: DeliveryRow) {
 
 export type DeliveryView = ReturnType<typeof deliveryView>;
 
-export interface AttemptRecord {
-  n: number;
-  started_at: number;
-  url: string;
-  request_headers: string;
-  response_status: number | null;
-  response_body: string | null;
-  response_truncated: number;
-  error: string | null;
-  error_message: string | null;
-  prepared_ms: number;
-  sent_at: number;
-  response_at: number | null;
-  total_ms: number;
-}
+/** An attempt as stored (see AttemptRow, which the consumer writes). */
+export type AttemptRecord = Omit<AttemptRow, "delivery_id">;
 
-export const ATTEMPT_COLUMNS =
-  "n, started_at, url, request_headers, response_status, response_body, response_truncated, error, error_message, prepared_ms, sent_at, response_at, total_ms";
 
 /** The request body is the same on every attempt: the event's envelope, with detail if the delivery has it. */
 export function attemptView(a: AttemptRecord, event: { body: string; detail: string | null } | null, includeDetail: boolean) {
@@ -81,7 +67,7 @@ export function attemptView(a: AttemptRecord, event: { body: string; detail: str
       headers: JSON.parse(a.request_headers) as Record<string, string>,
       body: event ? envelopeWithDetail(event.body, event.detail, includeDetail) : null,
     },
-    response: a.response_status === null ? null : { status: a.response_status, body: a.response_body, truncated: a.response_truncated === 1 },
+    response: a.response_status === null ? null : { status: a.response_status, body: a.response_body, truncated: Boolean(a.response_truncated) },
     error: a.error,
     error_message: a.error_message,
     timing: { prepared_ms: a.prepared_ms, sent_at: iso(a.sent_at)!, response_at: iso(a.response_at), total_ms: a.total_ms },

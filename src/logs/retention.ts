@@ -17,16 +17,20 @@ export async function purgeOldDeliveries(env: Env, now: number): Promise<{ deliv
   const db = env.DB;
   let deliveries = 0;
   let events = 0;
-  const pick = purgeable(cutoff, CHUNK);
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    // Both statements pick the same chunk; the batch is atomic, so attempts never outlive their delivery.
-    const [, removed] = await db.batch([
-      db.prepare(`DELETE FROM attempts WHERE delivery_id IN (${pick.sql})`).bind(...pick.params),
-      db.prepare(`DELETE FROM deliveries WHERE id IN (${pick.sql}) AND state IN ${TERMINAL}`).bind(...pick.params),
-    ]);
-    const n = removed!.meta.changes ?? 0;
-    deliveries += n;
-    if (n < CHUNK) break;
+  const { results: sites } = await db.prepare("SELECT id FROM sites").all<{ id: string }>();
+  let rounds = 0;
+  for (const site of sites) {
+    const pick = purgeable(site.id, cutoff, CHUNK);
+    for (; rounds < MAX_ROUNDS; rounds++) {
+      // Both statements pick the same chunk; the batch is atomic, so attempts never outlive their delivery.
+      const [, removed] = await db.batch([
+        db.prepare(`DELETE FROM attempts WHERE delivery_id IN (${pick.sql})`).bind(...pick.params),
+        db.prepare(`DELETE FROM deliveries WHERE id IN (${pick.sql}) AND state IN ${TERMINAL}`).bind(...pick.params),
+      ]);
+      const n = removed!.meta.changes ?? 0;
+      deliveries += n;
+      if (n < CHUNK) break;
+    }
   }
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const { meta } = await db

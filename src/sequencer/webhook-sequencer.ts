@@ -196,8 +196,8 @@ export class WebhookSequencer extends DurableObject<Env> {
     for (const ids of chunk(toHold.map((e) => e.id), 90)) {
       statements.push(
         db
-          .prepare(`UPDATE deliveries SET state = 'held', updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'pending'`)
-          .bind(now, ...ids),
+          .prepare(`UPDATE deliveries SET state = 'held', next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'pending'`)
+          .bind(now, now, ...ids),
       );
     }
     for (const ids of chunk(toUnhold.map((e) => e.id), 90)) {

@@ -321,7 +321,7 @@ describe("query plans", () => {
       ["stats counts", statsCounts("site_x", "wh_x", now - HOUR)],
       ["stats latency", statsLatencies("site_x", "wh_x", now - HOUR)],
       ["stats hourly", statsHourly("site_x", "wh_x", now - HOUR)],
-      ["purgeable", purgeable(now, 500)],
+      ["purgeable", purgeable("site_x", now, 500)],
     ];
     for (const [name, q] of queries) {
       const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).bind(...q.params).all<{ detail: string }>();
