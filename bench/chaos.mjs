@@ -16,7 +16,17 @@ const TARGETS = 10;
 const POLICY = { delays_s: [1, 1, 2, 2, 3, 3, 5, 5, 5, 5] };
 const TIMEOUT_MS = 1000;
 const OUTAGE_MS = 10_000;
-const SETTLE_LIMIT_MS = 420_000;
+/**
+ * A pause line is strictly serial through its retries, so its length sets the run's length: 2,000 events in
+ * 20 streams of 100 keep each line to a couple of minutes. Every event goes to a continue and a pause webhook.
+ */
+const STREAM_TYPES = [
+  "post.created", "post.published", "post.updated", "post.unpublished", "post.deleted", "post.scheduled",
+  "page.created", "page.published", "page.updated", "page.unpublished", "page.deleted",
+  "media.uploaded", "media.deleted", "comment.created", "form.submitted", "member.subscribed",
+  "order.created", "order.paid", "user.created", "user.updated",
+];
+const SETTLE_LIMIT_MS = 600_000;
 
 const log = (...a) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}]`, ...a);
 const eh = await startEdgehooks("chaos", { SWEEP_GRACE_SECONDS: "5" });
@@ -33,9 +43,8 @@ const sweeper = (async () => {
 let exitCode = 1;
 try {
   const s = await setupSite(eh, "chaos");
-  // Four producers, each with its own event type and a continue-mode and a pause-mode webhook: a pause line
-  // is strictly serial through its retries, so lines run side by side.
-  const streams = ["post.published", "page.published", "post.updated", "page.updated"].map((type) => ({ type, hooks: [] }));
+  // One producer per stream, each with its own event type and a continue-mode and a pause-mode webhook.
+  const streams = STREAM_TYPES.map((type) => ({ type, hooks: [] }));
   for (const [i, stream] of streams.entries()) {
     for (const mode of ["continue", "pause"]) {
       const id = await createWebhook(eh, s, { url: `${receiver.url}/${mode}${i}`, events: [stream.type], retry_policy: POLICY, failure_mode: mode, timeout_ms: TIMEOUT_MS });
@@ -86,11 +95,16 @@ try {
   const allHooks = streams.flatMap((st) => st.hooks);
   let resumes = 0;
   const deadline = Date.now() + SETTLE_LIMIT_MS;
-  for (;;) {
+  for (let round = 0; ; round++) {
     let open = 0;
+    const openByMode = { continue: 0, pause: 0 };
+    let longestPauseLine = 0;
     for (const h of allHooks) {
       const stats = (await eh.api("GET", `${s.base}/webhooks/${h.id}/stats?window=24h`, undefined, s.ops)).body;
-      open += stats.counts.pending + stats.counts.retrying + stats.counts.held;
+      const n = stats.counts.pending + stats.counts.retrying + stats.counts.held;
+      open += n;
+      openByMode[h.mode] += n;
+      if (h.mode === "pause") longestPauseLine = Math.max(longestPauseLine, n);
       if (h.mode === "pause") {
         const hook = (await eh.api("GET", `${s.base}/webhooks/${h.id}`, undefined, s.ops)).body;
         if (hook.status === "paused") {
@@ -100,6 +114,7 @@ try {
       }
     }
     if (open === 0) break;
+    if (round % 10 === 0) log(`open: ${openByMode.continue} on continue webhooks, ${openByMode.pause} on pause webhooks (longest line ${longestPauseLine})`);
     if (Date.now() > deadline) {
       log(`still ${open} deliveries open after ${SETTLE_LIMIT_MS / 1000} s`);
       break;

@@ -12,8 +12,8 @@ import { SECRET, createWebhook, makeEvent, pool, setupSite, sleep, startEdgehook
 
 const quick = process.argv.includes("--quick");
 const P = quick
-  ? { ingest: 100, steadySeconds: 4, burst: 200, fanDeliveries: 300, ceiling: 300 }
-  : { ingest: 400, steadySeconds: 15, burst: 1000, fanDeliveries: 1000, ceiling: 1000 };
+  ? { ingestAlone: 50, ingest: 100, steadySeconds: 4, burst: 200, fanDeliveries: 300, ceiling: 300 }
+  : { ingestAlone: 200, ingest: 400, steadySeconds: 15, burst: 1000, fanDeliveries: 1000, ceiling: 1000 };
 const CONCURRENCY = 16;
 /** The ceiling sends with as many requests in flight as one consumer batch holds (max_batch_size). */
 const CEILING_CONCURRENCY = 25;
@@ -59,7 +59,17 @@ try {
   for (let i = 0; i < 20; i++) await send(makeEvent("post.published", i));
   await until(() => arrivals("fan1").length >= 20, 30_000, "warm-up deliveries");
 
-  // 1. Ingest: latency of POST …/events and throughput with CONCURRENCY producers.
+  // 1. Ingest. First one producer, one event at a time: the latency of POST …/events itself. Then
+  //    CONCURRENCY producers: throughput, and latency including the wait for the local runtime.
+  const aloneLatencies = [];
+  for (let i = 0; i < P.ingestAlone; i++) {
+    const { sentAt, acceptedAt } = await send(makeEvent("post.published", 500 + i));
+    aloneLatencies.push(acceptedAt - sentAt);
+  }
+  results.ingest_alone = { events: P.ingestAlone, concurrency: 1, latency_ms: summary(aloneLatencies) };
+  log(`ingest, one at a time: latency p50/p95/p99 ${fmt(results.ingest_alone.latency_ms)}`);
+  await until(() => arrivals("fan1").length >= 20 + P.ingestAlone, 120_000, "unloaded ingest deliveries");
+
   const ingestLatencies = [];
   let t0 = Date.now();
   await pool(P.ingest, CONCURRENCY, async (i) => {
@@ -68,7 +78,7 @@ try {
   });
   results.ingest = { events: P.ingest, concurrency: CONCURRENCY, events_per_s: round((P.ingest * 1000) / (Date.now() - t0)), latency_ms: summary(ingestLatencies) };
   log(`ingest: ${results.ingest.events_per_s} events/s at concurrency ${CONCURRENCY}; latency p50/p95/p99 ${fmt(results.ingest.latency_ms)}`);
-  await until(() => arrivals("fan1").length >= 20 + P.ingest, 120_000, "ingest-phase deliveries");
+  await until(() => arrivals("fan1").length >= 20 + P.ingestAlone + P.ingest, 120_000, "ingest-phase deliveries");
 
   // 2. End to end at a steady 100 events/s, offered open loop as a batch of 10 every 100 ms (a producer
   //    that batches; single-event ingest saturates below 100/s under local wrangler dev, see RESULTS.md).
@@ -125,7 +135,7 @@ try {
     await until(() => arrivals(group).length - before >= expected, 300_000, `${group} deliveries`);
     const last = Math.max(...arrivals(group).slice(before).map((r) => r.receivedAt));
     // Let the last outcomes be recorded before reading the counters.
-    await until(async () => (await delivered(eh, s, hooks[group])) >= (group === "fan1" ? 20 + P.ingest + steadyTotal + P.burst : 0) + expected, 60_000, `${group} recorded`);
+    await until(async () => (await delivered(eh, s, hooks[group])) >= (group === "fan1" ? 20 + P.ingestAlone + P.ingest + steadyTotal + P.burst : 0) + expected, 60_000, `${group} recorded`);
     const m = await (await fetch(`${eh.baseUrl}/__bench/metrics`)).json();
     results.fanout[group] = { fan_out: fan, events, deliveries: expected, deliveries_per_s: round((expected * 1000) / (last - t0)), counters: m, per_delivery: perDelivery(m, expected, Math.ceil(events / 20)) };
     log(`fan-out ${fan}: ${results.fanout[group].deliveries_per_s} deliveries/s (${expected} deliveries)`);
@@ -213,8 +223,9 @@ function report(r) {
     ``,
     row(["measure", "value"]),
     row(["---", "---"]),
-    row(["ingest throughput (concurrency " + r.ingest.concurrency + ")", `${r.ingest.events_per_s} events/s`]),
-    row(["ingest latency p50 / p95 / p99", fmt(r.ingest.latency_ms)]),
+    row(["ingest latency, one event at a time, p50 / p95 / p99", fmt(r.ingest_alone.latency_ms)]),
+    row(["ingest throughput (" + r.ingest.concurrency + " producers)", `${r.ingest.events_per_s} events/s`]),
+    row(["ingest latency with " + r.ingest.concurrency + " producers, p50 / p95 / p99", fmt(r.ingest.latency_ms)]),
     row(["end to end at 100 events/s (batches of 10 every 100 ms), p50 / p95 / p99", fmt(r.steady_100.latency_ms)]),
     row(["single-event ingest at full speed (16 producers): end to end p50 / p95 / p99", fmt(r.max_rate.latency_ms)]),
     row(["single-event ingest at full speed: deliveries/s", `${r.max_rate.delivered_per_s} = ${r.ratio_to_ceiling.max_rate} × ceiling`]),

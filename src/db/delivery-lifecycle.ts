@@ -21,46 +21,6 @@ export interface ClaimedDelivery {
   lease_until: number;
 }
 
-/**
- * Takes the lease on each delivery that is due and not already being sent. The lease is what makes a
- * duplicate queue message (a redelivered batch, a sweeper re-drive) harmless: only one claim succeeds.
- */
-export async function claimDeliveries(db: D1Database, ids: string[], now: number): Promise<ClaimedDelivery[]> {
-  const lease = now + LEASE_MARGIN_MS;
-  const statements = chunk(ids, 90).map((part) =>
-    db
-      .prepare(
-        `UPDATE deliveries SET lease_until = ? + COALESCE((SELECT timeout_ms FROM webhooks w WHERE w.id = deliveries.webhook_id), 30000),
-                               updated_at = ?
-         WHERE id IN (${placeholders(part.length)}) AND state IN ('pending', 'retrying')
-           AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until < ?)
-         RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, attempts, lease_until`,
-      )
-      .bind(lease, now, ...part, now + EARLY_TOLERANCE_MS, now),
-  );
-  if (!statements.length) return [];
-  const results = await db.batch<ClaimedDelivery>(statements);
-  return results.flatMap((r) => r.results ?? []);
-}
-
-export interface UnclaimedState {
-  id: string;
-  state: string;
-  next_attempt_at: number | null;
-}
-
-export async function deliveryStates(db: D1Database, ids: string[]): Promise<UnclaimedState[]> {
-  const out: UnclaimedState[] = [];
-  for (const part of chunk(ids, 90)) {
-    const { results } = await db
-      .prepare(`SELECT id, state, next_attempt_at FROM deliveries WHERE id IN (${placeholders(part.length)})`)
-      .bind(...part)
-      .all<UnclaimedState>();
-    out.push(...results);
-  }
-  return out;
-}
-
 export interface SendContextWebhook {
   id: string;
   url: string;
@@ -81,33 +41,67 @@ export interface SendContextEvent {
   detail: string | null;
 }
 
-export async function loadSendContext(db: D1Database, webhookIds: string[], events: { site_id: string; id: string }[]) {
+/** Where a delivery we did not claim stands: due later, or settled, held or leased by another consumer. */
+export interface UnclaimedState {
+  id: string;
+  state: string;
+  next_attempt_at: number | null;
+}
+
+export interface ClaimResult {
+  claimed: ClaimedDelivery[];
+  hooks: Map<string, SendContextWebhook>;
+  /** Keyed `${site_id}/${event_id}`. */
+  events: Map<string, SendContextEvent>;
+  unclaimed: Map<string, UnclaimedState>;
+}
+
+/**
+ * One atomic round trip before sending: takes the lease on each delivery that is due and not already being
+ * sent, and reads what sending needs (webhooks, events) and where the others stand. The lease is what makes
+ * a duplicate queue message (a redelivered batch, a sweeper re-drive) harmless: only one claim succeeds.
+ */
+export async function claimForSending(db: D1Database, ids: string[], now: number): Promise<ClaimResult> {
+  const lease = now + LEASE_MARGIN_MS;
   const statements: D1PreparedStatement[] = [];
-  for (const part of chunk(webhookIds, 90)) {
+  for (const part of chunk(ids, 90)) {
+    const list = placeholders(part.length);
     statements.push(
       db
         .prepare(
+          `UPDATE deliveries SET lease_until = ? + COALESCE((SELECT timeout_ms FROM webhooks w WHERE w.id = deliveries.webhook_id), 30000),
+                                 updated_at = ?
+           WHERE id IN (${list}) AND state IN ('pending', 'retrying')
+             AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until < ?)
+           RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, attempts, lease_until`,
+        )
+        .bind(lease, now, ...part, now + EARLY_TOLERANCE_MS, now),
+      db
+        .prepare(
           `SELECT id, url, status, failure_mode, timeout_ms, header_names, headers_enc, secrets_enc, deleted_at, alert
-           FROM webhooks WHERE id IN (${placeholders(part.length)})`,
+           FROM webhooks WHERE id IN (SELECT webhook_id FROM deliveries WHERE id IN (${list}))`,
         )
         .bind(...part),
+      db
+        .prepare(
+          `SELECT e.site_id, e.id, e.body, e.detail FROM deliveries d JOIN events e ON e.site_id = d.site_id AND e.id = d.event_id
+           WHERE d.id IN (${list})`,
+        )
+        .bind(...part),
+      db.prepare(`SELECT id, state, next_attempt_at FROM deliveries WHERE id IN (${list})`).bind(...part),
     );
   }
-  const hookStatements = statements.length;
-  statements.push(
-    db
-      .prepare(
-        `SELECT e.site_id, e.id, e.body, e.detail FROM json_each(?) j
-         JOIN events e ON e.site_id = j.value->>'site_id' AND e.id = j.value->>'id'`,
-      )
-      .bind(JSON.stringify(events)),
-  );
+  const out: ClaimResult = { claimed: [], hooks: new Map(), events: new Map(), unclaimed: new Map() };
+  if (!statements.length) return out;
   const results = await db.batch(statements);
-  const hooks = new Map<string, SendContextWebhook>();
-  for (const r of results.slice(0, hookStatements)) for (const h of r.results as unknown as SendContextWebhook[]) hooks.set(h.id, h);
-  const evts = new Map<string, SendContextEvent>();
-  for (const e of results[hookStatements]!.results as unknown as SendContextEvent[]) evts.set(`${e.site_id}/${e.id}`, e);
-  return { hooks, events: evts };
+  for (let i = 0; i < results.length; i += 4) {
+    out.claimed.push(...(results[i]!.results as unknown as ClaimedDelivery[]));
+    for (const h of results[i + 1]!.results as unknown as SendContextWebhook[]) out.hooks.set(h.id, h);
+    for (const e of results[i + 2]!.results as unknown as SendContextEvent[]) out.events.set(`${e.site_id}/${e.id}`, e);
+    for (const st of results[i + 3]!.results as unknown as UnclaimedState[]) out.unclaimed.set(st.id, st);
+  }
+  for (const d of out.claimed) out.unclaimed.delete(d.id);
+  return out;
 }
 
 export interface AttemptRow {

@@ -1,4 +1,4 @@
-// The queue consumer: claim → send → record → settle, for a whole batch at once.
+// The queue consumer: claim → send → record → settle, each delivery in one of six lanes.
 //
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
@@ -15,10 +15,8 @@ import { iso } from "../domain/time";
 import type { WebhookStatus } from "../domain/line";
 import { USER_AGENT } from "../version";
 import {
-  claimDeliveries,
-  deliveryStates,
+  claimForSending,
   insertAttempts,
-  loadSendContext,
   updateDeliveries,
   updateWebhooks,
   type AttemptRow,
@@ -26,9 +24,11 @@ import {
   type DeliveryUpdate,
   type SendContextEvent,
   type SendContextWebhook,
+  type UnclaimedState,
   type WebhookUpdate,
 } from "../db/delivery-lifecycle";
 import { send, type SendOutcome } from "./sender";
+import { coalesce } from "./coalesce";
 import { settleDeliveries } from "../sequencer/client";
 import { replayPage } from "./bulk-replay";
 import { runExport } from "../logs/exports";
@@ -65,56 +65,78 @@ async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
   }
 }
 
+/**
+ * Production lets one invocation wait on at most six response headers at once and queues further fetches
+ * behind them, with their timeout clocks already running. So we send through six lanes of our own, each
+ * claiming its delivery just before sending: a timeout measures the receiver, not our queue.
+ */
+export const SEND_LANES = 6;
+
+type Verdict = { kind: "done"; retryDelaySeconds: number | null } | { kind: "unrecorded" };
+
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
-  const now = Date.now();
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
     if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
-  const claimed = await claimDeliveries(env.DB, [...first.keys()], now);
-  const claimedIds = new Set(claimed.map((d) => d.id));
-  await answerUnclaimed(env, [...first.values()].filter((m) => !claimedIds.has(m.body.delivery_id)), now);
-  if (!claimed.length) return;
+  // Claims (with what sending needs) and outcomes each share D1 round trips across lanes. An outcome is
+  // recorded and settled as soon as its group is ready, so one slow receiver never holds up the lines of
+  // the deliveries that finished before it.
+  const claim = coalesce((ids: string[]) => claimGroup(env, ids));
+  const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes));
+  const todo = [...first.values()];
+  const lane = async () => {
+    for (let msg = todo.shift(); msg; msg = todo.shift()) {
+      const claimedAt = Date.now();
+      const c = await claim(msg.body.delivery_id);
+      if (c.kind === "unclaimed") {
+        answerUnclaimed(msg, c.state, claimedAt);
+        continue;
+      }
+      const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, claimedAt, msg.body.manual === true);
+      const verdict = await commit(outcome);
+      // Not recorded: come back once the lease has run out, and the attempt is made again (at least once).
+      if (verdict.kind === "unrecorded") msg.retry({ delaySeconds: 60 });
+      else if (verdict.retryDelaySeconds !== null) msg.retry({ delaySeconds: verdict.retryDelaySeconds });
+      else msg.ack();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SEND_LANES, todo.length) }, lane));
+}
 
-  const ctx = await loadSendContext(
-    env.DB,
-    [...new Set(claimed.map((d) => d.webhook_id))],
-    claimed.map((d) => ({ site_id: d.site_id, id: d.event_id })),
-  );
-  const outcomes = await Promise.all(
-    claimed.map((d) =>
-      attemptDelivery(env, d, ctx.hooks.get(d.webhook_id), ctx.events.get(`${d.site_id}/${d.event_id}`), now, first.get(d.id)!.body.manual === true),
-    ),
-  );
+type Claim =
+  | { kind: "claimed"; delivery: ClaimedDelivery; hook: SendContextWebhook | undefined; event: SendContextEvent | undefined }
+  | { kind: "unclaimed"; state: UnclaimedState | undefined };
 
+async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
+  const r = await claimForSending(env.DB, ids, Date.now());
+  const claimed = new Map(r.claimed.map((d) => [d.id, d]));
+  return ids.map((id) => {
+    const d = claimed.get(id);
+    return d
+      ? { kind: "claimed", delivery: d, hook: r.hooks.get(d.webhook_id), event: r.events.get(`${d.site_id}/${d.event_id}`) }
+      : { kind: "unclaimed", state: r.unclaimed.get(id) };
+  });
+}
+
+async function commitGroup(env: Env, outcomes: Outcome[]): Promise<Verdict[]> {
   let statusChanges: Map<string, WebhookStatus>;
   try {
     statusChanges = await record(env, outcomes);
   } catch (err) {
-    // Nothing recorded: come back once the lease has run out, and the attempt is made again (at least once).
     console.error(JSON.stringify({ msg: "recording outcomes failed", error: String(err) }));
-    for (const o of outcomes) first.get(o.delivery.id)!.retry({ delaySeconds: 60 });
-    return;
+    return outcomes.map(() => ({ kind: "unrecorded" }));
   }
   await settle(env, outcomes, statusChanges);
-  for (const o of outcomes) {
-    const msg = first.get(o.delivery.id)!;
-    if (o.retryDelaySeconds !== null) msg.retry({ delaySeconds: o.retryDelaySeconds });
-    else msg.ack();
-  }
+  return outcomes.map((o) => ({ kind: "done", retryDelaySeconds: o.retryDelaySeconds }));
 }
 
 /** A message whose delivery is not ours to send now: early (wait the rest), or settled, held or leased (drop). */
-async function answerUnclaimed(env: Env, messages: Message<DeliveryMessage>[], now: number) {
-  if (!messages.length) return;
-  const states = new Map((await deliveryStates(env.DB, messages.map((m) => m.body.delivery_id))).map((s) => [s.id, s]));
-  for (const msg of messages) {
-    const s = states.get(msg.body.delivery_id);
-    const early = s && (s.state === "pending" || s.state === "retrying") && s.next_attempt_at !== null && s.next_attempt_at > now;
-    if (early) msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((s.next_attempt_at! - now) / 1000)) });
-    else msg.ack();
-  }
+function answerUnclaimed(msg: Message<DeliveryMessage>, s: UnclaimedState | undefined, now: number) {
+  const early = s && (s.state === "pending" || s.state === "retrying") && s.next_attempt_at !== null && s.next_attempt_at > now;
+  if (early) msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((s.next_attempt_at! - now) / 1000)) });
+  else msg.ack();
 }
 
 async function attemptDelivery(
@@ -229,7 +251,7 @@ async function attemptDelivery(
   };
 }
 
-/** One atomic D1 batch for the whole consumer batch: attempts, delivery states, webhook summaries. */
+/** One atomic D1 batch for a group of outcomes: attempts, delivery states, webhook summaries. */
 async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, WebhookStatus>> {
   const webhookUpdates = new Map<string, WebhookUpdate>();
   for (const o of outcomes) {
@@ -260,7 +282,7 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, Webhoo
   return new Map([...webhookUpdates.values()].flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));
 }
 
-/** One sequencer call per webhook per batch, for the outcomes that free (or give back) a place in the line. */
+/** One sequencer call per webhook per group, for the outcomes that free (or give back) a place in the line. */
 async function settle(env: Env, outcomes: Outcome[], statusChanges: Map<string, WebhookStatus>) {
   const byHook = new Map<string, SettleItem[]>();
   for (const o of outcomes) {

@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { verifyV1 } from "../../src/domain/signing";
+import { SEND_LANES } from "../../src/delivery/consumer";
 import { attemptRows, deliveryRow, insertDelivery, insertHook, insertSite, makeDue, runConsumer, webhookRow } from "../pipeline-fixtures";
 
 interface Call {
@@ -187,6 +188,52 @@ describe("consumer", () => {
     expect(done.explicitAcks.sort()).toEqual(done.ids.sort());
     expect(calls).toHaveLength(1);
     expect(await deliveryRow(d.deliveryId)).toMatchObject({ state: "delivered", attempts: 1 });
+  });
+
+  it("sends through six lanes: never more than six requests waiting on a receiver at once", async () => {
+    const site = await insertSite();
+    const hook = await insertHook(site.id);
+    const ds = [];
+    for (let i = 0; i < 10; i++) ds.push(await insertDelivery(site, hook, { target: { type: "post", id: i } }));
+    let inFlight = 0;
+    let most = 0;
+    respond = async () => {
+      most = Math.max(most, ++inFlight);
+      // Hold each answer until the lanes are full (or every request has started), so they overlap.
+      await vi.waitFor(() => expect(inFlight >= SEND_LANES || calls.length === ds.length).toBe(true), { timeout: 10_000, interval: 5 });
+      inFlight--;
+      return new Response("ok");
+    };
+
+    const run = await runConsumer(ds.map((d) => ({ delivery_id: d.deliveryId, webhook_id: hook.id })));
+
+    expect(calls).toHaveLength(10);
+    expect(most).toBe(SEND_LANES);
+    expect(run.explicitAcks.sort()).toEqual(run.ids.sort());
+  });
+
+  it("records a fast delivery while a slow one in the same batch is still waiting on its receiver", async () => {
+    const site = await insertSite();
+    const slowHook = await insertHook(site.id, { url: "https://slow.example.com/hook" });
+    const fastHook = await insertHook(site.id, { url: "https://fast.example.com/hook" });
+    const slow = await insertDelivery(site, slowHook);
+    const fast = await insertDelivery(site, fastHook);
+    let fastWasRecordedFirst = false;
+    respond = async (call) => {
+      if (call.url.startsWith("https://slow.")) {
+        await vi.waitFor(async () => expect((await deliveryRow(fast.deliveryId))!.state).toBe("delivered"), { timeout: 10_000, interval: 5 });
+        fastWasRecordedFirst = true;
+      }
+      return new Response("ok");
+    };
+
+    await runConsumer([
+      { delivery_id: slow.deliveryId, webhook_id: slowHook.id },
+      { delivery_id: fast.deliveryId, webhook_id: fastHook.id },
+    ]);
+
+    expect(fastWasRecordedFirst).toBe(true);
+    expect(await deliveryRow(slow.deliveryId)).toMatchObject({ state: "delivered" });
   });
 
   it("holds a delivery whose webhook was paused after it was released", async () => {
