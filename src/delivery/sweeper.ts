@@ -2,7 +2,8 @@
 // whose line looks stuck and asks their sequencer to rebuild from D1 and re-drive:
 // - a pending or retrying delivery overdue by more than the grace period with no live lease (its queue
 //   message was lost, or the dev server restarted and dropped the local queue);
-// - a held delivery of an active webhook that has not moved for the grace period (a settle call was lost).
+// - a held delivery of an active webhook with nothing ahead of it in flight (a settle call was lost). One
+//   held behind an in-flight delivery of its line is simply waiting its turn.
 // The consumer's lease keeps a re-driven delivery that is in fact still in flight from going out twice.
 import type { Env } from "../env";
 import { sequencer } from "../sequencer/client";
@@ -24,6 +25,8 @@ export async function stuckWebhooks(db: D1Database, now: number, graceMs: number
        UNION
        SELECT d.webhook_id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
          WHERE d.state = 'held' AND d.next_attempt_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = d.webhook_id AND o.state IN ('pending', 'retrying')
+                             AND (w.failure_mode = 'pause' OR o.target_key = d.target_key))
        LIMIT ?`,
     )
     .bind(cutoff, now, cutoff, MAX_WEBHOOKS_PER_RUN)

@@ -103,20 +103,24 @@ export class WebhookSequencer extends DurableObject<Env> {
 
   /**
    * The sweeper's call: rebuild the line from D1, release what may go, and re-send any in-flight delivery
-   * whose next attempt is overdue by more than `graceMs` with no live lease (its queue message was lost).
+   * whose attempt is overdue by more than `graceMs` with no live lease (its queue message was lost).
+   * What this object already released stays in flight: under a queue backlog its message is merely late,
+   * and releasing it again on every sweep would only add to the backlog. Each re-driven delivery's
+   * next_attempt_at moves to now, so the next sweep gives its new message a full grace period too.
    */
   reconcile(webhookId: string, now: number, graceMs: number): Promise<{ resent: number; released: number }> {
     return this.serial(async () => {
+      const releasedBefore = this.webhookId === webhookId ? this.idsIn("inflight") : new Set<string>();
       const loaded = await this.reload(webhookId);
-      const released = await this.pump();
-      const overdue = loaded.filter(
-        (d) =>
-          this.entries.get(d.id)?.phase === "inflight" &&
-          d.state === "retrying" &&
-          (d.next_attempt_at ?? 0) < now - graceMs &&
-          (d.lease_until ?? 0) < now,
-      );
-      await this.send(overdue.map((d) => d.id));
+      // A pending delivery this object released before is still in flight: its message is late, or lost.
+      for (const d of loaded) if (d.state === "pending" && releasedBefore.has(d.id)) this.entries.get(d.id)!.phase = "inflight";
+      const inflight = this.idsIn("inflight");
+      const released = await this.pump(true);
+      const overdue = loaded
+        .filter((d) => inflight.has(d.id) && (d.next_attempt_at ?? 0) < now - graceMs && (d.lease_until ?? 0) < now)
+        .map((d) => d.id);
+      await this.markRedriven(overdue);
+      await this.send(overdue);
       return { resent: overdue.length, released };
     });
   }
@@ -126,6 +130,10 @@ export class WebhookSequencer extends DurableObject<Env> {
       await this.ensureLoaded(webhookId);
       return { status: this.status, mode: this.mode, entries: [...this.entries.values()].sort(byOrder).map((e) => ({ ...e })) };
     });
+  }
+
+  private idsIn(phase: LineEntry["phase"]): Set<string> {
+    return new Set([...this.entries.values()].filter((e) => e.phase === phase).map((e) => e.id));
   }
 
   private async ensureLoaded(webhookId: string) {
@@ -184,8 +192,11 @@ export class WebhookSequencer extends DurableObject<Env> {
     for (const id of waiting) this.entries.delete(id);
   }
 
-  /** Applies the line: releases what may go now, marks the rest `held` in D1. Returns how many went. */
-  private async pump(): Promise<number> {
+  /**
+   * Applies the line: releases what may go now, marks the rest `held` in D1. Returns how many went.
+   * `redrive` (the sweeper's pass) also stamps the released deliveries that were already pending.
+   */
+  private async pump(redrive = false): Promise<number> {
     const release = releasable(this.entries.values(), this.mode, this.status) as Tracked[];
     const releasing = new Set(release.map((e) => e.id));
     const toHold = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held && !releasing.has(e.id));
@@ -209,12 +220,26 @@ export class WebhookSequencer extends DurableObject<Env> {
           .bind(now, now, ...ids),
       );
     }
+    if (redrive) statements.push(...this.redrivenStatements(release.filter((e) => !e.held).map((e) => e.id), now));
     if (statements.length) await db.batch(statements);
     for (const e of toHold) e.held = true;
     for (const e of toUnhold) e.held = false;
     await this.send(release.map((e) => e.id));
     for (const e of release) e.phase = "inflight";
     return release.length;
+  }
+
+  private redrivenStatements(ids: string[], now: number): D1PreparedStatement[] {
+    return chunk(ids, 90).map((part) =>
+      this.env.DB.prepare(
+        `UPDATE deliveries SET next_attempt_at = ? WHERE id IN (${placeholders(part.length)}) AND state IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < ?)`,
+      ).bind(now, ...part, now),
+    );
+  }
+
+  private async markRedriven(ids: string[]) {
+    const statements = this.redrivenStatements(ids, Date.now());
+    if (statements.length) await this.env.DB.batch(statements);
   }
 
   private async send(ids: string[]) {

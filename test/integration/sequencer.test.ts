@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { abortAllDurableObjects } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acceptEvents } from "../../src/delivery/ingest";
-import { sweep } from "../../src/delivery/sweeper";
+import { stuckWebhooks, sweep } from "../../src/delivery/sweeper";
 import { webhookConfigChanged, sequencer } from "../../src/sequencer/client";
 import { insertDelivery, insertHook, insertSite } from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
@@ -109,5 +109,43 @@ describe("sequencer", () => {
     expect(result.webhooks).toBe(1);
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered"]), WAIT);
     expect(receiver.calls).toHaveLength(1);
+  });
+
+  it("a released delivery whose message is merely late is not released again; an overdue one is re-sent once per grace period", async () => {
+    const site = await insertSite();
+    const hook = await insertHook(site.id, { url: "http://127.0.0.1:9/hook" });
+    const d = await insertDelivery(site, hook);
+    const grace = 60_000;
+    const setRow = (next: number, lease: number | null) =>
+      env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, lease_until = ? WHERE id = ?").bind(next, lease, d.deliveryId).run();
+    const line = sequencer(env, hook.id);
+    // A consumer is mid-send (live lease) on a delivery whose sequencer has just started.
+    await setRow(Date.now() - 5 * grace, Date.now() + 5 * grace);
+
+    expect(await line.reconcile(hook.id, Date.now(), grace)).toEqual({ released: 1, resent: 0 });
+    expect(await line.reconcile(hook.id, Date.now(), grace)).toEqual({ released: 0, resent: 0 });
+
+    // The consumer died: its lease ran out, and the delivery is overdue.
+    await setRow(Date.now() - 5 * grace, Date.now() - 1);
+    expect(await line.reconcile(hook.id, Date.now(), grace)).toEqual({ released: 0, resent: 1 });
+    expect(await line.reconcile(hook.id, Date.now(), grace)).toEqual({ released: 0, resent: 0 });
+    await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered"]), WAIT);
+    expect(receiver.calls).toHaveLength(1);
+  });
+
+  it("the sweeper leaves a delivery held behind an in-flight one of its line alone, and finds it once nothing is ahead", async () => {
+    const site = await insertSite();
+    const hook = await insertHook(site.id, { failure_mode: "pause", url: "http://127.0.0.1:9/hook" });
+    const head = await insertDelivery(site, hook, { target: { type: "post", id: 1 } });
+    const next = await insertDelivery(site, hook, { target: { type: "post", id: 2 } });
+    const long = Date.now() - 3_600_000;
+    await env.DB.prepare("UPDATE deliveries SET state = 'retrying', next_attempt_at = ? WHERE id = ?").bind(Date.now() + 3_600_000, head.deliveryId).run();
+    await env.DB.prepare("UPDATE deliveries SET state = 'held', next_attempt_at = ? WHERE id = ?").bind(long, next.deliveryId).run();
+
+    expect(await stuckWebhooks(env.DB, Date.now(), 60_000)).not.toContain(hook.id);
+
+    // The head settled, but the call telling the sequencer was lost.
+    await env.DB.prepare("UPDATE deliveries SET state = 'delivered', next_attempt_at = NULL WHERE id = ?").bind(head.deliveryId).run();
+    expect(await stuckWebhooks(env.DB, Date.now(), 60_000)).toContain(hook.id);
   });
 });
