@@ -29,7 +29,10 @@ const STREAM_TYPES = [
 const SETTLE_LIMIT_MS = 600_000;
 
 const log = (...a) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}]`, ...a);
-const eh = await startEdgehooks("chaos", { SWEEP_GRACE_SECONDS: "5" });
+// The sweeper re-drives what is overdue by more than its grace period. Under this run's backlog a queue
+// message can be several seconds late, and a grace shorter than that turns late messages into duplicates
+// that deepen the backlog; 30 s is well above it and still far below the run's length.
+const eh = await startEdgehooks("chaos", { SWEEP_GRACE_SECONDS: "30" });
 const receiver = await startReceiver({ behaviour: { failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT_MS + 500 } });
 let sweeping = true;
 // Cron does not fire under wrangler dev: drive the scheduled handler (the sweeper) as the cron would.
