@@ -20,6 +20,7 @@ const TARGETS = 10;
 const POLICY = { delays_s: [1, 2, 3] };
 const TIMEOUT_MS = 1000;
 const OUTAGE_MS = 10_000;
+const OUTAGE_AFTER_ACCEPTED_MS = 20_000;
 /**
  * A pause line is strictly serial through its retries, so its length sets the run's length: 2,000 events in
  * 20 streams of 100 keep each line to a couple of minutes. Every event goes to a continue and a pause webhook.
@@ -48,6 +49,7 @@ const sweeper = (async () => {
 })();
 
 let exitCode = 1;
+let outage;
 try {
   const s = await setupSite(eh, "chaos");
   // One producer per stream, each with its own event type and a continue-mode and a pause-mode webhook.
@@ -65,7 +67,6 @@ try {
   const accepted = streams.map(() => []);
   let sent = 0;
   let restarted = false;
-  let outageAt = null;
   const sendStream = async (k) => {
     const stream = streams[k];
     const perStream = Math.ceil(TOTAL / streams.length);
@@ -79,11 +80,6 @@ try {
       }
       accepted[k].push(...events);
       sent += events.length;
-      if (!outageAt && sent >= TOTAL * 0.25) {
-        outageAt = Date.now();
-        receiver.setBehaviour({ failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT_MS + 500, downUntil: outageAt + OUTAGE_MS });
-        log(`receiver outage for ${OUTAGE_MS / 1000} s`);
-      }
       if (!restarted && sent >= TOTAL * 0.5) {
         restarted = true;
         log("hard restart: SIGKILL to the dev server's process group");
@@ -96,6 +92,11 @@ try {
   const t0 = Date.now();
   await Promise.all(streams.map((_, k) => sendStream(k)));
   log(`${sent} events accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for every delivery to settle`);
+  // The outage comes once deliveries flow at full speed, well clear of the restart's own disruption.
+  outage = setTimeout(() => {
+    receiver.setBehaviour({ failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT_MS + 500, downUntil: Date.now() + OUTAGE_MS });
+    log(`receiver outage for ${OUTAGE_MS / 1000} s`);
+  }, OUTAGE_AFTER_ACCEPTED_MS);
 
   // Settle: nothing pending, retrying or held. A pause webhook that failed for good is resumed with
   // replay_failed, as an operator would.
@@ -138,6 +139,7 @@ try {
   log(ok ? "PASS: every accepted event accounted for, none lost, no order violation" : "FAIL");
   exitCode = ok ? 0 : 1;
 } finally {
+  clearTimeout(outage);
   sweeping = false;
   await sweeper;
   await Promise.all([eh.stop(), receiver.close()]);

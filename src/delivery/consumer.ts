@@ -86,6 +86,7 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
   const claim = coalesce((ids: string[]) => claimGroup(env, ids));
   const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes));
   const todo = [...first.values()];
+  const answered: Promise<void>[] = [];
   const lane = async () => {
     for (let msg = todo.shift(); msg; msg = todo.shift()) {
       const claimedAt = Date.now();
@@ -95,14 +96,19 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
         continue;
       }
       const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, claimedAt, msg.body.manual === true);
-      const verdict = await commit(outcome);
-      // Not recorded: come back once the lease has run out, and the attempt is made again (at least once).
-      if (verdict.kind === "unrecorded") msg.retry({ delaySeconds: 60 });
-      else if (verdict.retryDelaySeconds !== null) msg.retry({ delaySeconds: verdict.retryDelaySeconds });
-      else msg.ack();
+      // The lane sends its next delivery while this outcome is recorded.
+      answered.push(commit(outcome).then((verdict) => answer(msg, verdict)));
     }
   };
   await Promise.all(Array.from({ length: Math.min(SEND_LANES, todo.length) }, lane));
+  await Promise.all(answered);
+}
+
+function answer(msg: Message<DeliveryMessage>, verdict: Verdict) {
+  // Not recorded: come back once the lease has run out, and the attempt is made again (at least once).
+  if (verdict.kind === "unrecorded") msg.retry({ delaySeconds: 60 });
+  else if (verdict.retryDelaySeconds !== null) msg.retry({ delaySeconds: verdict.retryDelaySeconds });
+  else msg.ack();
 }
 
 type Claim =
