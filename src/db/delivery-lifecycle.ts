@@ -2,10 +2,11 @@
 import { chunk, placeholders } from "./sql";
 
 /**
- * A lease lasts the webhook's timeout plus this margin to record the outcome. Short, because a consumer
- * that died mid-send leaves its lease behind, and the delivery waits that long to be re-driven.
+ * A lease lasts the webhook's timeout plus this margin: a send lane claims its next delivery while it sends
+ * the current one (at most 30 s), then records the outcome. Not longer, because a consumer that died
+ * mid-send leaves its lease behind, and the delivery waits that long to be re-driven.
  */
-export const LEASE_MARGIN_MS = 30_000;
+export const LEASE_MARGIN_MS = 60_000;
 /** A queue message may arrive a little before its delay is over. */
 const EARLY_TOLERANCE_MS = 1_000;
 

@@ -87,16 +87,21 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
   const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes));
   const todo = [...first.values()];
   const answered: Promise<void>[] = [];
+  const claimNext = async () => {
+    const msg = todo.shift();
+    return msg ? { msg, claim: await claim(msg.body.delivery_id) } : null;
+  };
   const lane = async () => {
-    for (let msg = todo.shift(); msg; msg = todo.shift()) {
-      const claimedAt = Date.now();
-      const c = await claim(msg.body.delivery_id);
+    // Each lane claims its next delivery while it sends the current one, and records in the background.
+    for (let next = claimNext(), current = await next; current; current = await next) {
+      next = claimNext();
+      const { msg, claim: c } = current;
+      const startedAt = Date.now();
       if (c.kind === "unclaimed") {
-        answerUnclaimed(msg, c.state, claimedAt);
+        answerUnclaimed(msg, c.state, startedAt);
         continue;
       }
-      const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, claimedAt, msg.body.manual === true);
-      // The lane sends its next delivery while this outcome is recorded.
+      const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, startedAt, msg.body.manual === true);
       answered.push(commit(outcome).then((verdict) => answer(msg, verdict)));
     }
   };

@@ -197,10 +197,16 @@ describe("consumer", () => {
     for (let i = 0; i < 10; i++) ds.push(await insertDelivery(site, hook, { target: { type: "post", id: i } }));
     let inFlight = 0;
     let most = 0;
+    let held: (() => void)[] = [];
     respond = async () => {
       most = Math.max(most, ++inFlight);
-      // Hold each answer until the lanes are full (or every request has started), so they overlap.
-      await vi.waitFor(() => expect(inFlight >= SEND_LANES || calls.length === ds.length).toBe(true), { timeout: 10_000, interval: 5 });
+      // Answers wait until the lanes are full (or every request has started), then go together.
+      const answered = new Promise<void>((r) => held.push(r));
+      if (inFlight === SEND_LANES || calls.length === ds.length) {
+        for (const release of held) release();
+        held = [];
+      }
+      await answered;
       inFlight--;
       return new Response("ok");
     };
