@@ -72,7 +72,7 @@ async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
  */
 export const SEND_LANES = 6;
 
-type Verdict = { kind: "done"; retryDelaySeconds: number | null } | { kind: "unrecorded" };
+type Verdict = { kind: "done"; retryDelaySeconds: number | null; status: WebhookStatus | undefined } | { kind: "unrecorded" };
 
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const first = new Map<string, Message<DeliveryMessage>>();
@@ -80,11 +80,11 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
     if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
-  // Claims (with what sending needs) and outcomes each share D1 round trips across lanes. An outcome is
-  // recorded and settled as soon as its group is ready, so one slow receiver never holds up the lines of
-  // the deliveries that finished before it.
+  // Claims (with what sending needs) and outcomes each share D1 round trips across lanes; an outcome is
+  // recorded as soon as its group is ready.
   const claim = coalesce((ids: string[]) => claimGroup(env, ids));
   const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes));
+  const lines = settlePerWebhook(env, [...first.values()]);
   const todo = [...first.values()];
   const answered: Promise<void>[] = [];
   const claimNext = async () => {
@@ -99,14 +99,21 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
       const startedAt = Date.now();
       if (c.kind === "unclaimed") {
         answerUnclaimed(msg, c.state, startedAt);
+        lines.done(msg.body.webhook_id);
         continue;
       }
       const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, startedAt, msg.body.manual === true);
-      answered.push(commit(outcome).then((verdict) => answer(msg, verdict)));
+      answered.push(
+        commit(outcome).then((verdict) => {
+          answer(msg, verdict);
+          lines.done(msg.body.webhook_id, verdict.kind === "done" ? settleItem(outcome) : null, verdict.kind === "done" ? verdict.status : undefined);
+        }),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(SEND_LANES, todo.length) }, lane));
   await Promise.all(answered);
+  await lines.settled();
 }
 
 function answer(msg: Message<DeliveryMessage>, verdict: Verdict) {
@@ -114,6 +121,46 @@ function answer(msg: Message<DeliveryMessage>, verdict: Verdict) {
   if (verdict.kind === "unrecorded") msg.retry({ delaySeconds: 60 });
   else if (verdict.retryDelaySeconds !== null) msg.retry({ delaySeconds: verdict.retryDelaySeconds });
   else msg.ack();
+}
+
+/**
+ * One sequencer call per webhook per consumer batch, so a busy webhook is not capped by its object's
+ * request rate. The call goes as soon as the webhook's last delivery in the batch is recorded: a slow
+ * receiver holds up its own webhook's line, never another webhook's.
+ */
+function settlePerWebhook(env: Env, messages: Message<DeliveryMessage>[]) {
+  const hooks = new Map<string, { left: number; items: SettleItem[]; status?: WebhookStatus }>();
+  for (const m of messages) {
+    const h = hooks.get(m.body.webhook_id) ?? { left: 0, items: [] };
+    h.left++;
+    hooks.set(m.body.webhook_id, h);
+  }
+  const calls: Promise<void>[] = [];
+  return {
+    /** One of the webhook's messages is finished with; `item` when its outcome frees or gives back a place. */
+    done(webhookId: string, item: SettleItem | null = null, status?: WebhookStatus) {
+      const h = hooks.get(webhookId)!;
+      if (item) h.items.push(item);
+      if (status) h.status = status;
+      if (--h.left === 0 && h.items.length) calls.push(settle(env, webhookId, h.items, h.status));
+    },
+    settled: () => Promise.all(calls),
+  };
+}
+
+/** What the line learns from an outcome: a place freed (done) or given back (held); nothing while retrying. */
+function settleItem(o: Outcome): SettleItem | null {
+  if (o.delivery.event_type === TEST_EVENT_TYPE || o.update.state === "retrying") return null;
+  return { id: o.delivery.id, result: o.update.state === "held" ? "held" : "done" };
+}
+
+async function settle(env: Env, webhookId: string, items: SettleItem[], status: WebhookStatus | undefined) {
+  try {
+    await settleDeliveries(env, webhookId, items, status);
+  } catch (err) {
+    // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
+    console.error(JSON.stringify({ msg: "sequencer settle failed; the sweeper will reconcile", webhook_id: webhookId, error: String(err) }));
+  }
 }
 
 type Claim =
@@ -139,8 +186,7 @@ async function commitGroup(env: Env, outcomes: Outcome[]): Promise<Verdict[]> {
     console.error(JSON.stringify({ msg: "recording outcomes failed", error: String(err) }));
     return outcomes.map(() => ({ kind: "unrecorded" }));
   }
-  await settle(env, outcomes, statusChanges);
-  return outcomes.map((o) => ({ kind: "done", retryDelaySeconds: o.retryDelaySeconds }));
+  return outcomes.map((o) => ({ kind: "done", retryDelaySeconds: o.retryDelaySeconds, status: statusChanges.get(o.delivery.webhook_id) }));
 }
 
 /** A message whose delivery is not ours to send now: early (wait the rest), or settled, held or leased (drop). */
@@ -291,26 +337,6 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, Webhoo
     ...updateWebhooks(env.DB, [...webhookUpdates.values()]),
   ]);
   return new Map([...webhookUpdates.values()].flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));
-}
-
-/** One sequencer call per webhook per group, for the outcomes that free (or give back) a place in the line. */
-async function settle(env: Env, outcomes: Outcome[], statusChanges: Map<string, WebhookStatus>) {
-  const byHook = new Map<string, SettleItem[]>();
-  for (const o of outcomes) {
-    if (o.delivery.event_type === TEST_EVENT_TYPE || o.update.state === "retrying") continue;
-    const items = byHook.get(o.delivery.webhook_id) ?? [];
-    items.push({ id: o.delivery.id, result: o.update.state === "held" ? "held" : "done" });
-    byHook.set(o.delivery.webhook_id, items);
-  }
-  const calls = await Promise.allSettled(
-    [...byHook].map(([hookId, items]) => settleDeliveries(env, hookId, items, statusChanges.get(hookId))),
-  );
-  calls.forEach((c) => {
-    if (c.status === "rejected") {
-      // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
-      console.error(JSON.stringify({ msg: "sequencer settle failed; the sweeper will reconcile", error: String(c.reason) }));
-    }
-  });
 }
 
 /** Messages that crashed the consumer max_retries times. D1 still has the delivery; the sweeper re-drives it. */

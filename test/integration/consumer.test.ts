@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { verifyV1 } from "../../src/domain/signing";
 import { SEND_LANES } from "../../src/delivery/consumer";
+import { counters, resetCounters } from "../../src/metrics";
 import { attemptRows, deliveryRow, insertDelivery, insertHook, insertSite, makeDue, runConsumer, webhookRow } from "../pipeline-fixtures";
 
 interface Call {
@@ -240,6 +241,21 @@ describe("consumer", () => {
 
     expect(fastWasRecordedFirst).toBe(true);
     expect(await deliveryRow(slow.deliveryId)).toMatchObject({ state: "delivered" });
+  });
+
+  it("tells each webhook's sequencer once per batch, however many of its deliveries the batch held", async () => {
+    const site = await insertSite();
+    const busy = await insertHook(site.id, { url: "https://busy.example.com/hook" });
+    const quiet = await insertHook(site.id, { url: "https://quiet.example.com/hook" });
+    const ds = [];
+    for (let i = 0; i < 8; i++) ds.push({ d: await insertDelivery(site, busy, { target: { type: "post", id: i } }), hook: busy });
+    ds.push({ d: await insertDelivery(site, quiet), hook: quiet });
+    resetCounters();
+
+    await runConsumer(ds.map(({ d, hook }) => ({ delivery_id: d.deliveryId, webhook_id: hook.id })));
+
+    expect(counters.do_calls).toBe(2);
+    for (const { d } of ds) expect(await deliveryRow(d.deliveryId)).toMatchObject({ state: "delivered" });
   });
 
   it("holds a delivery whose webhook was paused after it was released", async () => {
