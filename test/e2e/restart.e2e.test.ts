@@ -1,0 +1,42 @@
+// A hard restart mid-delivery: SIGKILL to the dev server's process group, then a start on the same local
+// state. Queue messages in flight die with the runtime; D1 and the sweeper bring every delivery home.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startReceiver, type Receiver } from "../../scripts/receiver-lib.mjs";
+import { createWebhook, event, setupSite, startEdgehooks, type Edgehooks } from "./harness";
+
+let eh: Edgehooks;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  [eh, receiver] = await Promise.all([startEdgehooks({ SWEEP_GRACE_SECONDS: "1" }), startReceiver()]);
+});
+afterAll(async () => {
+  await Promise.all([eh?.stop(), receiver?.close()]);
+});
+
+it("after a hard restart during a retry, a pause line still delivers every event once, in order", async () => {
+  const s = await setupSite(eh, "restart");
+  const hook = await createWebhook(eh, s, { url: receiver.url, failure_mode: "pause", retry_policy: { delays_s: [3] } });
+  await eh.api("PATCH", `${s.base}/webhooks/${hook}`, { url: receiver.url.replace("/hook", `/hook/${hook}`) }, s.ops);
+  const events = Array.from({ length: 4 }, (_, i) => event(300 + i));
+  receiver.setBehaviour({ failEvents: [events[0]!.event_id] });
+  for (const e of events) expect((await eh.api("POST", `${s.base}/events`, e, s.cms)).status).toBe(202);
+  const list = async () => (await eh.api("GET", `${s.base}/deliveries?webhook_id=${hook}&limit=10`, undefined, s.ops)).body.data as any[];
+  await eh.until(list, (d) => d.map((x) => x.state).sort().join() === "held,held,held,retrying");
+  receiver.setBehaviour({});
+
+  await eh.restart();
+
+  // Cron does not fire under wrangler dev: run the sweeper as the cron would.
+  const delivered = await eh.until(
+    async () => {
+      await eh.runScheduled();
+      return list();
+    },
+    (d) => d.length === 4 && d.every((x) => x.state === "delivered"),
+    60_000,
+  );
+  expect(delivered.find((d) => d.event_id === events[0]!.event_id).attempts).toBe(2);
+  const ok = receiver.received.filter((r) => r.url === `/hook/${hook}` && r.respondedStatus === 200).map((r) => r.json.event_id);
+  expect(ok).toEqual(events.map((e) => e.event_id));
+});
