@@ -11,9 +11,9 @@ const app = createApp();
 
 export default {
   fetch: (req: Request, env: Env, ctx: ExecutionContext) => app.fetch(req, instrument(env), ctx),
-  async queue(batch: MessageBatch<QueueMessage>, env: Env, ctx: ExecutionContext) {
+  async queue(batch: MessageBatch<QueueMessage>, env: Env) {
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-    return consumeQueue(batch, instrument(env), ctx);
+    return consumeQueue(batch, instrument(env));
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     await runScheduled(instrument(env), controller.scheduledTime, ctx);

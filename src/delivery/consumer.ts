@@ -44,14 +44,14 @@ interface Outcome {
   message: string | null;
 }
 
-export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env, ctx: Pick<ExecutionContext, "waitUntil">) {
+export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env) {
   const deliveries: Message<DeliveryMessage>[] = [];
   for (const msg of batch.messages) {
     if (!("kind" in msg.body)) deliveries.push(msg as Message<DeliveryMessage>);
     else if (msg.body.kind === "bulk_replay") await runJob(msg, () => replayPage(env, (msg as Message<BulkReplayMessage>).body));
     else await runJob(msg, () => runExport(env, (msg as Message<ExportMessage>).body.export_id));
   }
-  if (deliveries.length) await consumeDeliveries(deliveries, env, ctx);
+  if (deliveries.length) await consumeDeliveries(deliveries, env);
 }
 
 /** Bulk replay pages and exports: ack when done, retry shortly when not. */
@@ -74,7 +74,7 @@ export const SEND_LANES = 6;
 
 type Verdict = { kind: "done"; retryDelaySeconds: number | null; status: WebhookStatus | undefined } | { kind: "unrecorded" };
 
-async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env, ctx: Pick<ExecutionContext, "waitUntil">) {
+async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
     if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
@@ -113,9 +113,7 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env,
   };
   await Promise.all(Array.from({ length: Math.min(SEND_LANES, todo.length) }, lane));
   await Promise.all(answered);
-  // Every outcome is in D1 and every message answered; the last sequencer calls need not hold up the next
-  // batch (one that never lands is the sweeper's to reconcile).
-  ctx.waitUntil(lines.settled());
+  await lines.settled();
 }
 
 function answer(msg: Message<DeliveryMessage>, verdict: Verdict) {
