@@ -67,8 +67,8 @@ async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
 
 /**
  * Production lets one invocation wait on at most six response headers at once and queues further fetches
- * behind them, with their timeout clocks already running. So we send through six lanes of our own, each
- * claiming its delivery just before sending: a timeout measures the receiver, not our queue.
+ * behind them, with their timeout clocks already running. So we send through six lanes of our own, and a
+ * timeout measures the receiver, not our queue.
  */
 export const SEND_LANES = 6;
 
