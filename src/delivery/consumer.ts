@@ -72,7 +72,8 @@ async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
  */
 export const SEND_LANES = 6;
 
-type Verdict = { kind: "done"; retryDelaySeconds: number | null; status: WebhookStatus | undefined } | { kind: "unrecorded" };
+/** Whether an outcome reached D1, and if so the webhook status it set (paused, disabled), if any. */
+type Verdict = { kind: "recorded"; status: WebhookStatus | undefined } | { kind: "unrecorded" };
 
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const first = new Map<string, Message<DeliveryMessage>>();
@@ -105,8 +106,15 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
       const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, startedAt, msg.body.manual === true);
       answered.push(
         commit(outcome).then((verdict) => {
-          answer(msg, verdict);
-          lines.done(msg.body.webhook_id, verdict.kind === "done" ? settleItem(outcome) : null, verdict.kind === "done" ? verdict.status : undefined);
+          if (verdict.kind === "unrecorded") {
+            // Come back once the lease has run out, and the attempt is made again (at least once).
+            msg.retry({ delaySeconds: 60 });
+            lines.done(msg.body.webhook_id);
+            return;
+          }
+          if (outcome.retryDelaySeconds !== null) msg.retry({ delaySeconds: outcome.retryDelaySeconds });
+          else msg.ack();
+          lines.done(msg.body.webhook_id, settleItem(outcome), verdict.status);
         }),
       );
     }
@@ -114,13 +122,6 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
   await Promise.all(Array.from({ length: Math.min(SEND_LANES, todo.length) }, lane));
   await Promise.all(answered);
   await lines.settled();
-}
-
-function answer(msg: Message<DeliveryMessage>, verdict: Verdict) {
-  // Not recorded: come back once the lease has run out, and the attempt is made again (at least once).
-  if (verdict.kind === "unrecorded") msg.retry({ delaySeconds: 60 });
-  else if (verdict.retryDelaySeconds !== null) msg.retry({ delaySeconds: verdict.retryDelaySeconds });
-  else msg.ack();
 }
 
 /**
@@ -186,7 +187,7 @@ async function commitGroup(env: Env, outcomes: Outcome[]): Promise<Verdict[]> {
     console.error(JSON.stringify({ msg: "recording outcomes failed", error: String(err) }));
     return outcomes.map(() => ({ kind: "unrecorded" }));
   }
-  return outcomes.map((o) => ({ kind: "done", retryDelaySeconds: o.retryDelaySeconds, status: statusChanges.get(o.delivery.webhook_id) }));
+  return outcomes.map((o) => ({ kind: "recorded", status: statusChanges.get(o.delivery.webhook_id) }));
 }
 
 /** A message whose delivery is not ours to send now: early (wait the rest), or settled, held or leased (drop). */

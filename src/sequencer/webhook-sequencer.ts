@@ -115,11 +115,13 @@ export class WebhookSequencer extends DurableObject<Env> {
       // A pending delivery this object released before is still in flight: its message is late, or lost.
       for (const d of loaded) if (d.state === "pending" && releasedBefore.has(d.id)) this.entries.get(d.id)!.phase = "inflight";
       const inflight = this.idsIn("inflight");
-      const released = await this.pump(true);
+      const pending = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held).map((e) => e.id);
+      const released = await this.pump();
       const overdue = loaded
         .filter((d) => inflight.has(d.id) && (d.next_attempt_at ?? 0) < now - graceMs && (d.lease_until ?? 0) < now)
         .map((d) => d.id);
-      await this.markRedriven(overdue);
+      // Released again now (already pending in D1) or re-sent: both are re-driven.
+      await this.markRedriven([...pending.filter((id) => this.entries.get(id)?.phase === "inflight"), ...overdue]);
       await this.send(overdue);
       return { resent: overdue.length, released };
     });
@@ -192,11 +194,8 @@ export class WebhookSequencer extends DurableObject<Env> {
     for (const id of waiting) this.entries.delete(id);
   }
 
-  /**
-   * Applies the line: releases what may go now, marks the rest `held` in D1. Returns how many went.
-   * `redrive` (the sweeper's pass) also stamps the released deliveries that were already pending.
-   */
-  private async pump(redrive = false): Promise<number> {
+  /** Applies the line: releases what may go now, marks the rest `held` in D1. Returns how many went. */
+  private async pump(): Promise<number> {
     const release = releasable(this.entries.values(), this.mode, this.status) as Tracked[];
     const releasing = new Set(release.map((e) => e.id));
     const toHold = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held && !releasing.has(e.id));
@@ -220,7 +219,6 @@ export class WebhookSequencer extends DurableObject<Env> {
           .bind(now, now, ...ids),
       );
     }
-    if (redrive) statements.push(...this.redrivenStatements(release.filter((e) => !e.held).map((e) => e.id), now));
     if (statements.length) await db.batch(statements);
     for (const e of toHold) e.held = true;
     for (const e of toUnhold) e.held = false;
@@ -229,16 +227,20 @@ export class WebhookSequencer extends DurableObject<Env> {
     return release.length;
   }
 
-  private redrivenStatements(ids: string[], now: number): D1PreparedStatement[] {
-    return chunk(ids, 90).map((part) =>
-      this.env.DB.prepare(
-        `UPDATE deliveries SET next_attempt_at = ? WHERE id IN (${placeholders(part.length)}) AND state IN ('pending', 'retrying') AND (lease_until IS NULL OR lease_until < ?)`,
-      ).bind(now, ...part, now),
-    );
-  }
-
+  /**
+   * Stamps re-driven deliveries, so the sweeper gives their new messages a full grace period. One a
+   * consumer has meanwhile leased, settled or scheduled for later is left as it is: a stamp never moves
+   * an attempt earlier.
+   */
   private async markRedriven(ids: string[]) {
-    const statements = this.redrivenStatements(ids, Date.now());
+    const now = Date.now();
+    const statements = chunk(ids, 90).map((part) =>
+      this.env.DB.prepare(
+        `UPDATE deliveries SET next_attempt_at = ?
+         WHERE id IN (${placeholders(part.length)}) AND state IN ('pending', 'retrying')
+           AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`,
+      ).bind(now, ...part, now, now),
+    );
     if (statements.length) await this.env.DB.batch(statements);
   }
 
