@@ -21,6 +21,8 @@ const POLICY = { delays_s: [1, 2, 3] };
 const TIMEOUT_MS = 1000;
 const OUTAGE_MS = 10_000;
 const OUTAGE_AFTER_ACCEPTED_MS = 20_000;
+/** 30% of attempts answered 503, 5% answered only after the webhook's timeout. */
+const FAULTS = { failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT_MS + 500 };
 /**
  * A pause line is strictly serial through its retries, so its length sets the run's length: 2,000 events in
  * 20 streams of 100 keep each line to a couple of minutes. Every event goes to a continue and a pause webhook.
@@ -38,7 +40,7 @@ const log = (...a) => console.log(`[chaos ${new Date().toISOString().slice(11, 1
 // message can be several seconds late, and a grace shorter than that turns late messages into duplicates
 // that deepen the backlog; 30 s is well above it and still far below the run's length.
 const eh = await startEdgehooks("chaos", { SWEEP_GRACE_SECONDS: "30" });
-const receiver = await startReceiver({ behaviour: { failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT_MS + 500 } });
+const receiver = await startReceiver({ behaviour: FAULTS });
 let sweeping = true;
 // Cron does not fire under wrangler dev: drive the scheduled handler (the sweeper) as the cron would.
 const sweeper = (async () => {
@@ -94,7 +96,7 @@ try {
   log(`${sent} events accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for every delivery to settle`);
   // The outage comes once deliveries flow at full speed, well clear of the restart's own disruption.
   outage = setTimeout(() => {
-    receiver.setBehaviour({ failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT_MS + 500, downUntil: Date.now() + OUTAGE_MS });
+    receiver.setBehaviour({ ...FAULTS, downUntil: Date.now() + OUTAGE_MS });
     log(`receiver outage for ${OUTAGE_MS / 1000} s`);
   }, OUTAGE_AFTER_ACCEPTED_MS);
 
@@ -112,8 +114,8 @@ try {
       const n = stats.counts.pending + stats.counts.retrying + stats.counts.held;
       open += n;
       openByMode[h.mode] += n;
-      if (h.mode === "pause") longestPauseLine = Math.max(longestPauseLine, n);
       if (h.mode === "pause") {
+        longestPauseLine = Math.max(longestPauseLine, n);
         const hook = (await eh.api("GET", `${s.base}/webhooks/${h.id}`, undefined, s.ops)).body;
         if (hook.status === "paused") {
           await eh.api("POST", `${s.base}/webhooks/${h.id}/resume`, { replay_failed: true }, s.ops);

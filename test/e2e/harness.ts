@@ -96,3 +96,16 @@ export function event(target: number | { type: string; id: number } = ++n, extra
   const t = typeof target === "number" ? { type: "post", id: target } : target;
   return { event_type: "post.published", event_id: `evt_e2e_${Date.now()}_${++n}`, actor: { id: "user_ada", email: "ada@example.com" }, target: { ...t, title: "A post", url: "https://example.com/p" }, ...extra };
 }
+
+/** A webhook whose URL ends in its own id (`…/hook/{id}`), so its arrivals at a shared receiver can be told apart. */
+export async function createWebhookAtOwnPath(
+  eh: Edgehooks,
+  s: { base: string; ops: string },
+  receiverUrl: string,
+  opts: Omit<Parameters<typeof createWebhook>[2], "url">,
+) {
+  const id = await createWebhook(eh, s, { ...opts, url: receiverUrl });
+  const r = await eh.api("PATCH", `${s.base}/webhooks/${id}`, { url: receiverUrl.replace("/hook", `/hook/${id}`) }, s.ops);
+  if (r.status !== 200) throw new Error(`webhook url: ${JSON.stringify(r.body)}`);
+  return id;
+}

@@ -1,7 +1,7 @@
 // Issue 4 end to end: failure modes and ordering through a real runtime and a real receiver.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "../../scripts/receiver-lib.mjs";
-import { createWebhook, event, setupSite, startEdgehooks, type Edgehooks } from "./harness";
+import { createWebhookAtOwnPath, event, setupSite, startEdgehooks, type Edgehooks } from "./harness";
 
 let eh: Edgehooks;
 let receiver: Receiver;
@@ -23,8 +23,7 @@ async function deliveries(s: { base: string; ops: string }, query: string) {
 describe("pause mode", () => {
   it("rides out an outage: eight events in order, nothing overtakes the failing head", async () => {
     const s = await setupSite(eh, "outage");
-    const hook = await createWebhook(eh, s, { url: `${receiver.url}/placeholder`, failure_mode: "pause", retry_policy: { delays_s: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] } });
-    await eh.api("PATCH", `${s.base}/webhooks/${hook}`, { url: receiver.url.replace("/hook", `/hook/${hook}`) }, s.ops);
+    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { failure_mode: "pause", retry_policy: { delays_s: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] } });
     receiver.setBehaviour({ downUntil: Date.now() + 3000, failStatus: 503 });
     const events = Array.from({ length: 8 }, (_, i) => event(100 + i));
     for (const e of events) expect((await eh.api("POST", `${s.base}/events`, e, s.cms)).status).toBe(202);
@@ -40,8 +39,7 @@ describe("pause mode", () => {
 
   it("pauses on a permanent failure, holds what follows, and resume with replay_failed delivers all in order", async () => {
     const s = await setupSite(eh, "permanent");
-    const hook = await createWebhook(eh, s, { url: receiver.url, failure_mode: "pause", retry_policy: { delays_s: [1] } });
-    await eh.api("PATCH", `${s.base}/webhooks/${hook}`, { url: receiver.url.replace("/hook", `/hook/${hook}`) }, s.ops);
+    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { failure_mode: "pause", retry_policy: { delays_s: [1] } });
     const events = Array.from({ length: 4 }, (_, i) => event(200 + i));
     receiver.setBehaviour({ failEvents: [events[0]!.event_id] });
     for (const e of events) await eh.api("POST", `${s.base}/events`, e, s.cms);
@@ -67,8 +65,7 @@ describe("pause mode", () => {
 describe("continue mode", () => {
   it("lets another target flow past a failing one, and keeps the same target in order", async () => {
     const s = await setupSite(eh, "flow");
-    const hook = await createWebhook(eh, s, { url: receiver.url, retry_policy: { delays_s: [1, 1, 1] } });
-    await eh.api("PATCH", `${s.base}/webhooks/${hook}`, { url: receiver.url.replace("/hook", `/hook/${hook}`) }, s.ops);
+    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { retry_policy: { delays_s: [1, 1, 1] } });
     const a1 = event({ type: "post", id: 1 });
     const a2 = event({ type: "post", id: 1 });
     const b = [event({ type: "post", id: 2 }), event({ type: "post", id: 3 }), event({ type: "page", id: 1 })];
@@ -91,8 +88,7 @@ describe("continue mode", () => {
 describe("operator actions", () => {
   it("retry, replay, resolve and bulk replay are each visible in the log", async () => {
     const s = await setupSite(eh, "actions");
-    const hook = await createWebhook(eh, s, { url: receiver.url, retry_policy: "none" });
-    await eh.api("PATCH", `${s.base}/webhooks/${hook}`, { url: receiver.url.replace("/hook", `/hook/${hook}`) }, s.ops);
+    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { retry_policy: "none" });
     const events = [event(), event(), event()];
     receiver.setBehaviour({ failEvents: events.map((e) => e.event_id) });
     for (const e of events) await eh.api("POST", `${s.base}/events`, e, s.cms);

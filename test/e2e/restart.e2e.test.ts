@@ -2,7 +2,7 @@
 // state. Queue messages in flight die with the runtime; D1 and the sweeper bring every delivery home.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "../../scripts/receiver-lib.mjs";
-import { createWebhook, event, setupSite, startEdgehooks, type Edgehooks } from "./harness";
+import { createWebhookAtOwnPath, event, setupSite, startEdgehooks, type Edgehooks } from "./harness";
 
 let eh: Edgehooks;
 let receiver: Receiver;
@@ -16,8 +16,7 @@ afterAll(async () => {
 
 it("after a hard restart during a retry, a pause line still delivers every event once, in order", async () => {
   const s = await setupSite(eh, "restart");
-  const hook = await createWebhook(eh, s, { url: receiver.url, failure_mode: "pause", retry_policy: { delays_s: [3] } });
-  await eh.api("PATCH", `${s.base}/webhooks/${hook}`, { url: receiver.url.replace("/hook", `/hook/${hook}`) }, s.ops);
+  const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { failure_mode: "pause", retry_policy: { delays_s: [3] } });
   const events = Array.from({ length: 4 }, (_, i) => event(300 + i));
   receiver.setBehaviour({ failEvents: [events[0]!.event_id] });
   for (const e of events) expect((await eh.api("POST", `${s.base}/events`, e, s.cms)).status).toBe(202);
