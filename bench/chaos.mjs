@@ -28,10 +28,26 @@ const FAULTS = { failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT
  * 20 streams of 100 keep each line to a couple of minutes. Every event goes to a continue and a pause webhook.
  */
 const STREAM_TYPES = [
-  "post.created", "post.published", "post.updated", "post.unpublished", "post.deleted", "post.scheduled",
-  "page.created", "page.published", "page.updated", "page.unpublished", "page.deleted",
-  "media.uploaded", "media.deleted", "comment.created", "form.submitted", "member.subscribed",
-  "order.created", "order.paid", "user.created", "user.updated",
+  "post.created",
+  "post.published",
+  "post.updated",
+  "post.unpublished",
+  "post.deleted",
+  "post.scheduled",
+  "page.created",
+  "page.published",
+  "page.updated",
+  "page.unpublished",
+  "page.deleted",
+  "media.uploaded",
+  "media.deleted",
+  "comment.created",
+  "form.submitted",
+  "member.subscribed",
+  "order.created",
+  "order.paid",
+  "user.created",
+  "user.updated",
 ];
 const SETTLE_LIMIT_MS = 600_000;
 
@@ -58,7 +74,13 @@ try {
   const streams = STREAM_TYPES.map((type) => ({ type, hooks: [] }));
   for (const [i, stream] of streams.entries()) {
     for (const mode of ["continue", "pause"]) {
-      const id = await createWebhook(eh, s, { url: `${receiver.url}/${mode}${i}`, events: [stream.type], retry_policy: POLICY, failure_mode: mode, timeout_ms: TIMEOUT_MS });
+      const id = await createWebhook(eh, s, {
+        url: `${receiver.url}/${mode}${i}`,
+        events: [stream.type],
+        retry_policy: POLICY,
+        failure_mode: mode,
+        timeout_ms: TIMEOUT_MS,
+      });
       stream.hooks.push({ id, mode, path: `/hook/${mode}${i}` });
     }
   }
@@ -73,9 +95,13 @@ try {
     const stream = streams[k];
     const perStream = Math.ceil(TOTAL / streams.length);
     for (let i = 0; i < perStream; i += BATCH) {
-      const events = Array.from({ length: Math.min(BATCH, perStream - i) }, (_, j) => makeEvent(stream.type, (i + j) % TARGETS));
+      const events = Array.from({ length: Math.min(BATCH, perStream - i) }, (_, j) =>
+        makeEvent(stream.type, (i + j) % TARGETS),
+      );
       for (let attempt = 1; ; attempt++) {
-        const r = await eh.api("POST", `${s.base}/events/batch`, { events }, s.cms).catch((err) => ({ status: 0, body: String(err) }));
+        const r = await eh
+          .api("POST", `${s.base}/events/batch`, { events }, s.cms)
+          .catch((err) => ({ status: 0, body: String(err) }));
         if (r.status === 202) break;
         if (attempt > 200) throw new Error(`batch never accepted: ${r.status} ${JSON.stringify(r.body)}`);
         await sleep(250);
@@ -124,7 +150,10 @@ try {
       }
     }
     if (open === 0) break;
-    if (round % 10 === 0) log(`open: ${openByMode.continue} on continue webhooks, ${openByMode.pause} on pause webhooks (longest line ${longestPauseLine})`);
+    if (round % 10 === 0)
+      log(
+        `open: ${openByMode.continue} on continue webhooks, ${openByMode.pause} on pause webhooks (longest line ${longestPauseLine})`,
+      );
     if (Date.now() > deadline) {
       log(`still ${open} deliveries open after ${SETTLE_LIMIT_MS / 1000} s`);
       break;
@@ -137,7 +166,8 @@ try {
   report.resumes = resumes;
   report.attempts_seen_by_receiver = receiver.received.length;
   console.log(JSON.stringify(report, null, 2));
-  const ok = report.accepted_events >= 2000 || TOTAL < 2000 ? report.lost === 0 && report.order_violations === 0 : false;
+  const ok =
+    report.accepted_events >= 2000 || TOTAL < 2000 ? report.lost === 0 && report.order_violations === 0 : false;
   log(ok ? "PASS: every accepted event accounted for, none lost, no order violation" : "FAIL");
   exitCode = ok ? 0 : 1;
 } finally {
@@ -152,7 +182,12 @@ async function allDeliveries(s, hookId) {
   const rows = [];
   let cursor = null;
   for (let page = 0; page < 1000; page++) {
-    const r = await eh.api("GET", `${s.base}/deliveries?webhook_id=${hookId}&limit=200${cursor ? `&cursor=${cursor}` : ""}`, undefined, s.ops);
+    const r = await eh.api(
+      "GET",
+      `${s.base}/deliveries?webhook_id=${hookId}&limit=200${cursor ? `&cursor=${cursor}` : ""}`,
+      undefined,
+      s.ops,
+    );
     rows.push(...r.body.data);
     cursor = r.body.next_cursor;
     if (!cursor) break;
@@ -161,7 +196,18 @@ async function allDeliveries(s, hookId) {
 }
 
 async function account(s, streams, accepted) {
-  const report = { accepted_events: 0, deliveries_expected: 0, delivered: 0, delivered_by_replay_after_pause: 0, failed_permanently: 0, lost: 0, lost_detail: [], duplicates: 0, order_violations: 0, violation_detail: [] };
+  const report = {
+    accepted_events: 0,
+    deliveries_expected: 0,
+    delivered: 0,
+    delivered_by_replay_after_pause: 0,
+    failed_permanently: 0,
+    lost: 0,
+    lost_detail: [],
+    duplicates: 0,
+    order_violations: 0,
+    violation_detail: [],
+  };
   for (const [k, stream] of streams.entries()) {
     const events = accepted[k];
     report.accepted_events += events.length;
@@ -172,7 +218,8 @@ async function account(s, streams, accepted) {
       for (const d of rows) (byEvent.get(d.event_id) ?? byEvent.set(d.event_id, []).get(d.event_id)).push(d);
       const arrivals = receiver.received.filter((r) => r.url === hook.path);
       const okCount = new Map();
-      for (const a of arrivals) if (a.respondedStatus === 200) okCount.set(a.json.event_id, (okCount.get(a.json.event_id) ?? 0) + 1);
+      for (const a of arrivals)
+        if (a.respondedStatus === 200) okCount.set(a.json.event_id, (okCount.get(a.json.event_id) ?? 0) + 1);
       const failedEvents = new Set();
       for (const e of events) {
         report.deliveries_expected++;
@@ -186,13 +233,21 @@ async function account(s, streams, accepted) {
           if (ds.some((d) => d.state === "resolved")) report.delivered_by_replay_after_pause++;
           if (!okCount.get(e.event_id)) {
             report.lost++;
-            report.lost_detail.push({ webhook: hook.id, event: e.event_id, why: "delivered in the log, never answered 200 at the receiver" });
+            report.lost_detail.push({
+              webhook: hook.id,
+              event: e.event_id,
+              why: "delivered in the log, never answered 200 at the receiver",
+            });
           }
         } else {
           report.failed_permanently++;
           failedEvents.add(e.event_id);
           if (final.attempts !== POLICY.delays_s.length + 1 && final.last_error !== "gone") {
-            report.lost_detail.push({ webhook: hook.id, event: e.event_id, why: `failed after ${final.attempts} attempts, policy allows ${POLICY.delays_s.length + 1}` });
+            report.lost_detail.push({
+              webhook: hook.id,
+              event: e.event_id,
+              why: `failed after ${final.attempts} attempts, policy allows ${POLICY.delays_s.length + 1}`,
+            });
             report.lost++;
           }
         }
@@ -204,15 +259,24 @@ async function account(s, streams, accepted) {
       const eventById = new Map(events.map((e) => [e.event_id, e]));
       const deliveredSoFar = new Set();
       const pendingByLine = new Map();
-      for (const e of events) (pendingByLine.get(lineOf(e)) ?? pendingByLine.set(lineOf(e), []).get(lineOf(e))).push(index.get(e.event_id));
+      for (const e of events)
+        (pendingByLine.get(lineOf(e)) ?? pendingByLine.set(lineOf(e), []).get(lineOf(e))).push(index.get(e.event_id));
       for (const a of arrivals) {
         const e = eventById.get(a.json.event_id);
         if (!e) continue;
         const k = index.get(e.event_id);
-        const earlier = pendingByLine.get(lineOf(e)).filter((j) => j < k && !deliveredSoFar.has(events[j].event_id) && !failedEvents.has(events[j].event_id));
+        const earlier = pendingByLine
+          .get(lineOf(e))
+          .filter((j) => j < k && !deliveredSoFar.has(events[j].event_id) && !failedEvents.has(events[j].event_id));
         if (earlier.length && !deliveredSoFar.has(e.event_id)) {
           report.order_violations++;
-          if (report.violation_detail.length < 10) report.violation_detail.push({ webhook: hook.id, mode: hook.mode, event: k, overtook: earlier.slice(0, 5) });
+          if (report.violation_detail.length < 10)
+            report.violation_detail.push({
+              webhook: hook.id,
+              mode: hook.mode,
+              event: k,
+              overtook: earlier.slice(0, 5),
+            });
         }
         if (a.respondedStatus === 200) deliveredSoFar.add(e.event_id);
       }

@@ -21,7 +21,10 @@ export async function startEdgehooks(name, vars = {}, extraArgs = []) {
     async api(method, path, body, token = ADMIN) {
       const res = await fetch(dev.baseUrl + path, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
       });
@@ -32,7 +35,10 @@ export async function startEdgehooks(name, vars = {}, extraArgs = []) {
       } catch {}
       return { status: res.status, body: parsed };
     },
-    runScheduled: () => fetch(`${dev.baseUrl}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) }).catch(() => undefined),
+    runScheduled: () =>
+      fetch(`${dev.baseUrl}/__scheduled?cron=*+*+*+*+*`, { signal: AbortSignal.timeout(60_000) }).catch(
+        () => undefined,
+      ),
     async kill() {
       await dev.kill();
     },
@@ -58,7 +64,11 @@ export async function createWebhook(eh, s, { url, events, secret = SECRET, retry
   if (made.status !== 201) throw new Error(`webhook: ${JSON.stringify(made.body)}`);
   const id = made.body.id;
   await eh.api("PUT", `${s.base}/webhooks/${id}/events`, { events }, s.ops);
-  const policy = { ...(retry_policy && { retry_policy }), ...(failure_mode && { failure_mode }), ...(timeout_ms && { timeout_ms }) };
+  const policy = {
+    ...(retry_policy && { retry_policy }),
+    ...(failure_mode && { failure_mode }),
+    ...(timeout_ms && { timeout_ms }),
+  };
   if (Object.keys(policy).length) await eh.api("PUT", `${s.base}/webhooks/${id}/delivery`, policy, s.ops);
   return id;
 }
@@ -70,7 +80,13 @@ export function percentile(values, p) {
 }
 
 export function summary(values) {
-  return { n: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: values.length ? Math.max(...values) : null };
+  return {
+    n: values.length,
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+    max: values.length ? Math.max(...values) : null,
+  };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

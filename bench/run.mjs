@@ -24,11 +24,17 @@ const CEILING_CONCURRENCY = 6;
 const prices = JSON.parse(readFileSync(join(ROOT, "bench", "prices.json"), "utf8"));
 
 const log = (...a) => console.log(...a);
-log(`Edgehooks bench${quick ? " (quick)" : ""}: starting wrangler dev (pipeline and ceiling) and a receiver on 127.0.0.1…`);
+log(
+  `Edgehooks bench${quick ? " (quick)" : ""}: starting wrangler dev (pipeline and ceiling) and a receiver on 127.0.0.1…`,
+);
 const [eh, ceiling, receiver] = await Promise.all([
   // The sweeper stays out of the way: nothing here is lost, and it must not add work to what is measured.
   startEdgehooks("bench", { BENCH_METRICS: "1", SWEEP_GRACE_SECONDS: "3600" }),
-  startWranglerDev({ config: join(ROOT, "bench", "ceiling", "wrangler.toml"), healthPath: "/", logFile: join(ROOT, "bench", ".state", "ceiling.log") }),
+  startWranglerDev({
+    config: join(ROOT, "bench", "ceiling", "wrangler.toml"),
+    healthPath: "/",
+    logFile: join(ROOT, "bench", ".state", "ceiling.log"),
+  }),
   startReceiver({ secret: SECRET }),
 ]);
 
@@ -37,24 +43,34 @@ try {
   const s = await setupSite(eh, "bench");
   // Fan-out groups: 1, 10 and 50 webhooks on their own event type and receiver path.
   await createWebhook(eh, s, { url: `${receiver.url}/fan1`, events: ["post.published"] });
-  await Promise.all(Array.from({ length: 10 }, () => createWebhook(eh, s, { url: `${receiver.url}/fan10`, events: ["page.published"] })));
-  await Promise.all(Array.from({ length: 50 }, () => createWebhook(eh, s, { url: `${receiver.url}/fan50`, events: ["post.updated"] })));
+  await Promise.all(
+    Array.from({ length: 10 }, () =>
+      createWebhook(eh, s, { url: `${receiver.url}/fan10`, events: ["page.published"] }),
+    ),
+  );
+  await Promise.all(
+    Array.from({ length: 50 }, () => createWebhook(eh, s, { url: `${receiver.url}/fan50`, events: ["post.updated"] })),
+  );
   const arrivals = (path) => receiver.received.filter((r) => r.url === `/hook/${path}`);
   let ingestRetries = 0;
   /** Like a producer: on a 5xx or a dropped connection, send the same event (same id) again. */
   const send = async (event) => {
     const t = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const r = await eh.api("POST", `${s.base}/events`, event, s.cms).catch((err) => ({ status: 0, body: String(err) }));
+      const r = await eh
+        .api("POST", `${s.base}/events`, event, s.cms)
+        .catch((err) => ({ status: 0, body: String(err) }));
       if (r.status === 202 || r.status === 200) return { sentAt: t, acceptedAt: Date.now() };
-      if ((r.status !== 0 && r.status < 500) || attempt === 5) throw new Error(`ingest ${r.status}: ${JSON.stringify(r.body)}`);
+      if ((r.status !== 0 && r.status < 500) || attempt === 5)
+        throw new Error(`ingest ${r.status}: ${JSON.stringify(r.body)}`);
       ingestRetries++;
       await sleep(100 * attempt);
     }
   };
   const latencyOf = (path, sent) => {
     const firstArrival = new Map();
-    for (const r of arrivals(path)) if (!firstArrival.has(r.json?.event_id)) firstArrival.set(r.json.event_id, r.receivedAt);
+    for (const r of arrivals(path))
+      if (!firstArrival.has(r.json?.event_id)) firstArrival.set(r.json.event_id, r.receivedAt);
     return [...sent].map(([id, t]) => firstArrival.get(id) - t.sentAt).filter((x) => Number.isFinite(x));
   };
 
@@ -79,8 +95,15 @@ try {
     const { sentAt, acceptedAt } = await send(makeEvent("post.published", 1000 + i));
     ingestLatencies.push(acceptedAt - sentAt);
   });
-  results.ingest = { events: P.ingest, concurrency: CONCURRENCY, events_per_s: round((P.ingest * 1000) / (Date.now() - t0)), latency_ms: summary(ingestLatencies) };
-  log(`ingest: ${results.ingest.events_per_s} events/s at concurrency ${CONCURRENCY}; latency p50/p95/p99 ${fmt(results.ingest.latency_ms)}`);
+  results.ingest = {
+    events: P.ingest,
+    concurrency: CONCURRENCY,
+    events_per_s: round((P.ingest * 1000) / (Date.now() - t0)),
+    latency_ms: summary(ingestLatencies),
+  };
+  log(
+    `ingest: ${results.ingest.events_per_s} events/s at concurrency ${CONCURRENCY}; latency p50/p95/p99 ${fmt(results.ingest.latency_ms)}`,
+  );
   await until(() => arrivals("fan1").length >= 20 + P.ingestAlone + P.ingest, 120_000, "ingest-phase deliveries");
 
   // 2. End to end at a steady 100 events/s, offered open loop as a batch of 10 every 100 ms (a producer
@@ -103,9 +126,27 @@ try {
   }
   await Promise.all(inflight);
   const steadyIds = new Set(steady.keys());
-  await until(() => arrivals("fan1").filter((r) => steadyIds.has(r.json?.event_id)).length >= steadyTotal, 120_000, "steady-rate deliveries");
+  await until(
+    () => arrivals("fan1").filter((r) => steadyIds.has(r.json?.event_id)).length >= steadyTotal,
+    120_000,
+    "steady-rate deliveries",
+  );
   const steadyLatency = latencyOf("fan1", steady);
-  results.steady_100 = { events: steadyTotal, offered_per_s: 100, how: "batches of 10 every 100 ms", achieved_per_s: round((steadyTotal * 1000) / (Math.max(...arrivals("fan1").filter((r) => steadyIds.has(r.json?.event_id)).map((r) => r.receivedAt)) - start)), latency_ms: summary(steadyLatency) };
+  results.steady_100 = {
+    events: steadyTotal,
+    offered_per_s: 100,
+    how: "batches of 10 every 100 ms",
+    achieved_per_s: round(
+      (steadyTotal * 1000) /
+        (Math.max(
+          ...arrivals("fan1")
+            .filter((r) => steadyIds.has(r.json?.event_id))
+            .map((r) => r.receivedAt),
+        ) -
+          start),
+    ),
+    latency_ms: summary(steadyLatency),
+  };
   log(`end to end at 100 events/s: p50/p95/p99 ${fmt(results.steady_100.latency_ms)}`);
 
   // 3. End to end at the highest rate: CONCURRENCY producers as fast as answers come.
@@ -116,10 +157,24 @@ try {
     burst.set(e.event_id, await send(e));
   });
   const burstIds = new Set(burst.keys());
-  await until(() => arrivals("fan1").filter((r) => burstIds.has(r.json?.event_id)).length >= P.burst, 180_000, "burst deliveries");
-  const lastBurst = Math.max(...arrivals("fan1").filter((r) => burstIds.has(r.json?.event_id)).map((r) => r.receivedAt));
-  results.max_rate = { events: P.burst, delivered_per_s: round((P.burst * 1000) / (lastBurst - t0)), latency_ms: summary(latencyOf("fan1", burst)) };
-  log(`end to end at the highest rate: ${results.max_rate.delivered_per_s} deliveries/s; p50/p95/p99 ${fmt(results.max_rate.latency_ms)}`);
+  await until(
+    () => arrivals("fan1").filter((r) => burstIds.has(r.json?.event_id)).length >= P.burst,
+    180_000,
+    "burst deliveries",
+  );
+  const lastBurst = Math.max(
+    ...arrivals("fan1")
+      .filter((r) => burstIds.has(r.json?.event_id))
+      .map((r) => r.receivedAt),
+  );
+  results.max_rate = {
+    events: P.burst,
+    delivered_per_s: round((P.burst * 1000) / (lastBurst - t0)),
+    latency_ms: summary(latencyOf("fan1", burst)),
+  };
+  log(
+    `end to end at the highest rate: ${results.max_rate.delivered_per_s} deliveries/s; p50/p95/p99 ${fmt(results.max_rate.latency_ms)}`,
+  );
 
   const ceilingRuns = [];
   const runCeiling = async (tag) => {
@@ -127,7 +182,13 @@ try {
     const start = Date.now();
     const ran = await fetch(`${ceiling.baseUrl}/run`, {
       method: "POST",
-      body: JSON.stringify({ url: `${receiver.url}/${path}`, secret: SECRET, count: P.ceiling, concurrency: CEILING_CONCURRENCY, tag }),
+      body: JSON.stringify({
+        url: `${receiver.url}/${path}`,
+        secret: SECRET,
+        count: P.ceiling,
+        concurrency: CEILING_CONCURRENCY,
+        tag,
+      }),
     }).then((r) => r.json());
     if (ran.ok !== P.ceiling) throw new Error(`ceiling: ${JSON.stringify(ran)}`);
     await until(() => arrivals(path).length >= P.ceiling, 120_000, "ceiling deliveries");
@@ -140,25 +201,41 @@ try {
 
   // 4. Sustained deliveries per second by fan-out, with the cost counters over each phase.
   results.fanout = {};
-  for (const [group, type, fan] of [["fan1", "post.published", 1], ["fan10", "page.published", 10], ["fan50", "post.updated", 50]]) {
+  for (const [group, type, fan] of [
+    ["fan1", "post.published", 1],
+    ["fan10", "page.published", 10],
+    ["fan50", "post.updated", 50],
+  ]) {
     const events = Math.max(1, Math.round(P.fanDeliveries / fan));
     const before = arrivals(group).length;
     await fetch(`${eh.baseUrl}/__bench/metrics/reset`, { method: "POST" });
     t0 = Date.now();
     const batches = [];
-    for (let i = 0; i < events; i += 20) batches.push(Array.from({ length: Math.min(20, events - i) }, (_, j) => makeEvent(type, 20_000 + i + j)));
+    for (let i = 0; i < events; i += 20)
+      batches.push(Array.from({ length: Math.min(20, events - i) }, (_, j) => makeEvent(type, 20_000 + i + j)));
     await pool(batches.length, 4, async (b) => {
       const r = await eh.api("POST", `${s.base}/events/batch`, { events: batches[b] }, s.cms);
       if (r.status !== 202) throw new Error(`batch ${r.status}`);
     });
     const expected = events * fan;
     await until(() => arrivals(group).length - before >= expected, 300_000, `${group} deliveries`);
-    const last = Math.max(...arrivals(group).slice(before).map((r) => r.receivedAt));
+    const last = Math.max(
+      ...arrivals(group)
+        .slice(before)
+        .map((r) => r.receivedAt),
+    );
     // Let the last outcomes be recorded before reading the counters (a check that reads next to nothing,
     // since the counters include it).
     await until(() => nothingOpen(eh, s), 60_000, `${group} recorded`);
     const m = await (await fetch(`${eh.baseUrl}/__bench/metrics`)).json();
-    results.fanout[group] = { fan_out: fan, events, deliveries: expected, deliveries_per_s: round((expected * 1000) / (last - t0)), counters: m, per_delivery: perDelivery(m, expected, Math.ceil(events / 20)) };
+    results.fanout[group] = {
+      fan_out: fan,
+      events,
+      deliveries: expected,
+      deliveries_per_s: round((expected * 1000) / (last - t0)),
+      counters: m,
+      per_delivery: perDelivery(m, expected, Math.ceil(events / 20)),
+    };
     log(`fan-out ${fan}: ${results.fanout[group].deliveries_per_s} deliveries/s (${expected} deliveries)`);
   }
 
@@ -166,7 +243,12 @@ try {
   //    runs once before the fan-out phases and once after, and the ratios use the mean of the two, so a
   //    machine that slows down or speeds up during the run does not tilt them.
   const ceilingRate = round((ceilingRuns[0] + (await runCeiling("c2"))) / 2);
-  results.ceiling = { deliveries: P.ceiling, concurrency: CEILING_CONCURRENCY, runs_per_s: ceilingRuns, deliveries_per_s: ceilingRate };
+  results.ceiling = {
+    deliveries: P.ceiling,
+    concurrency: CEILING_CONCURRENCY,
+    runs_per_s: ceilingRuns,
+    deliveries_per_s: ceilingRate,
+  };
   results.ratio_to_ceiling = {
     max_rate: round(results.max_rate.delivered_per_s / ceilingRate, 3),
     fan1: round(results.fanout.fan1.deliveries_per_s / ceilingRate, 3),
@@ -179,7 +261,10 @@ try {
 
   writeFileSync(join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
   writeFileSync(join(ROOT, "bench", "RESULTS.md"), report(results));
-  writeFileSync(join(ROOT, "bench", "latency.svg"), histogram(steadyLatency, "End-to-end latency at 100 events/s (ms)"));
+  writeFileSync(
+    join(ROOT, "bench", "latency.svg"),
+    histogram(steadyLatency, "End-to-end latency at 100 events/s (ms)"),
+  );
   log(`\n${report(results)}\nWrote bench/results.json, bench/RESULTS.md, bench/latency.svg`);
 } finally {
   await Promise.all([eh.stop(), ceiling.stop(), receiver.close()]);
@@ -212,7 +297,10 @@ function perDelivery(m, deliveries, requests) {
     unit.durable_object_calls * p.durable_object_requests +
     // ingest requests, plus one consumer invocation per batch of up to 25 deliveries
     (requests / deliveries + 1 / 25) * p.worker_requests;
-  return { ...Object.fromEntries(Object.entries(unit).map(([k, v]) => [k, round(v, 2)])), usd_per_million_deliveries: round(usd, 2) };
+  return {
+    ...Object.fromEntries(Object.entries(unit).map(([k, v]) => [k, round(v, 2)])),
+    usd_per_million_deliveries: round(usd, 2),
+  };
 }
 
 function round(x, digits = 1) {
@@ -240,16 +328,37 @@ function report(r) {
     row(["ingest latency with " + r.ingest.concurrency + " producers, p50 / p95 / p99", fmt(r.ingest.latency_ms)]),
     row(["end to end at 100 events/s (batches of 10 every 100 ms), p50 / p95 / p99", fmt(r.steady_100.latency_ms)]),
     row(["single-event ingest at full speed (16 producers): end to end p50 / p95 / p99", fmt(r.max_rate.latency_ms)]),
-    row(["single-event ingest at full speed: deliveries/s", `${r.max_rate.delivered_per_s} = ${r.ratio_to_ceiling.max_rate} × ceiling`]),
-    row(["deliveries/s, fan-out 1 (batched ingest)", `${r.fanout.fan1.deliveries_per_s} = ${r.ratio_to_ceiling.fan1} × ceiling`]),
+    row([
+      "single-event ingest at full speed: deliveries/s",
+      `${r.max_rate.delivered_per_s} = ${r.ratio_to_ceiling.max_rate} × ceiling`,
+    ]),
+    row([
+      "deliveries/s, fan-out 1 (batched ingest)",
+      `${r.fanout.fan1.deliveries_per_s} = ${r.ratio_to_ceiling.fan1} × ceiling`,
+    ]),
     row(["deliveries/s, fan-out 10", `${r.fanout.fan10.deliveries_per_s} = ${r.ratio_to_ceiling.fan10} × ceiling`]),
     row(["deliveries/s, fan-out 50", `${r.fanout.fan50.deliveries_per_s} = ${r.ratio_to_ceiling.fan50} × ceiling`]),
-    row(["ceiling: bare Worker, same signed POSTs", `${r.ceiling.deliveries_per_s} deliveries/s, mean of ${r.ceiling.runs_per_s.join(" and ")} (one invocation, ${r.ceiling.concurrency} in flight, as our consumer here)`]),
-    row(["D1 rows written per delivery, fan-out 1 / 10 (billed, with index entries)", `${f1.d1_rows_written} / ${f10.d1_rows_written}`]),
-    row(["D1 rows changed per delivery, fan-out 1 / 10 (table rows)", `${f1.d1_rows_changed} / ${f10.d1_rows_changed}`]),
+    row([
+      "ceiling: bare Worker, same signed POSTs",
+      `${r.ceiling.deliveries_per_s} deliveries/s, mean of ${r.ceiling.runs_per_s.join(" and ")} (one invocation, ${r.ceiling.concurrency} in flight, as our consumer here)`,
+    ]),
+    row([
+      "D1 rows written per delivery, fan-out 1 / 10 (billed, with index entries)",
+      `${f1.d1_rows_written} / ${f10.d1_rows_written}`,
+    ]),
+    row([
+      "D1 rows changed per delivery, fan-out 1 / 10 (table rows)",
+      `${f1.d1_rows_changed} / ${f10.d1_rows_changed}`,
+    ]),
     row(["D1 rows read per delivery, fan-out 1 / 10", `${f1.d1_rows_read} / ${f10.d1_rows_read}`]),
-    row(["queue messages, DO calls, fetches per delivery (fan-out 1)", `${f1.queue_messages}, ${f1.durable_object_calls}, ${f1.fetches}`]),
-    row(["cost per million deliveries, fan-out 1 / 10", `$${f1.usd_per_million_deliveries} / $${f10.usd_per_million_deliveries}`]),
+    row([
+      "queue messages, DO calls, fetches per delivery (fan-out 1)",
+      `${f1.queue_messages}, ${f1.durable_object_calls}, ${f1.fetches}`,
+    ]),
+    row([
+      "cost per million deliveries, fan-out 1 / 10",
+      `$${f1.usd_per_million_deliveries} / $${f10.usd_per_million_deliveries}`,
+    ]),
     ``,
     `Prices: bench/prices.json (Cloudflare's published list prices, with sources). Every delivery's signature verified at the receiver: ${r.signatures_valid}.`,
     ``,

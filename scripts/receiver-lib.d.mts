@@ -29,5 +29,17 @@ export interface Receiver {
   setBehaviour(b: Behaviour): void;
   close(): Promise<void>;
 }
-export declare function verifySignatures(headers: Record<string, string>, rawBody: string, secret: string | null, prefix?: string, nowSec?: number): { v1: boolean | null; standard: boolean | null };
-export declare function startReceiver(opts?: { port?: number; secret?: string | null; prefix?: string; behaviour?: Behaviour; log?: ((r: Received) => void) | null }): Promise<Receiver>;
+export declare function verifySignatures(
+  headers: Record<string, string>,
+  rawBody: string,
+  secret: string | null,
+  prefix?: string,
+  nowSec?: number,
+): { v1: boolean | null; standard: boolean | null };
+export declare function startReceiver(opts?: {
+  port?: number;
+  secret?: string | null;
+  prefix?: string;
+  behaviour?: Behaviour;
+  log?: ((r: Received) => void) | null;
+}): Promise<Receiver>;

@@ -20,8 +20,12 @@ export function verifySignatures(headers, rawBody, secret, prefix = "X-SGEN", no
   if (secret.startsWith("whsec_")) {
     const id = headers["webhook-id"];
     const ts = headers["webhook-timestamp"];
-    const expected = createHmac("sha256", Buffer.from(secret.slice(6), "base64")).update(`${id}.${ts}.${rawBody}`).digest("base64");
-    standard = Boolean(headers["webhook-signature"]?.split(" ").some((s) => s.startsWith("v1,") && safeEqual(s.slice(3), expected)));
+    const expected = createHmac("sha256", Buffer.from(secret.slice(6), "base64"))
+      .update(`${id}.${ts}.${rawBody}`)
+      .digest("base64");
+    standard = Boolean(
+      headers["webhook-signature"]?.split(" ").some((s) => s.startsWith("v1,") && safeEqual(s.slice(3), expected)),
+    );
   }
   return { v1, standard };
 }
@@ -50,7 +54,17 @@ export async function startReceiver({ port = 0, secret = null, prefix = "X-SGEN"
       const rawBody = Buffer.concat(chunks).toString("utf8");
       if (req.method === "GET" && req.url === "/__deliveries") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify(received.map(({ json, headers, respondedStatus, receivedAt, signatureValid }) => ({ json, headers, respondedStatus, receivedAt, signatureValid }))));
+        return res.end(
+          JSON.stringify(
+            received.map(({ json, headers, respondedStatus, receivedAt, signatureValid }) => ({
+              json,
+              headers,
+              respondedStatus,
+              receivedAt,
+              signatureValid,
+            })),
+          ),
+        );
       }
       const receivedAt = Date.now();
       let json = null;
@@ -108,7 +122,14 @@ export async function startReceiver({ port = 0, secret = null, prefix = "X-SGEN"
       const hit = received.find(predicate);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
-        const w = { predicate, resolve, timer: setTimeout(() => reject(new Error(`receiver: no matching delivery within ${timeoutMs} ms`)), timeoutMs) };
+        const w = {
+          predicate,
+          resolve,
+          timer: setTimeout(
+            () => reject(new Error(`receiver: no matching delivery within ${timeoutMs} ms`)),
+            timeoutMs,
+          ),
+        };
         waiters.push(w);
       });
     },

@@ -33,8 +33,14 @@ const receiver = await startReceiver({
   },
   log: (d) => {
     const p = values.prefix.toLowerCase();
-    const sig = d.signatureValid === null ? "unsigned (no --secret)" : d.signatureValid ? "signature OK" : "signature BAD";
-    const std = d.standardSignatureValid === null ? "" : d.standardSignatureValid ? ", webhook-signature OK" : ", webhook-signature BAD";
+    const sig =
+      d.signatureValid === null ? "unsigned (no --secret)" : d.signatureValid ? "signature OK" : "signature BAD";
+    const std =
+      d.standardSignatureValid === null
+        ? ""
+        : d.standardSignatureValid
+          ? ", webhook-signature OK"
+          : ", webhook-signature BAD";
     console.log(
       `${new Date(d.receivedAt).toISOString()}  ${d.headers[`${p}-event`] ?? "?"}  event=${d.headers[`${p}-event-id`] ?? "?"}  ` +
         `delivery=${d.headers[`${p}-delivery`] ?? "?"}  attempt=${d.headers[`${p}-delivery-attempt`] ?? "?"}  ${sig}${std}  → ${d.respondedStatus}`,

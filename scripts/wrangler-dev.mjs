@@ -36,10 +36,30 @@ export function applyMigrations({ persistTo, config } = {}) {
  * Spawns `wrangler dev`. `vars` become --var KEY:VALUE (secrets included, so the repo's .dev.vars is
  * neither needed nor touched). Resolves once GET /health answers.
  */
-export async function startWranglerDev({ port, persistTo, vars = {}, logFile, config, healthPath = "/health", timeoutMs = 90_000, extraArgs = [] } = {}) {
+export async function startWranglerDev({
+  port,
+  persistTo,
+  vars = {},
+  logFile,
+  config,
+  healthPath = "/health",
+  timeoutMs = 90_000,
+  extraArgs = [],
+} = {}) {
   port ??= await freePort();
   const inspector = await freePort();
-  const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--test-scheduled", "--show-interactive-dev-session=false", ...extraArgs];
+  const args = [
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspector),
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+    ...extraArgs,
+  ];
   if (persistTo) args.push("--persist-to", persistTo);
   if (config) args.push("--config", config);
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
@@ -48,7 +68,12 @@ export async function startWranglerDev({ port, persistTo, vars = {}, logFile, co
     mkdirSync(dirname(logFile), { recursive: true });
     log = createWriteStream(logFile, { flags: "a" });
   }
-  const child = spawn(WRANGLER, args, { cwd: ROOT, detached: true, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout.on("data", (d) => (log ? log.write(d) : process.stdout.write(d)));
   child.stderr.on("data", (d) => (log ? log.write(d) : process.stderr.write(d)));
   let exited = false;

@@ -31,7 +31,11 @@ export async function createSite(slug = `site${++siteCounter}-${crypto.randomUUI
   return json<{ id: string; slug: string; host: string }>(res);
 }
 
-export async function createKey(siteId: string, role: "ingest" | "viewer" | "integrations-admin", name = `${role} key`) {
+export async function createKey(
+  siteId: string,
+  role: "ingest" | "viewer" | "integrations-admin",
+  name = `${role} key`,
+) {
   const res = await api("POST", `/v1/sites/${siteId}/keys`, { name, role });
   if (res.status !== 201) throw new Error(`createKey: ${res.status} ${await res.text()}`);
   return json<{ id: string; token: string; role: string }>(res);

@@ -24,12 +24,26 @@ export async function insertSite(id = newId("site")) {
 
 export async function insertHook(
   siteId: string,
-  opts: { url?: string; secrets?: string[]; headers?: Record<string, string>; failure_mode?: "continue" | "pause"; delays?: number[]; status?: HookRow["status"]; events?: string[]; timeout_ms?: number } = {},
+  opts: {
+    url?: string;
+    secrets?: string[];
+    headers?: Record<string, string>;
+    failure_mode?: "continue" | "pause";
+    delays?: number[];
+    status?: HookRow["status"];
+    events?: string[];
+    timeout_ms?: number;
+  } = {},
 ): Promise<HookRow> {
   const id = newId("wh");
   const now = Date.now();
   const url = opts.url ?? "https://receiver.example.com/hook";
-  const secrets = opts.secrets?.length ? await encryptJson(env.ENCRYPTION_KEY, opts.secrets.map((s) => ({ secret: s, expires_at: null }))) : null;
+  const secrets = opts.secrets?.length
+    ? await encryptJson(
+        env.ENCRYPTION_KEY,
+        opts.secrets.map((s) => ({ secret: s, expires_at: null })),
+      )
+    : null;
   const headers = opts.headers ? await encryptJson(env.ENCRYPTION_KEY, opts.headers) : null;
   const delays = opts.delays ?? [30, 120, 600, 3600, 21600];
   await env.DB.prepare(
@@ -37,11 +51,32 @@ export async function insertHook(
                            failure_mode, header_names, headers_enc, secrets_enc, created_by, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 'root', ?, ?)`,
   )
-    .bind(id, siteId, `hook ${id}`, url, new URL(url).hostname, opts.status ?? "active", JSON.stringify(opts.events ?? ["post.published"]),
-      opts.timeout_ms ?? 10000, JSON.stringify({ name: "custom", delays_s: delays }), opts.failure_mode ?? "continue",
-      JSON.stringify(Object.keys(opts.headers ?? {})), headers, secrets, now, now)
+    .bind(
+      id,
+      siteId,
+      `hook ${id}`,
+      url,
+      new URL(url).hostname,
+      opts.status ?? "active",
+      JSON.stringify(opts.events ?? ["post.published"]),
+      opts.timeout_ms ?? 10000,
+      JSON.stringify({ name: "custom", delays_s: delays }),
+      opts.failure_mode ?? "continue",
+      JSON.stringify(Object.keys(opts.headers ?? {})),
+      headers,
+      secrets,
+      now,
+      now,
+    )
     .run();
-  return { id, site_id: siteId, url, status: opts.status ?? "active", failure_mode: opts.failure_mode ?? "continue", delays };
+  return {
+    id,
+    site_id: siteId,
+    url,
+    status: opts.status ?? "active",
+    failure_mode: opts.failure_mode ?? "continue",
+    delays,
+  };
 }
 
 /** An event and its delivery to `hook`, as ingest would write them, without telling any sequencer. */
@@ -63,8 +98,39 @@ export async function insertDelivery(
   });
   const deliveryId = newId("dlv");
   const results = await env.DB.batch([
-    ...insertEvents(env.DB, [{ site_id: site.id, id: eventId, event_type: "post.published", body, detail: opts.detail === undefined ? null : JSON.stringify(opts.detail), actor_email: "ada@example.com", target_key: targetKey(target), deliveries: 1, received_at: now }]),
-    ...insertDeliveries(env.DB, [{ id: deliveryId, site_id: site.id, webhook_id: hook.id, webhook_name: "hook", event_id: eventId, event_type: "post.published", destination_host: new URL(hook.url).hostname, target_key: targetKey(target), include_detail: 0, retry_delays: JSON.stringify(hook.delays), state: opts.state ?? "pending", next_attempt_at: now, order_key: null, replay_of: null, actor_email: "ada@example.com", created_at: now }]),
+    ...insertEvents(env.DB, [
+      {
+        site_id: site.id,
+        id: eventId,
+        event_type: "post.published",
+        body,
+        detail: opts.detail === undefined ? null : JSON.stringify(opts.detail),
+        actor_email: "ada@example.com",
+        target_key: targetKey(target),
+        deliveries: 1,
+        received_at: now,
+      },
+    ]),
+    ...insertDeliveries(env.DB, [
+      {
+        id: deliveryId,
+        site_id: site.id,
+        webhook_id: hook.id,
+        webhook_name: "hook",
+        event_id: eventId,
+        event_type: "post.published",
+        destination_host: new URL(hook.url).hostname,
+        target_key: targetKey(target),
+        include_detail: 0,
+        retry_delays: JSON.stringify(hook.delays),
+        state: opts.state ?? "pending",
+        next_attempt_at: now,
+        order_key: null,
+        replay_of: null,
+        actor_email: "ada@example.com",
+        created_at: now,
+      },
+    ]),
   ]);
   return { eventId, deliveryId, body, seq: seqsOf(results).get(deliveryId)! };
 }
@@ -91,7 +157,9 @@ export async function deliveryRow(id: string) {
 }
 
 export async function attemptRows(id: string) {
-  return (await env.DB.prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n").bind(id).all<Record<string, any>>()).results;
+  return (
+    await env.DB.prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n").bind(id).all<Record<string, any>>()
+  ).results;
 }
 
 export async function webhookRow(id: string) {
@@ -100,7 +168,9 @@ export async function webhookRow(id: string) {
 
 /** Moves a delivery's next attempt into the past, as if its delay had run out. */
 export async function makeDue(deliveryId: string) {
-  await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?").bind(Date.now() - 1, deliveryId).run();
+  await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?")
+    .bind(Date.now() - 1, deliveryId)
+    .run();
 }
 
 /** A site key written straight to D1 (hashed, as the keys API stores it). Returns its token. */

@@ -16,7 +16,8 @@ interface Run {
 
 export default {
   async fetch(req: Request): Promise<Response> {
-    if (req.method !== "POST" || new URL(req.url).pathname !== "/run") return new Response("POST /run", { status: 404 });
+    if (req.method !== "POST" || new URL(req.url).pathname !== "/run")
+      return new Response("POST /run", { status: 404 });
     const run = (await req.json()) as Run;
     const prefix = run.prefix ?? "X-SGEN";
     const started = Date.now();
@@ -47,7 +48,13 @@ export default {
           custom: {},
         });
         try {
-          const res = await fetch(run.url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(10_000) });
+          const res = await fetch(run.url, {
+            method: "POST",
+            headers,
+            body,
+            redirect: "manual",
+            signal: AbortSignal.timeout(10_000),
+          });
           await res.arrayBuffer();
           if (res.ok) ok++;
           else failed++;

@@ -33,14 +33,22 @@ export function createApp() {
       const detail = err.status === 400 ? "The body is not valid JSON" : err.message || undefined;
       return problemResponse(err.status, undefined, detail);
     }
-    console.error(JSON.stringify({ msg: "unhandled error", method: c.req.method, path: c.req.path, error: String(err) }));
+    console.error(
+      JSON.stringify({ msg: "unhandled error", method: c.req.method, path: c.req.path, error: String(err) }),
+    );
     return problemResponse(500, "Internal error", "Something went wrong on our side");
   });
 
   app.notFound((c) => {
     const allowed = allowedMethods(app.routes, c.req.path);
     if (allowed.length) {
-      return problemResponse(405, "Method not allowed", `${c.req.method} is not allowed here; use ${allowed.join(", ")}`, [], { allow: allowed.join(", ") });
+      return problemResponse(
+        405,
+        "Method not allowed",
+        `${c.req.method} is not allowed here; use ${allowed.join(", ")}`,
+        [],
+        { allow: allowed.join(", ") },
+      );
     }
     return problemResponse(404, "Not found", `No route for ${c.req.method} ${c.req.path}`);
   });
@@ -63,10 +71,23 @@ export function createApp() {
   app.route("/", health);
   // Cost counters for `npm run bench`; absent unless BENCH_METRICS is "1" (never in production).
   app.get("/__bench/metrics", (c) => (c.env.BENCH_METRICS === "1" ? c.json(counters) : c.notFound()));
-  app.post("/__bench/metrics/reset", (c) => (c.env.BENCH_METRICS === "1" ? (resetCounters(), c.json(counters)) : c.notFound()));
+  app.post("/__bench/metrics/reset", (c) =>
+    c.env.BENCH_METRICS === "1" ? (resetCounters(), c.json(counters)) : c.notFound(),
+  );
   app.route("/", exportDownloads);
   app.use("/v1/*", authenticate);
-  for (const router of [eventTypesRouter, sitesRouter, keysRouter, webhooksRouter, webhookFlowRouter, eventsRouter, deliveriesRouter, deliveryActionsRouter, exportsRouter, auditRouter]) {
+  for (const router of [
+    eventTypesRouter,
+    sitesRouter,
+    keysRouter,
+    webhooksRouter,
+    webhookFlowRouter,
+    eventsRouter,
+    deliveriesRouter,
+    deliveryActionsRouter,
+    exportsRouter,
+    auditRouter,
+  ]) {
     app.route("/v1", router);
   }
 
@@ -80,7 +101,8 @@ export function createApp() {
     info: {
       title: "Edgehooks",
       version: VERSION,
-      description: "Webhook delivery for content platforms, on Cloudflare Workers. Errors are application/problem+json.",
+      description:
+        "Webhook delivery for content platforms, on Cloudflare Workers. Errors are application/problem+json.",
     },
     servers: [{ url: "/" }],
   });

@@ -18,7 +18,15 @@ const AuditEntrySchema = z
     created_at: z.string(),
   })
   .openapi("AuditEntry", {
-    example: { id: 12, actor: "ops admin", action: "webhook.updated", target_type: "webhook", target_id: "wh_8f2k4m6p9r1t3v5x", changes: { fields: ["url"] }, created_at: "2026-05-22T14:03:18.000Z" },
+    example: {
+      id: 12,
+      actor: "ops admin",
+      action: "webhook.updated",
+      target_type: "webhook",
+      target_id: "wh_8f2k4m6p9r1t3v5x",
+      changes: { fields: ["url"] },
+      created_at: "2026-05-22T14:03:18.000Z",
+    },
   });
 
 auditRouter.openapi(
@@ -30,7 +38,14 @@ auditRouter.openapi(
     security: bearer,
     request: { params: siteParam, query: cursorQuery },
     responses: {
-      200: { content: { "application/json": { schema: z.object({ data: z.array(AuditEntrySchema), next_cursor: z.string().nullable() }) } }, description: "Newest first" },
+      200: {
+        content: {
+          "application/json": {
+            schema: z.object({ data: z.array(AuditEntrySchema), next_cursor: z.string().nullable() }),
+          },
+        },
+        description: "Newest first",
+      },
       ...problems(401, 403, 404, 422),
     },
   }),
@@ -44,11 +59,23 @@ auditRouter.openapi(
        WHERE site_id = ? ${after ? "AND id < ?" : ""} ORDER BY id DESC LIMIT ?`,
     )
       .bind(site, ...(after ? [Number(after[0])] : []), limit + 1)
-      .all<{ id: number; actor: string; action: string; target_type: string; target_id: string; changes: string | null; created_at: number }>();
+      .all<{
+        id: number;
+        actor: string;
+        action: string;
+        target_type: string;
+        target_id: string;
+        changes: string | null;
+        created_at: number;
+      }>();
     const page = results.slice(0, limit);
     return c.json(
       {
-        data: page.map((r) => ({ ...r, changes: r.changes === null ? null : JSON.parse(r.changes), created_at: iso(r.created_at)! })),
+        data: page.map((r) => ({
+          ...r,
+          changes: r.changes === null ? null : JSON.parse(r.changes),
+          created_at: iso(r.created_at)!,
+        })),
         next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.id]) : null,
       },
       200,

@@ -6,7 +6,15 @@ import { requireSite } from "./middleware/auth";
 import { ProblemError, notFound } from "./problem";
 import { bearer, decodeCursor, encodeCursor, problems, siteAndId, siteParam } from "./openapi-common";
 import { deliveryStates } from "../db/schema";
-import { attemptsOf, listDeliveries, oneDelivery, run, statsCounts, statsHourly, statsLatencies } from "../db/delivery-queries";
+import {
+  attemptsOf,
+  listDeliveries,
+  oneDelivery,
+  run,
+  statsCounts,
+  statsHourly,
+  statsLatencies,
+} from "../db/delivery-queries";
 import { attemptView, deliveryView, type AttemptRecord, type DeliveryRow } from "../logs/delivery-view";
 import { summarize } from "../logs/stats";
 import type { DeliveryFilter } from "../env";
@@ -26,7 +34,10 @@ export const DeliverySchema = z
     next_attempt_at: z.string().nullable(),
     response_status: z.number().int().nullable(),
     latency_ms: z.number().int().nullable(),
-    last_error: z.string().nullable().openapi({ description: "Why the last attempt failed: timeout, dns, connection, tls, http_status, redirect, blocked, gone, webhook_deleted" }),
+    last_error: z.string().nullable().openapi({
+      description:
+        "Why the last attempt failed: timeout, dns, connection, tls, http_status, redirect, blocked, gone, webhook_deleted",
+    }),
     created_at: z.string(),
     delivered_at: z.string().nullable(),
     replay_of: z.string().nullable(),
@@ -42,7 +53,12 @@ const AttemptSchema = z
     response: z.object({ status: z.number().int(), body: z.string().nullable(), truncated: z.boolean() }).nullable(),
     error: z.string().nullable(),
     error_message: z.string().nullable(),
-    timing: z.object({ prepared_ms: z.number().int(), sent_at: z.string(), response_at: z.string().nullable(), total_ms: z.number().int() }),
+    timing: z.object({
+      prepared_ms: z.number().int(),
+      sent_at: z.string(),
+      response_at: z.string().nullable(),
+      total_ms: z.number().int(),
+    }),
   })
   .openapi("Attempt");
 
@@ -60,7 +76,10 @@ export const FilterQuery = z.object({
 export function toFilter(q: z.infer<typeof FilterQuery>): DeliveryFilter {
   const from = q.from ? Date.parse(q.from) : undefined;
   const to = q.to ? Date.parse(q.to) : undefined;
-  if (from !== undefined && to !== undefined && from >= to) throw new ProblemError(422, "Validation failed", "from must be before to", [{ path: "from", message: "must be before to" }]);
+  if (from !== undefined && to !== undefined && from >= to)
+    throw new ProblemError(422, "Validation failed", "from must be before to", [
+      { path: "from", message: "must be before to" },
+    ]);
   return {
     ...(q.state && { state: q.state }),
     ...(q.event_type && { event_type: q.event_type }),
@@ -81,11 +100,19 @@ deliveriesRouter.openapi(
     path: "/sites/{site}/deliveries",
     tags: ["Deliveries"],
     summary: "The delivery log",
-    description: "Newest first. Filters combine. `next_cursor` pages back in time and stays stable while new deliveries arrive. `limit` ≤ 200.",
+    description:
+      "Newest first. Filters combine. `next_cursor` pages back in time and stays stable while new deliveries arrive. `limit` ≤ 200.",
     security: bearer,
     request: { params: siteParam, query: ListQuery },
     responses: {
-      200: { content: { "application/json": { schema: z.object({ data: z.array(DeliverySchema), next_cursor: z.string().nullable() }) } }, description: "One page" },
+      200: {
+        content: {
+          "application/json": {
+            schema: z.object({ data: z.array(DeliverySchema), next_cursor: z.string().nullable() }),
+          },
+        },
+        description: "One page",
+      },
       ...problems(401, 403, 404, 422),
     },
   }),
@@ -95,10 +122,22 @@ deliveriesRouter.openapi(
     const q = c.req.valid("query");
     const limit = q.limit ?? 50;
     const cursor = decodeCursor(q.cursor);
-    if (q.cursor && (!cursor || typeof cursor[0] !== "number")) throw new ProblemError(422, "Validation failed", "cursor is not one we gave out", [{ path: "query.cursor", message: "unknown cursor" }]);
-    const { results } = await run(c.env.DB, listDeliveries(site, toFilter(q), cursor ? Number(cursor[0]) : null, limit + 1)).all<DeliveryRow>();
+    if (q.cursor && (!cursor || typeof cursor[0] !== "number"))
+      throw new ProblemError(422, "Validation failed", "cursor is not one we gave out", [
+        { path: "query.cursor", message: "unknown cursor" },
+      ]);
+    const { results } = await run(
+      c.env.DB,
+      listDeliveries(site, toFilter(q), cursor ? Number(cursor[0]) : null, limit + 1),
+    ).all<DeliveryRow>();
     const page = results.slice(0, limit);
-    return c.json({ data: page.map(deliveryView), next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null }, 200);
+    return c.json(
+      {
+        data: page.map(deliveryView),
+        next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null,
+      },
+      200,
+    );
   },
 );
 
@@ -108,10 +147,21 @@ deliveriesRouter.openapi(
     path: "/sites/{site}/deliveries/{id}",
     tags: ["Deliveries"],
     summary: "One delivery with every attempt",
-    description: "Each attempt: the request (signatures shown, custom header values masked, the body sent), the response (body kept up to 16 KiB, `truncated` beyond), the error class and the timing.",
+    description:
+      "Each attempt: the request (signatures shown, custom header values masked, the body sent), the response (body kept up to 16 KiB, `truncated` beyond), the error class and the timing.",
     security: bearer,
     request: { params: siteAndId },
-    responses: { 200: { content: { "application/json": { schema: DeliverySchema.extend({ attempts_detail: z.array(AttemptSchema) }).openapi("DeliveryDetail") } }, description: "The delivery" }, ...problems(401, 403, 404) },
+    responses: {
+      200: {
+        content: {
+          "application/json": {
+            schema: DeliverySchema.extend({ attempts_detail: z.array(AttemptSchema) }).openapi("DeliveryDetail"),
+          },
+        },
+        description: "The delivery",
+      },
+      ...problems(401, 403, 404),
+    },
   }),
   async (c) => {
     const { site, id } = c.req.valid("param");
@@ -123,7 +173,15 @@ deliveriesRouter.openapi(
       c.env.DB.prepare("SELECT body, detail FROM events WHERE site_id = ? AND id = ?").bind(site, d.event_id),
     ]);
     const ev = (event!.results[0] as { body: string; detail: string | null } | undefined) ?? null;
-    return c.json({ ...deliveryView(d), attempts_detail: (attempts!.results as unknown as AttemptRecord[]).map((a) => attemptView(a, ev, d.include_detail === 1)) }, 200);
+    return c.json(
+      {
+        ...deliveryView(d),
+        attempts_detail: (attempts!.results as unknown as AttemptRecord[]).map((a) =>
+          attemptView(a, ev, d.include_detail === 1),
+        ),
+      },
+      200,
+    );
   },
 );
 
@@ -135,7 +193,8 @@ deliveriesRouter.openapi(
     path: "/sites/{site}/webhooks/{id}/stats",
     tags: ["Webhooks"],
     summary: "Health signals of a webhook",
-    description: "Over the window: counts by state, success rate (delivered / (delivered + failed)), p50/p95 latency of delivered ones, and deliveries per hour (the steady-cadence signal to watch).",
+    description:
+      "Over the window: counts by state, success rate (delivered / (delivered + failed)), p50/p95 latency of delivered ones, and deliveries per hour (the steady-cadence signal to watch).",
     security: bearer,
     request: { params: siteAndId, query: z.object({ window: z.enum(["24h", "7d"]).optional() }) },
     responses: {

@@ -20,7 +20,12 @@ const params = z.object({
   id: z.string().openapi({ example: "dlv_4k2m9x7c1q8r3t5v" }),
 });
 const actionResult = z
-  .object({ id: z.string(), state: z.enum(STATES), next_attempt_at: z.string().nullable(), replay_of: z.string().nullable() })
+  .object({
+    id: z.string(),
+    state: z.enum(STATES),
+    next_attempt_at: z.string().nullable(),
+    replay_of: z.string().nullable(),
+  })
   .openapi("DeliveryActionResult");
 
 async function findDelivery(db: D1Database, siteId: string, id: string) {
@@ -41,7 +46,10 @@ const retryRoute = createRoute({
     "For a `retrying` delivery, skips the rest of its wait; for a `failed` one, makes one more attempt (if it fails, it is `failed` again). The attempt goes out even while the webhook is paused. Held and pending deliveries go out in order and cannot be jumped ahead (409).",
   security: [{ bearer: [] }],
   request: { params },
-  responses: { 202: { content: { "application/json": { schema: actionResult } }, description: "Queued for an attempt now" }, ...errors },
+  responses: {
+    202: { content: { "application/json": { schema: actionResult } }, description: "Queued for an attempt now" },
+    ...errors,
+  },
 });
 
 deliveryActionsRouter.openapi(retryRoute, async (c) => {
@@ -56,7 +64,11 @@ deliveryActionsRouter.openapi(retryRoute, async (c) => {
     .bind(now, now, id, now)
     .run();
   if (!changed.meta.changes) {
-    throw new ProblemError(409, "Conflict", `A ${d.state} delivery cannot be retried now: only retrying and failed ones can`);
+    throw new ProblemError(
+      409,
+      "Conflict",
+      `A ${d.state} delivery cannot be retried now: only retrying and failed ones can`,
+    );
   }
   await c.env.DELIVERIES.send({ delivery_id: id, webhook_id: d.webhook_id, manual: true });
   return c.json({ id, state: "retrying" as const, next_attempt_at: iso(now), replay_of: null }, 202);
@@ -71,7 +83,10 @@ const replayRoute = createRoute({
     "A new delivery with the original payload and event id (receivers deduplicate on it), `replay_of` set, the webhook's current policy, at the end of the webhook's line. The original row is unchanged.",
   security: [{ bearer: [] }],
   request: { params },
-  responses: { 202: { content: { "application/json": { schema: actionResult } }, description: "The new delivery" }, ...errors },
+  responses: {
+    202: { content: { "application/json": { schema: actionResult } }, description: "The new delivery" },
+    ...errors,
+  },
 });
 
 deliveryActionsRouter.openapi(replayRoute, async (c) => {
@@ -80,11 +95,15 @@ deliveryActionsRouter.openapi(replayRoute, async (c) => {
   const d = await findDelivery(c.env.DB, site, id);
   const result = await replay(c.env, [d], { inPlace: false, resolveOriginals: false });
   const made = result.replayed[0];
-  if (!made) throw new ProblemError(409, "Conflict", "The delivery's webhook was deleted: there is nothing to replay it to");
+  if (!made)
+    throw new ProblemError(409, "Conflict", "The delivery's webhook was deleted: there is nothing to replay it to");
   const row = await c.env.DB.prepare("SELECT state, next_attempt_at FROM deliveries WHERE id = ?")
     .bind(made.delivery_id)
     .first<{ state: (typeof STATES)[number]; next_attempt_at: number | null }>();
-  return c.json({ id: made.delivery_id, state: row!.state, next_attempt_at: iso(row!.next_attempt_at), replay_of: id }, 202);
+  return c.json(
+    { id: made.delivery_id, state: row!.state, next_attempt_at: iso(row!.next_attempt_at), replay_of: id },
+    202,
+  );
 });
 
 const resolveRoute = createRoute({
@@ -92,7 +111,8 @@ const resolveRoute = createRoute({
   path: "/sites/{site}/deliveries/{id}/resolve",
   tags: ["Deliveries"],
   summary: "Mark a failed delivery resolved",
-  description: "`failed` → `resolved`. The webhook's alert clears once none of its deliveries is failed and unresolved.",
+  description:
+    "`failed` → `resolved`. The webhook's alert clears once none of its deliveries is failed and unresolved.",
   security: [{ bearer: [] }],
   request: { params },
   responses: { 200: { content: { "application/json": { schema: actionResult } }, description: "Resolved" }, ...errors },
@@ -104,13 +124,17 @@ deliveryActionsRouter.openapi(resolveRoute, async (c) => {
   const d = await findDelivery(c.env.DB, site, id);
   const now = Date.now();
   const [changed] = await c.env.DB.batch([
-    c.env.DB.prepare("UPDATE deliveries SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'failed'").bind(now, id),
+    c.env.DB.prepare("UPDATE deliveries SET state = 'resolved', updated_at = ? WHERE id = ? AND state = 'failed'").bind(
+      now,
+      id,
+    ),
     c.env.DB.prepare(
       `UPDATE webhooks SET alert = NULL, updated_at = ?
        WHERE id = ? AND alert IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ? AND state = 'failed')`,
     ).bind(now, d.webhook_id, d.webhook_id),
   ]);
-  if (!changed!.meta.changes) throw new ProblemError(409, "Conflict", `A ${d.state} delivery cannot be resolved: only failed ones can`);
+  if (!changed!.meta.changes)
+    throw new ProblemError(409, "Conflict", `A ${d.state} delivery cannot be resolved: only failed ones can`);
   return c.json({ id, state: "resolved" as const, next_attempt_at: null, replay_of: null }, 200);
 });
 
@@ -134,10 +158,19 @@ const bulkRoute = createRoute({
   description:
     "Replays every delivery that matches now (state, event_type, webhook_id, from/to over the time it was triggered), oldest first, each as a new delivery. `dry_run` only counts. No cap: the work is paged through the queue.",
   security: [{ bearer: [] }],
-  request: { params: params.pick({ site: true }), body: { content: { "application/json": { schema: bulkBody } }, required: true } },
+  request: {
+    params: params.pick({ site: true }),
+    body: { content: { "application/json": { schema: bulkBody } }, required: true },
+  },
   responses: {
-    200: { content: { "application/json": { schema: z.object({ count: z.number().int(), dry_run: z.literal(true) }) } }, description: "Dry run: how many would be replayed" },
-    202: { content: { "application/json": { schema: z.object({ count: z.number().int(), dry_run: z.literal(false) }) } }, description: "Replay started" },
+    200: {
+      content: { "application/json": { schema: z.object({ count: z.number().int(), dry_run: z.literal(true) }) } },
+      description: "Dry run: how many would be replayed",
+    },
+    202: {
+      content: { "application/json": { schema: z.object({ count: z.number().int(), dry_run: z.literal(false) }) } },
+      description: "Replay started",
+    },
     ...problems(400, 401, 403, 404, 415, 422),
   },
 });
@@ -153,7 +186,8 @@ deliveryActionsRouter.openapi(bulkRoute, async (c) => {
     ...(body.from ? { from: Date.parse(body.from) } : {}),
     ...(body.to ? { to: Date.parse(body.to) } : {}),
   };
-  if (body.dry_run) return c.json({ count: (await countMatching(c.env.DB, site, filter)).count, dry_run: true as const }, 200);
+  if (body.dry_run)
+    return c.json({ count: (await countMatching(c.env.DB, site, filter)).count, dry_run: true as const }, 200);
   const { count } = await startBulkReplay(c.env, site, filter);
   return c.json({ count, dry_run: false as const }, 202);
 });

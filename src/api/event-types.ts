@@ -16,7 +16,13 @@ eventTypesRouter.openapi(
     tags: ["Events"],
     summary: "The event catalog (any valid token)",
     security: bearer,
-    responses: { 200: { content: { "application/json": { schema: z.object({ data: z.array(EventTypeSchema) }) } }, description: "All 26 types" }, ...problems(401) },
+    responses: {
+      200: {
+        content: { "application/json": { schema: z.object({ data: z.array(EventTypeSchema) }) } },
+        description: "All 26 types",
+      },
+      ...problems(401),
+    },
   }),
   (c) => c.json({ data: [...EVENT_TYPES] }, 200),
 );

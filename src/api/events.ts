@@ -40,10 +40,14 @@ const ingestOne = createRoute({
   path: "/sites/{site}/events",
   tags: ["Events"],
   summary: "Send an event",
-  description: "Records the event and its deliveries durably before answering. The same event_id again is a duplicate: 200, nothing new is sent.",
+  description:
+    "Records the event and its deliveries durably before answering. The same event_id again is a duplicate: 200, nothing new is sent.",
   security: [{ bearer: [] }],
   middleware: [tooLarge(MAX_EVENT_BYTES)] as const,
-  request: { params: siteParam, body: { content: { "application/json": { schema: eventInputSchema } }, required: true } },
+  request: {
+    params: siteParam,
+    body: { content: { "application/json": { schema: eventInputSchema } }, required: true },
+  },
   responses: {
     202: { content: { "application/json": { schema: accepted } }, description: "Accepted" },
     200: { content: { "application/json": { schema: accepted } }, description: "Duplicate event_id: nothing new sent" },
@@ -66,10 +70,15 @@ const ingestBatch = createRoute({
   description: `One result per item, in order. Each event at most ${MAX_EVENT_BYTES / 1024} KiB, the whole body at most ${MAX_BATCH_BYTES / 1024} KiB. An invalid item rejects the whole batch (422 naming events.N.field) and nothing is stored.`,
   security: [{ bearer: [] }],
   middleware: [tooLarge(MAX_BATCH_BYTES)] as const,
-  request: { params: siteParam, body: { content: { "application/json": { schema: eventBatchSchema } }, required: true } },
+  request: {
+    params: siteParam,
+    body: { content: { "application/json": { schema: eventBatchSchema } }, required: true },
+  },
   responses: {
     202: {
-      content: { "application/json": { schema: z.object({ results: z.array(accepted) }).openapi("EventBatchAccepted") } },
+      content: {
+        "application/json": { schema: z.object({ results: z.array(accepted) }).openapi("EventBatchAccepted") },
+      },
       description: "Accepted (duplicates flagged per item)",
     },
     ...errors,

@@ -31,7 +31,9 @@ const ExportSchema = z
 
 const CreateExport = FilterQuery.extend({ format: z.enum(["ndjson", "csv"]) })
   .strict()
-  .openapi("CreateExport", { example: { state: "failed", webhook_id: "wh_8f2k4m6p9r1t3v5x", from: "2026-05-22T00:00:00Z", format: "csv" } });
+  .openapi("CreateExport", {
+    example: { state: "failed", webhook_id: "wh_8f2k4m6p9r1t3v5x", from: "2026-05-22T00:00:00Z", format: "csv" },
+  });
 
 interface ExportRecord {
   id: string;
@@ -70,10 +72,14 @@ exportsRouter.openapi(
     path: "/sites/{site}/exports",
     tags: ["Exports"],
     summary: "Export the delivery log (NDJSON or CSV)",
-    description: "Starts an asynchronous job over the same filters as the log. Poll GET …/exports/{id} for the signed download link, valid 7 days.",
+    description:
+      "Starts an asynchronous job over the same filters as the log. Poll GET …/exports/{id} for the signed download link, valid 7 days.",
     security: bearer,
     request: { params: siteParam, body: { content: { "application/json": { schema: CreateExport } }, required: true } },
-    responses: { 202: { content: { "application/json": { schema: ExportSchema } }, description: "Started" }, ...problems(400, 401, 403, 404, 415, 422) },
+    responses: {
+      202: { content: { "application/json": { schema: ExportSchema } }, description: "Started" },
+      ...problems(400, 401, 403, 404, 415, 422),
+    },
   }),
   async (c) => {
     const { site } = c.req.valid("param");
@@ -113,12 +119,17 @@ exportsRouter.openapi(
     summary: "An export's status and download link",
     security: bearer,
     request: { params: siteAndId },
-    responses: { 200: { content: { "application/json": { schema: ExportSchema } }, description: "The export" }, ...problems(401, 403, 404) },
+    responses: {
+      200: { content: { "application/json": { schema: ExportSchema } }, description: "The export" },
+      ...problems(401, 403, 404),
+    },
   }),
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "read");
-    const e = await c.env.DB.prepare("SELECT * FROM exports WHERE site_id = ? AND id = ?").bind(site, id).first<ExportRecord>();
+    const e = await c.env.DB.prepare("SELECT * FROM exports WHERE site_id = ? AND id = ?")
+      .bind(site, id)
+      .first<ExportRecord>();
     if (!e) throw notFound("Export");
     return c.json(await view(c.env, new URL(c.req.url).origin, e), 200);
   },
@@ -135,7 +146,10 @@ exportDownloads.openapi(
       query: z.object({ expires: z.string().max(20).optional(), signature: z.string().max(128).optional() }),
     },
     responses: {
-      200: { description: "The file (NDJSON or CSV)", content: { "application/x-ndjson": { schema: z.string() }, "text/csv": { schema: z.string() } } },
+      200: {
+        description: "The file (NDJSON or CSV)",
+        content: { "application/x-ndjson": { schema: z.string() }, "text/csv": { schema: z.string() } },
+      },
       ...problems(403, 404),
     },
   }),

@@ -6,7 +6,12 @@ import { VERSION } from "../version";
 export const health = newRouter();
 
 const HealthSchema = z
-  .object({ status: z.enum(["ok", "degraded"]), version: z.string(), d1: z.enum(["ok", "error"]), bindings: z.record(z.string(), z.boolean()) })
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    version: z.string(),
+    d1: z.enum(["ok", "error"]),
+    bindings: z.record(z.string(), z.boolean()),
+  })
   .openapi("Health");
 
 health.openapi(
@@ -15,7 +20,10 @@ health.openapi(
     path: "/health",
     tags: ["Health"],
     summary: "Liveness, with a D1 check",
-    responses: { 200: { content: { "application/json": { schema: HealthSchema } }, description: "Healthy" }, 503: { content: { "application/json": { schema: HealthSchema } }, description: "D1 unreachable" } },
+    responses: {
+      200: { content: { "application/json": { schema: HealthSchema } }, description: "Healthy" },
+      503: { content: { "application/json": { schema: HealthSchema } }, description: "D1 unreachable" },
+    },
   }),
   async (c) => {
     const bindings = {

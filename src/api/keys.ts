@@ -29,8 +29,20 @@ const KeySchema = z
   })
   .openapi("Key");
 
-const NewKeySchema = KeySchema.extend({ token: z.string().openapi({ description: "Shown once; store it now" }) }).openapi("NewKey", {
-  example: { id: "key_3m8q2w6e1r5t9y4u", site_id: "site_yoursite", name: "CMS ingest", role: "ingest", token_prefix: "ehk_7k3m", created_by: "root", created_at: "2026-05-22T14:03:18.000Z", revoked_at: null, token: "ehk_7k3m…" },
+const NewKeySchema = KeySchema.extend({
+  token: z.string().openapi({ description: "Shown once; store it now" }),
+}).openapi("NewKey", {
+  example: {
+    id: "key_3m8q2w6e1r5t9y4u",
+    site_id: "site_yoursite",
+    name: "CMS ingest",
+    role: "ingest",
+    token_prefix: "ehk_7k3m",
+    created_by: "root",
+    created_at: "2026-05-22T14:03:18.000Z",
+    revoked_at: null,
+    token: "ehk_7k3m…",
+  },
 });
 
 const CreateKey = z
@@ -58,7 +70,10 @@ keysRouter.openapi(
     summary: "Create a key (its token is shown once)",
     security: bearer,
     request: { params: siteParam, body: { content: { "application/json": { schema: CreateKey } }, required: true } },
-    responses: { 201: { content: { "application/json": { schema: NewKeySchema } }, description: "Created" }, ...problems(400, 401, 403, 404, 415, 422) },
+    responses: {
+      201: { content: { "application/json": { schema: NewKeySchema } }, description: "Created" },
+      ...problems(400, 401, 403, 404, 415, 422),
+    },
   }),
   async (c) => {
     const { site } = c.req.valid("param");
@@ -79,7 +94,15 @@ keysRouter.openapi(
     const db = database(c.env.DB);
     await db.batch([
       db.insert(apiKeys).values(row),
-      auditInsert(db, { siteId: site, actor: row.createdBy, action: "key.created", targetType: "key", targetId: row.id, changes: { name: row.name, role: row.role }, at: row.createdAt }),
+      auditInsert(db, {
+        siteId: site,
+        actor: row.createdBy,
+        action: "key.created",
+        targetType: "key",
+        targetId: row.id,
+        changes: { name: row.name, role: row.role },
+        at: row.createdAt,
+      }),
     ]);
     return c.json({ ...view(row), token }, 201);
   },
@@ -94,7 +117,12 @@ keysRouter.openapi(
     security: bearer,
     request: { params: siteParam, query: cursorQuery },
     responses: {
-      200: { content: { "application/json": { schema: z.object({ data: z.array(KeySchema), next_cursor: z.string().nullable() }) } }, description: "Newest first" },
+      200: {
+        content: {
+          "application/json": { schema: z.object({ data: z.array(KeySchema), next_cursor: z.string().nullable() }) },
+        },
+        description: "Newest first",
+      },
       ...problems(401, 403, 404, 422),
     },
   }),
@@ -123,19 +151,34 @@ keysRouter.openapi(
     summary: "Revoke a key (its token gets 401 at once)",
     security: bearer,
     request: { params: siteAndId },
-    responses: { 200: { content: { "application/json": { schema: KeySchema } }, description: "Revoked" }, ...problems(401, 403, 404) },
+    responses: {
+      200: { content: { "application/json": { schema: KeySchema } }, description: "Revoked" },
+      ...problems(401, 403, 404),
+    },
   }),
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const db = database(c.env.DB);
-    const key = await db.select().from(apiKeys).where(and(eq(apiKeys.siteId, site), eq(apiKeys.id, id))).get();
+    const key = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.siteId, site), eq(apiKeys.id, id)))
+      .get();
     if (!key) throw notFound("Key");
     if (key.revokedAt === null) {
       key.revokedAt = Date.now();
       await db.batch([
         db.update(apiKeys).set({ revokedAt: key.revokedAt }).where(eq(apiKeys.id, id)),
-        auditInsert(db, { siteId: site, actor: actorName(c.get("auth")), action: "key.revoked", targetType: "key", targetId: id, changes: { name: key.name }, at: key.revokedAt }),
+        auditInsert(db, {
+          siteId: site,
+          actor: actorName(c.get("auth")),
+          action: "key.revoked",
+          targetType: "key",
+          targetId: id,
+          changes: { name: key.name },
+          at: key.revokedAt,
+        }),
       ]);
     }
     return c.json(view(key), 200);

@@ -10,7 +10,13 @@ export const ProblemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })),
   })
   .openapi("Problem", {
-    example: { type: "https://edgehooks.dev/problems/validation-failed", title: "Validation failed", status: 422, detail: "The request has invalid fields", errors: [{ path: "url", message: "must use https" }] },
+    example: {
+      type: "https://edgehooks.dev/problems/validation-failed",
+      title: "Validation failed",
+      status: 422,
+      detail: "The request has invalid fields",
+      errors: [{ path: "url", message: "must use https" }],
+    },
   });
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -27,12 +33,20 @@ const DESCRIPTIONS: Record<number, string> = {
 /** Error responses for a route, as problem+json. */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: DESCRIPTIONS[s] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } }]),
-  ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }>;
+    statuses.map((s) => [
+      s,
+      { description: DESCRIPTIONS[s] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } },
+    ]),
+  ) as Record<
+    number,
+    { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }
+  >;
 }
 
 export const siteParam = z.object({ site: z.string().min(1).max(100).openapi({ example: "site_yoursite" }) });
-export const siteAndId = siteParam.extend({ id: z.string().min(1).max(100).openapi({ example: "wh_8f2k4m6p9r1t3v5x" }) });
+export const siteAndId = siteParam.extend({
+  id: z.string().min(1).max(100).openapi({ example: "wh_8f2k4m6p9r1t3v5x" }),
+});
 
 export const bearer = [{ bearer: [] }];
 

@@ -5,9 +5,7 @@ import { ProblemError, zodFieldErrors } from "./problem";
 
 export type Role = "ingest" | "viewer" | "integrations-admin";
 
-export type Auth =
-  | { kind: "root" }
-  | { kind: "key"; keyId: string; siteId: string; role: Role; name: string };
+export type Auth = { kind: "root" } | { kind: "key"; keyId: string; siteId: string; role: Role; name: string };
 
 export type AppEnv = { Bindings: Env; Variables: { auth: Auth } };
 
@@ -17,7 +15,12 @@ export function newRouter() {
       if (!result.success) {
         // Body fields are named as they are in the JSON ("url"); path and query parts by their target.
         const prefix = result.target === "json" ? "" : result.target;
-        throw new ProblemError(422, "Validation failed", "The request has invalid fields", zodFieldErrors(result.error, prefix));
+        throw new ProblemError(
+          422,
+          "Validation failed",
+          "The request has invalid fields",
+          zodFieldErrors(result.error, prefix),
+        );
       }
     },
   });

@@ -14,20 +14,43 @@ export const sitesRouter = newRouter();
 
 const SiteSchema = z
   .object({ id: z.string(), slug: z.string(), host: z.string(), name: z.string().nullable(), created_at: z.string() })
-  .openapi("Site", { example: { id: "site_yoursite", slug: "yoursite", host: "yoursite.com", name: "Your site", created_at: "2026-05-22T14:03:18.000Z" } });
+  .openapi("Site", {
+    example: {
+      id: "site_yoursite",
+      slug: "yoursite",
+      host: "yoursite.com",
+      name: "Your site",
+      created_at: "2026-05-22T14:03:18.000Z",
+    },
+  });
 
 const CreateSite = z
   .object({
-    id: z.string().regex(/^site_[a-z0-9_-]{1,60}$/, "must be site_ followed by up to 60 of a-z 0-9 _ -").optional(),
+    id: z
+      .string()
+      .regex(/^site_[a-z0-9_-]{1,60}$/, "must be site_ followed by up to 60 of a-z 0-9 _ -")
+      .optional(),
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lowercase letters, digits and dashes"),
-    host: z.string().min(1).max(253).regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name such as yoursite.com"),
+    host: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name such as yoursite.com"),
     name: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .openapi("CreateSite", { example: { id: "site_yoursite", slug: "yoursite", host: "yoursite.com", name: "Your site" } });
+  .openapi("CreateSite", {
+    example: { id: "site_yoursite", slug: "yoursite", host: "yoursite.com", name: "Your site" },
+  });
 
 type SiteRow = typeof sites.$inferSelect;
-const view = (s: SiteRow) => ({ id: s.id, slug: s.slug, host: s.host, name: s.name ?? null, created_at: iso(s.createdAt)! });
+const view = (s: SiteRow) => ({
+  id: s.id,
+  slug: s.slug,
+  host: s.host,
+  name: s.name ?? null,
+  created_at: iso(s.createdAt)!,
+});
 
 sitesRouter.openapi(
   createRoute({
@@ -37,20 +60,43 @@ sitesRouter.openapi(
     summary: "Create a site (root token only)",
     security: bearer,
     request: { body: { content: { "application/json": { schema: CreateSite } }, required: true } },
-    responses: { 201: { content: { "application/json": { schema: SiteSchema } }, description: "Created" }, ...problems(400, 401, 403, 409, 415, 422) },
+    responses: {
+      201: { content: { "application/json": { schema: SiteSchema } }, description: "Created" },
+      ...problems(400, 401, 403, 409, 415, 422),
+    },
   }),
   async (c) => {
     requireRoot(c);
     const body = c.req.valid("json");
     const db = database(c.env.DB);
     const id = body.id ?? newId("site");
-    const clash = await c.env.DB.prepare("SELECT id, slug FROM sites WHERE id = ? OR slug = ?").bind(id, body.slug).first<{ id: string; slug: string }>();
+    const clash = await c.env.DB.prepare("SELECT id, slug FROM sites WHERE id = ? OR slug = ?")
+      .bind(id, body.slug)
+      .first<{ id: string; slug: string }>();
     if (clash) {
       const field = clash.id === id ? "id" : "slug";
-      throw new ProblemError(409, "Conflict", `A site with this ${field} exists`, [{ path: field, message: "already taken" }]);
+      throw new ProblemError(409, "Conflict", `A site with this ${field} exists`, [
+        { path: field, message: "already taken" },
+      ]);
     }
-    const row: SiteRow = { id, slug: body.slug, host: body.host.toLowerCase(), name: body.name ?? null, createdAt: Date.now() };
-    await db.batch([db.insert(sites).values(row), auditInsert(db, { siteId: id, actor: actorName(c.get("auth")), action: "site.created", targetType: "site", targetId: id, at: row.createdAt })]);
+    const row: SiteRow = {
+      id,
+      slug: body.slug,
+      host: body.host.toLowerCase(),
+      name: body.name ?? null,
+      createdAt: Date.now(),
+    };
+    await db.batch([
+      db.insert(sites).values(row),
+      auditInsert(db, {
+        siteId: id,
+        actor: actorName(c.get("auth")),
+        action: "site.created",
+        targetType: "site",
+        targetId: id,
+        at: row.createdAt,
+      }),
+    ]);
     return c.json(view(row), 201);
   },
 );
@@ -63,11 +109,13 @@ sitesRouter.openapi(
     summary: "A site",
     security: bearer,
     request: { params: siteParam },
-    responses: { 200: { content: { "application/json": { schema: SiteSchema } }, description: "The site" }, ...problems(401, 403, 404) },
+    responses: {
+      200: { content: { "application/json": { schema: SiteSchema } }, description: "The site" },
+      ...problems(401, 403, 404),
+    },
   }),
   async (c) => {
     const site = await requireSite(c, c.req.valid("param").site, "read");
     return c.json(view(site), 200);
   },
 );
-

@@ -35,18 +35,32 @@ async function findWebhook(db: D1Database, siteId: string, id: string) {
     .bind(siteId, id)
     .first<{ id: string; status: "draft" | "active" | "paused" | "disabled" }>();
   if (!row) throw notFound("Webhook");
-  if (row.status === "draft") throw new ProblemError(409, "Conflict", "A draft webhook has no flow: subscribe it to events first");
+  if (row.status === "draft")
+    throw new ProblemError(409, "Conflict", "A draft webhook has no flow: subscribe it to events first");
   return row;
 }
 
-function audit(db: D1Database, siteId: string, actor: string, action: string, webhookId: string, changes: unknown, now: number) {
+function audit(
+  db: D1Database,
+  siteId: string,
+  actor: string,
+  action: string,
+  webhookId: string,
+  changes: unknown,
+  now: number,
+) {
   return db
-    .prepare("INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at) VALUES (?, ?, ?, 'webhook', ?, ?, ?)")
+    .prepare(
+      "INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at) VALUES (?, ?, ?, 'webhook', ?, ?, ?)",
+    )
     .bind(siteId, actor, action, webhookId, JSON.stringify(changes), now);
 }
 
 async function heldCount(db: D1Database, webhookId: string) {
-  const row = await db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND state = 'held'").bind(webhookId).first<{ n: number }>();
+  const row = await db
+    .prepare("SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND state = 'held'")
+    .bind(webhookId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -55,7 +69,8 @@ const pauseRoute = createRoute({
   path: "/sites/{site}/webhooks/{id}/pause",
   tags: ["Webhooks"],
   summary: "Pause a webhook",
-  description: "Nothing new goes out; an attempt already under way finishes; every other delivery is held, never dropped.",
+  description:
+    "Nothing new goes out; an attempt already under way finishes; every other delivery is held, never dropped.",
   security: [{ bearer: [] }],
   request: { params },
   responses: { 200: { content: { "application/json": { schema: flowResult } }, description: "Paused" }, ...errors },
@@ -68,7 +83,10 @@ webhookFlowRouter.openapi(pauseRoute, async (c) => {
   const now = Date.now();
   if (hook.status === "active") {
     await c.env.DB.batch([
-      c.env.DB.prepare("UPDATE webhooks SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active'").bind(now, id),
+      c.env.DB.prepare("UPDATE webhooks SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active'").bind(
+        now,
+        id,
+      ),
       audit(c.env.DB, site, actorName(c.get("auth")), "webhook.paused", id, { status: ["active", "paused"] }, now),
     ]);
     await webhookConfigChanged(c.env, id);
@@ -88,7 +106,14 @@ const resumeRoute = createRoute({
   request: {
     params,
     body: {
-      content: { "application/json": { schema: z.object({ replay_failed: z.boolean().optional() }).strict().openapi("Resume", { example: { replay_failed: true } }) } },
+      content: {
+        "application/json": {
+          schema: z
+            .object({ replay_failed: z.boolean().optional() })
+            .strict()
+            .openapi("Resume", { example: { replay_failed: true } }),
+        },
+      },
       required: false,
     },
   },
@@ -104,7 +129,7 @@ webhookFlowRouter.openapi(resumeRoute, async (c) => {
   let replayed = 0;
   if (replayFailed) {
     // In place: each re-send takes its original's position, so together they go out before anything held.
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const { results } = await c.env.DB.prepare(
         `SELECT ${REPLAY_SOURCE_COLUMNS} FROM deliveries WHERE webhook_id = ? AND state = 'failed' AND seq > ? ORDER BY seq LIMIT ?`,
       )
@@ -116,8 +141,18 @@ webhookFlowRouter.openapi(resumeRoute, async (c) => {
     }
   }
   await c.env.DB.batch([
-    c.env.DB.prepare("UPDATE webhooks SET status = 'active', alert = NULL, updated_at = ? WHERE id = ? AND status IN ('active', 'paused', 'disabled')").bind(now, id),
-    audit(c.env.DB, site, actorName(c.get("auth")), "webhook.resumed", id, { status: "active", replay_failed: replayFailed, replayed }, now),
+    c.env.DB.prepare(
+      "UPDATE webhooks SET status = 'active', alert = NULL, updated_at = ? WHERE id = ? AND status IN ('active', 'paused', 'disabled')",
+    ).bind(now, id),
+    audit(
+      c.env.DB,
+      site,
+      actorName(c.get("auth")),
+      "webhook.resumed",
+      id,
+      { status: "active", replay_failed: replayFailed, replayed },
+      now,
+    ),
   ]);
   await webhookConfigChanged(c.env, id);
   return c.json({ id, status: "active" as const, held: await heldCount(c.env.DB, id), replayed }, 200);

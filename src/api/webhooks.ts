@@ -41,16 +41,26 @@ const WebhookSchema = z
     retry_policy: z.object({ name: z.string(), delays_s: z.array(z.number().int()) }),
     failure_mode: z.enum(["continue", "pause"]),
     headers: z.array(z.string()).openapi({ description: "Names only; values are never returned" }),
-    secret: z.object({ set: z.boolean(), rotated_at: z.string().nullable(), previous_expires_at: z.string().nullable() }),
-    alert: z.object({ kind: z.string(), since: z.string(), delivery_id: z.string().nullable(), message: z.string() }).nullable(),
-    last_delivery: z.object({ at: z.string().nullable(), state: z.string().nullable(), response_status: z.number().int().nullable() }).nullable(),
+    secret: z.object({
+      set: z.boolean(),
+      rotated_at: z.string().nullable(),
+      previous_expires_at: z.string().nullable(),
+    }),
+    alert: z
+      .object({ kind: z.string(), since: z.string(), delivery_id: z.string().nullable(), message: z.string() })
+      .nullable(),
+    last_delivery: z
+      .object({ at: z.string().nullable(), state: z.string().nullable(), response_status: z.number().int().nullable() })
+      .nullable(),
     created_by: z.string(),
     created_at: z.string().nullable(),
     updated_at: z.string().nullable(),
   })
   .openapi("Webhook");
 
-const headersSchema = z.record(z.string(), z.string()).openapi({ example: { "X-Team": "content" }, description: "Fixed headers sent with every delivery" });
+const headersSchema = z
+  .record(z.string(), z.string())
+  .openapi({ example: { "X-Team": "content" }, description: "Fixed headers sent with every delivery" });
 const urlSchema = z.string().min(1).max(2048).openapi({ example: "https://hooks.yoursite.com/edgehooks" });
 
 const CreateWebhook = z
@@ -62,7 +72,13 @@ const CreateWebhook = z
     description: z.string().max(1000).optional(),
   })
   .strict()
-  .openapi("CreateWebhook", { example: { name: "Search index", url: "https://hooks.yoursite.com/edgehooks", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } });
+  .openapi("CreateWebhook", {
+    example: {
+      name: "Search index",
+      url: "https://hooks.yoursite.com/edgehooks",
+      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    },
+  });
 
 const UpdateWebhook = z
   .object({
@@ -82,26 +98,43 @@ const PutEvents = z
 const PutDelivery = z
   .object({
     timeout_ms: z.number().int().min(1000).max(30000).optional(),
-    retry_policy: retryPolicyInputSchema.optional().openapi({ description: '"default" | "aggressive" | "none" | {"delays_s": [1…43200, …up to 10]}' }),
+    retry_policy: retryPolicyInputSchema
+      .optional()
+      .openapi({ description: '"default" | "aggressive" | "none" | {"delays_s": [1…43200, …up to 10]}' }),
     failure_mode: z.enum(["continue", "pause"]).optional(),
   })
   .strict()
-  .openapi("DeliveryPolicy", { example: { timeout_ms: 5000, retry_policy: { delays_s: [10, 60, 300] }, failure_mode: "pause" } });
+  .openapi("DeliveryPolicy", {
+    example: { timeout_ms: 5000, retry_policy: { delays_s: [10, 60, 300] }, failure_mode: "pause" },
+  });
 
 const SetSecret = z
-  .object({ secret: z.string().min(8).max(256).optional(), overlap_seconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).optional() })
+  .object({
+    secret: z.string().min(8).max(256).optional(),
+    overlap_seconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).optional(),
+  })
   .strict()
   .openapi("SetSecret", { example: { overlap_seconds: 86400 } });
 
 const SecretResult = z
-  .object({ secret: z.string().openapi({ description: "Shown once" }), rotated_at: z.string(), previous_expires_at: z.string().nullable() })
+  .object({
+    secret: z.string().openapi({ description: "Shown once" }),
+    rotated_at: z.string(),
+    previous_expires_at: z.string().nullable(),
+  })
   .openapi("SecretSet");
 
-const json = (schema: z.ZodTypeAny, description: string) => ({ content: { "application/json": { schema } }, description });
+const json = (schema: z.ZodTypeAny, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
 
 function checkUrl(c: Context<AppEnv>, url: string) {
   const verdict = checkDestination(url, parseDevHosts(c.env.DEV_DESTINATION_HOSTS));
-  if (!verdict.ok) throw new ProblemError(422, "Validation failed", `url ${verdict.reason}`, [{ path: "url", message: verdict.reason }]);
+  if (!verdict.ok)
+    throw new ProblemError(422, "Validation failed", `url ${verdict.reason}`, [
+      { path: "url", message: verdict.reason },
+    ]);
   return verdict.host;
 }
 
@@ -121,13 +154,30 @@ async function findWebhook(c: Context<AppEnv>, site: string, id: string): Promis
 }
 
 /** Writes the change and its audit entry in one atomic batch, and returns the webhook as it now is. */
-async function applyChange(c: Context<AppEnv>, row: WebhookRow, set: Partial<WebhookRow>, action: string, changes: unknown) {
+async function applyChange(
+  c: Context<AppEnv>,
+  row: WebhookRow,
+  set: Partial<WebhookRow>,
+  action: string,
+  changes: unknown,
+) {
   const db = database(c.env.DB);
   const now = Date.now();
   const next = { ...row, ...set, updatedAt: now };
   await db.batch([
-    db.update(webhooks).set({ ...set, updatedAt: now }).where(eq(webhooks.id, row.id)),
-    auditInsert(db, { siteId: row.siteId, actor: actorName(c.get("auth")), action, targetType: "webhook", targetId: row.id, changes, at: now }),
+    db
+      .update(webhooks)
+      .set({ ...set, updatedAt: now })
+      .where(eq(webhooks.id, row.id)),
+    auditInsert(db, {
+      siteId: row.siteId,
+      actor: actorName(c.get("auth")),
+      action,
+      targetType: "webhook",
+      targetId: row.id,
+      changes,
+      at: now,
+    }),
   ]);
   return next;
 }
@@ -139,7 +189,10 @@ webhooksRouter.openapi(
     tags: ["Webhooks"],
     summary: "Create a webhook (a draft, subscribed to nothing)",
     security: bearer,
-    request: { params: siteParam, body: { content: { "application/json": { schema: CreateWebhook } }, required: true } },
+    request: {
+      params: siteParam,
+      body: { content: { "application/json": { schema: CreateWebhook } }, required: true },
+    },
     responses: { 201: json(WebhookSchema, "Created"), ...problems(400, 401, 403, 404, 413, 415, 422) },
   }),
   async (c) => {
@@ -164,8 +217,11 @@ webhooksRouter.openapi(
       retryPolicy: JSON.stringify({ name: "default", delays_s: RETRY_PRESETS.default }),
       failureMode: "continue",
       headerNames: JSON.stringify(Object.keys(body.headers ?? {})),
-      headersEnc: body.headers && Object.keys(body.headers).length ? await encryptJson(c.env.ENCRYPTION_KEY, body.headers) : null,
-      secretsEnc: body.secret ? await encryptJson(c.env.ENCRYPTION_KEY, [{ secret: body.secret, expires_at: null }]) : null,
+      headersEnc:
+        body.headers && Object.keys(body.headers).length ? await encryptJson(c.env.ENCRYPTION_KEY, body.headers) : null,
+      secretsEnc: body.secret
+        ? await encryptJson(c.env.ENCRYPTION_KEY, [{ secret: body.secret, expires_at: null }])
+        : null,
       secretRotatedAt: body.secret ? now : null,
       previousExpiresAt: null,
       alert: null,
@@ -186,7 +242,12 @@ webhooksRouter.openapi(
         action: "webhook.created",
         targetType: "webhook",
         targetId: row.id,
-        changes: { name: row.name, url: row.url, headers: Object.keys(body.headers ?? {}), secret_set: Boolean(body.secret) },
+        changes: {
+          name: row.name,
+          url: row.url,
+          headers: Object.keys(body.headers ?? {}),
+          secret_set: Boolean(body.secret),
+        },
         at: now,
       }),
     ]);
@@ -202,10 +263,14 @@ webhooksRouter.openapi(
     path: "/sites/{site}/webhooks",
     tags: ["Webhooks"],
     summary: "The webhook index",
-    description: "Newest first, or `sort=last_delivery_at` for the most recently delivering first (never-delivered last).",
+    description:
+      "Newest first, or `sort=last_delivery_at` for the most recently delivering first (never-delivered last).",
     security: bearer,
     request: { params: siteParam, query: ListQuery },
-    responses: { 200: json(z.object({ data: z.array(WebhookSchema), next_cursor: z.string().nullable() }), "One page"), ...problems(401, 403, 404, 422) },
+    responses: {
+      200: json(z.object({ data: z.array(WebhookSchema), next_cursor: z.string().nullable() }), "One page"),
+      ...problems(401, 403, 404, 422),
+    },
   }),
   async (c) => {
     const { site } = c.req.valid("param");
@@ -224,7 +289,10 @@ webhooksRouter.openapi(
     const rows = new Map((await Promise.all(ids.map((id) => findWebhook(c, site, id)))).map((r) => [r.id, r]));
     const page = ids.map((id) => rows.get(id)!);
     const last = page[page.length - 1];
-    const next = results.length > limit && last ? encodeCursor([sort === "created_at" ? last.createdAt : (last.lastDeliveryAt ?? -1), last.id]) : null;
+    const next =
+      results.length > limit && last
+        ? encodeCursor([sort === "created_at" ? last.createdAt : (last.lastDeliveryAt ?? -1), last.id])
+        : null;
     return c.json({ data: page.map(webhookView), next_cursor: next }, 200);
   },
 );
@@ -252,9 +320,13 @@ webhooksRouter.openapi(
     path: "/sites/{site}/webhooks/{id}",
     tags: ["Webhooks"],
     summary: "Change name, description, url or headers",
-    description: "A changed URL applies from the next attempt, also for deliveries already retrying. `headers` replaces the whole set (`{}` clears it).",
+    description:
+      "A changed URL applies from the next attempt, also for deliveries already retrying. `headers` replaces the whole set (`{}` clears it).",
     security: bearer,
-    request: { params: siteAndId, body: { content: { "application/json": { schema: UpdateWebhook } }, required: true } },
+    request: {
+      params: siteAndId,
+      body: { content: { "application/json": { schema: UpdateWebhook } }, required: true },
+    },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 413, 415, 422) },
   }),
   async (c) => {
@@ -307,7 +379,8 @@ webhooksRouter.openapi(
     path: "/sites/{site}/webhooks/{id}/events",
     tags: ["Webhooks"],
     summary: "Set the subscribed event types",
-    description: "A draft with at least one event becomes `active`. `include_detail` adds the event's `detail` to the envelope.",
+    description:
+      "A draft with at least one event becomes `active`. `include_detail` adds the event's `detail` to the envelope.",
     security: bearer,
     request: { params: siteAndId, body: { content: { "application/json": { schema: PutEvents } }, required: true } },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },
@@ -330,7 +403,10 @@ webhooksRouter.openapi(
     const set: Partial<WebhookRow> = { events: JSON.stringify(events) };
     if (body.include_detail !== undefined) set.includeDetail = body.include_detail;
     if (row.status === "draft" && events.length) set.status = "active";
-    const next = await applyChange(c, row, set, "webhook.events_changed", { events, include_detail: set.includeDetail ?? row.includeDetail });
+    const next = await applyChange(c, row, set, "webhook.events_changed", {
+      events,
+      include_detail: set.includeDetail ?? row.includeDetail,
+    });
     if (set.status) await webhookConfigChanged(c.env, id);
     return c.json(webhookView(next), 200);
   },
@@ -342,7 +418,8 @@ webhooksRouter.openapi(
     path: "/sites/{site}/webhooks/{id}/delivery",
     tags: ["Webhooks"],
     summary: "Set the delivery policy",
-    description: "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; failure_mode continue|pause. A delivery keeps the policy it started with.",
+    description:
+      "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; failure_mode continue|pause. A delivery keeps the policy it started with.",
     security: bearer,
     request: { params: siteAndId, body: { content: { "application/json": { schema: PutDelivery } }, required: true } },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },
@@ -388,10 +465,15 @@ webhooksRouter.openapi(
     const now = Date.now();
     const secret = body.secret ?? generateSecret();
     const overlap = body.overlap_seconds ?? 0;
-    const current = row.secretsEnc ? (await decryptJson<{ secret: string; expires_at: number | null }[]>(c.env.ENCRYPTION_KEY, row.secretsEnc))[0] : undefined;
+    const current = row.secretsEnc
+      ? (await decryptJson<{ secret: string; expires_at: number | null }[]>(c.env.ENCRYPTION_KEY, row.secretsEnc))[0]
+      : undefined;
     const keepPrevious = current && overlap > 0;
     const previousExpiresAt = keepPrevious ? now + overlap * 1000 : null;
-    const entries = [{ secret, expires_at: null }, ...(keepPrevious ? [{ secret: current.secret, expires_at: previousExpiresAt }] : [])];
+    const entries = [
+      { secret, expires_at: null },
+      ...(keepPrevious ? [{ secret: current.secret, expires_at: previousExpiresAt }] : []),
+    ];
     await applyChange(
       c,
       row,
@@ -412,7 +494,10 @@ webhooksRouter.openapi(
     description: "Works for drafts too. The delivery skips the webhook's line and appears in the log like any other.",
     security: bearer,
     request: { params: siteAndId },
-    responses: { 202: json(z.object({ event_id: z.string(), delivery_id: z.string() }).openapi("TestSent"), "Queued"), ...problems(401, 403, 404) },
+    responses: {
+      202: json(z.object({ event_id: z.string(), delivery_id: z.string() }).openapi("TestSent"), "Queued"),
+      ...problems(401, 403, 404),
+    },
   }),
   async (c) => {
     const { site: siteId, id } = c.req.valid("param");

@@ -190,7 +190,15 @@ export function updateWebhooks(db: D1Database, rows: WebhookUpdate[]): D1Prepare
                     status = CASE WHEN ? IS NOT NULL AND status IN ('active', 'paused') THEN ? ELSE status END
              WHERE id = ?`,
           )
-          .bind(w.last_delivery_at, w.last_delivery_state, w.last_delivery_status, w.alert ?? null, w.status ?? null, w.status ?? null, w.id)
+          .bind(
+            w.last_delivery_at,
+            w.last_delivery_state,
+            w.last_delivery_status,
+            w.alert ?? null,
+            w.status ?? null,
+            w.status ?? null,
+            w.id,
+          )
       : // Skips the write (D1 bills rows written) when only the time moved, and by less than the refresh period.
         db
           .prepare(
@@ -198,6 +206,14 @@ export function updateWebhooks(db: D1Database, rows: WebhookUpdate[]): D1Prepare
              WHERE id = ? AND (last_delivery_at IS NULL OR last_delivery_at < ? OR last_delivery_state IS NOT ?
                                OR last_delivery_status IS NOT ?)`,
           )
-          .bind(w.last_delivery_at, w.last_delivery_state, w.last_delivery_status, w.id, w.last_delivery_at - LAST_DELIVERY_REFRESH_MS, w.last_delivery_state, w.last_delivery_status),
+          .bind(
+            w.last_delivery_at,
+            w.last_delivery_state,
+            w.last_delivery_status,
+            w.id,
+            w.last_delivery_at - LAST_DELIVERY_REFRESH_MS,
+            w.last_delivery_state,
+            w.last_delivery_status,
+          ),
   );
 }

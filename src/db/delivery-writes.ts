@@ -48,7 +48,18 @@ export interface DeliveryHook {
  */
 export function newDeliveryRow(
   hook: DeliveryHook,
-  event: Pick<NewDeliveryRow, "id" | "site_id" | "event_id" | "event_type" | "target_key" | "include_detail" | "actor_email" | "order_key" | "replay_of">,
+  event: Pick<
+    NewDeliveryRow,
+    | "id"
+    | "site_id"
+    | "event_id"
+    | "event_type"
+    | "target_key"
+    | "include_detail"
+    | "actor_email"
+    | "order_key"
+    | "replay_of"
+  >,
   now: number,
 ): NewDeliveryRow {
   return {
@@ -100,6 +111,7 @@ export function insertDeliveries(db: D1Database, rows: NewDeliveryRow[]): D1Prep
 
 export function seqsOf(results: D1Result[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of results) for (const row of (r.results ?? []) as { id: string; seq: number }[]) out.set(row.id, row.seq);
+  for (const r of results)
+    for (const row of (r.results ?? []) as { id: string; seq: number }[]) out.set(row.id, row.seq);
   return out;
 }

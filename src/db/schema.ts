@@ -47,7 +47,9 @@ export const webhooks = sqliteTable(
     includeDetail: integer("include_detail", { mode: "boolean" }).notNull().default(false),
     timeoutMs: integer("timeout_ms").notNull().default(10000),
     retryPolicy: text("retry_policy").notNull(), // JSON {name, delays_s}
-    failureMode: text("failure_mode", { enum: ["continue", "pause"] }).notNull().default("continue"),
+    failureMode: text("failure_mode", { enum: ["continue", "pause"] })
+      .notNull()
+      .default("continue"),
     headerNames: text("header_names").notNull().default("[]"), // JSON string[]; values only in headers_enc
     headersEnc: text("headers_enc"), // AES-GCM, JSON {name: value}
     secretsEnc: text("secrets_enc"), // AES-GCM, JSON [{secret, expires_at|null}] newest first

@@ -7,7 +7,11 @@ import { filterClause as where } from "../db/delivery-queries";
 export const BULK_REPLAY_PAGE = 100;
 
 /** How many deliveries match now, and the newest seq among them: replays made later never match again. */
-export async function countMatching(db: D1Database, siteId: string, filter: DeliveryFilter): Promise<{ count: number; max_seq: number }> {
+export async function countMatching(
+  db: D1Database,
+  siteId: string,
+  filter: DeliveryFilter,
+): Promise<{ count: number; max_seq: number }> {
   const w = where(filter);
   const row = await db
     .prepare(`SELECT COUNT(*) AS count, COALESCE(MAX(seq), 0) AS max_seq FROM deliveries WHERE site_id = ?${w.sql}`)

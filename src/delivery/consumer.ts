@@ -48,7 +48,8 @@ export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env) 
   const deliveries: Message<DeliveryMessage>[] = [];
   for (const msg of batch.messages) {
     if (!("kind" in msg.body)) deliveries.push(msg as Message<DeliveryMessage>);
-    else if (msg.body.kind === "bulk_replay") await runJob(msg, () => replayPage(env, (msg as Message<BulkReplayMessage>).body));
+    else if (msg.body.kind === "bulk_replay")
+      await runJob(msg, () => replayPage(env, (msg as Message<BulkReplayMessage>).body));
     else await runJob(msg, () => runExport(env, (msg as Message<ExportMessage>).body.export_id));
   }
   if (deliveries.length) await consumeDeliveries(deliveries, env);
@@ -60,7 +61,13 @@ async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
     await job();
     msg.ack();
   } catch (err) {
-    console.error(JSON.stringify({ msg: "queue job failed; retrying", kind: (msg.body as { kind: string }).kind, error: String(err) }));
+    console.error(
+      JSON.stringify({
+        msg: "queue job failed; retrying",
+        kind: (msg.body as { kind: string }).kind,
+        error: String(err),
+      }),
+    );
     msg.retry({ delaySeconds: 5 });
   }
 }
@@ -78,7 +85,8 @@ type Verdict = { kind: "recorded"; status: WebhookStatus | undefined } | { kind:
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
-    if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
+    if (first.has(msg.body.delivery_id))
+      msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
   // Claims (with what sending needs) and outcomes each share D1 round trips across lanes; an outcome is
@@ -160,12 +168,23 @@ async function settle(env: Env, webhookId: string, items: SettleItem[], status: 
     await settleDeliveries(env, webhookId, items, status);
   } catch (err) {
     // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
-    console.error(JSON.stringify({ msg: "sequencer settle failed; the sweeper will reconcile", webhook_id: webhookId, error: String(err) }));
+    console.error(
+      JSON.stringify({
+        msg: "sequencer settle failed; the sweeper will reconcile",
+        webhook_id: webhookId,
+        error: String(err),
+      }),
+    );
   }
 }
 
 type Claim =
-  | { kind: "claimed"; delivery: ClaimedDelivery; hook: SendContextWebhook | undefined; event: SendContextEvent | undefined }
+  | {
+      kind: "claimed";
+      delivery: ClaimedDelivery;
+      hook: SendContextWebhook | undefined;
+      event: SendContextEvent | undefined;
+    }
   | { kind: "unclaimed"; state: UnclaimedState | undefined };
 
 async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
@@ -174,7 +193,12 @@ async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
   return ids.map((id) => {
     const d = claimed.get(id);
     return d
-      ? { kind: "claimed", delivery: d, hook: r.hooks.get(d.webhook_id), event: r.events.get(`${d.site_id}/${d.event_id}`) }
+      ? {
+          kind: "claimed",
+          delivery: d,
+          hook: r.hooks.get(d.webhook_id),
+          event: r.events.get(`${d.site_id}/${d.event_id}`),
+        }
       : { kind: "unclaimed", state: r.unclaimed.get(id) };
   });
 }
@@ -192,7 +216,8 @@ async function commitGroup(env: Env, outcomes: Outcome[]): Promise<Verdict[]> {
 
 /** A message whose delivery is not ours to send now: early (wait the rest), or settled, held or leased (drop). */
 function answerUnclaimed(msg: Message<DeliveryMessage>, s: UnclaimedState | undefined, now: number) {
-  const early = s && (s.state === "pending" || s.state === "retrying") && s.next_attempt_at !== null && s.next_attempt_at > now;
+  const early =
+    s && (s.state === "pending" || s.state === "retrying") && s.next_attempt_at !== null && s.next_attempt_at > now;
   if (early) msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((s.next_attempt_at! - now) / 1000)) });
   else msg.ack();
 }
@@ -205,17 +230,46 @@ async function attemptDelivery(
   claimedAt: number,
   manual: boolean,
 ): Promise<Outcome> {
-  const base = { id: d.id, lease: d.lease_until, attempts: d.attempts, response_status: null, latency_ms: null, delivered_at: null };
+  const base = {
+    id: d.id,
+    lease: d.lease_until,
+    attempts: d.attempts,
+    response_status: null,
+    latency_ms: null,
+    delivered_at: null,
+  };
   const isTest = d.event_type === TEST_EVENT_TYPE;
   if (!hook || hook.deleted_at !== null || !event) {
-    const update: DeliveryUpdate = { ...base, state: "failed", next_attempt_at: null, last_error: "webhook_deleted", updated_at: Date.now() };
-    return { delivery: d, update, attempt: null, verdict: { kind: "orphaned" }, retryDelaySeconds: null, failureMode: "continue", message: null };
+    const update: DeliveryUpdate = {
+      ...base,
+      state: "failed",
+      next_attempt_at: null,
+      last_error: "webhook_deleted",
+      updated_at: Date.now(),
+    };
+    return {
+      delivery: d,
+      update,
+      attempt: null,
+      verdict: { kind: "orphaned" },
+      retryDelaySeconds: null,
+      failureMode: "continue",
+      message: null,
+    };
   }
   if (!isTest && !manual && hook.status !== "active") {
     // Paused or disabled since this delivery was released: it waits in the line for resume.
     const now = Date.now();
     const update: DeliveryUpdate = { ...base, state: "held", next_attempt_at: now, last_error: null, updated_at: now };
-    return { delivery: d, update, attempt: null, verdict: { kind: "held" }, retryDelaySeconds: null, failureMode: hook.failure_mode, message: null };
+    return {
+      delivery: d,
+      update,
+      attempt: null,
+      verdict: { kind: "held" },
+      retryDelaySeconds: null,
+      failureMode: hook.failure_mode,
+      message: null,
+    };
   }
 
   const n = d.attempts + 1;
@@ -225,7 +279,9 @@ async function attemptDelivery(
         .filter((s) => s.expires_at === null || s.expires_at > Date.now())
         .map((s) => s.secret)
     : [];
-  const custom = hook.headers_enc ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc) : {};
+  const custom = hook.headers_enc
+    ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc)
+    : {};
   const prefix = env.HEADER_PREFIX || "X-SGEN";
   const t = Math.floor(Date.now() / 1000);
   const headers = deliveryHeaders({
@@ -242,7 +298,17 @@ async function attemptDelivery(
   const preparedAt = Date.now();
   const result: SendOutcome = destination.ok
     ? await send(hook.url, headers, body, hook.timeout_ms)
-    : { status: null, body: null, truncated: false, retryAfter: null, error: "blocked", errorMessage: destination.reason, sentAt: preparedAt, responseAt: null, endedAt: preparedAt };
+    : {
+        status: null,
+        body: null,
+        truncated: false,
+        retryAfter: null,
+        error: "blocked",
+        errorMessage: destination.reason,
+        sentAt: preparedAt,
+        responseAt: null,
+        endedAt: preparedAt,
+      };
 
   const delays = JSON.parse(d.retry_delays) as number[];
   const verdict = decideAfterAttempt({
@@ -325,16 +391,32 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, Webhoo
     w.last_delivery_state = o.update.state;
     w.last_delivery_status = o.update.response_status;
     if (o.message && !isTest) {
-      const kind = o.verdict.kind === "gone" ? "endpoint_gone" : o.failureMode === "pause" ? "paused_on_failure" : "delivery_failed";
-      w.alert = JSON.stringify({ kind, since: iso(o.update.updated_at), delivery_id: o.delivery.id, message: o.message });
+      const kind =
+        o.verdict.kind === "gone"
+          ? "endpoint_gone"
+          : o.failureMode === "pause"
+            ? "paused_on_failure"
+            : "delivery_failed";
+      w.alert = JSON.stringify({
+        kind,
+        since: iso(o.update.updated_at),
+        delivery_id: o.delivery.id,
+        message: o.message,
+      });
       if (o.verdict.kind === "gone") w.status = "disabled";
       else if (o.failureMode === "pause" && w.status !== "disabled") w.status = "paused";
     }
     webhookUpdates.set(w.id, w);
   }
   await env.DB.batch([
-    ...insertAttempts(env.DB, outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []))),
-    ...updateDeliveries(env.DB, outcomes.map((o) => o.update)),
+    ...insertAttempts(
+      env.DB,
+      outcomes.flatMap((o) => (o.attempt ? [o.attempt] : [])),
+    ),
+    ...updateDeliveries(
+      env.DB,
+      outcomes.map((o) => o.update),
+    ),
     ...updateWebhooks(env.DB, [...webhookUpdates.values()]),
   ]);
   return new Map([...webhookUpdates.values()].flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));
@@ -343,7 +425,9 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, Webhoo
 /** Messages that crashed the consumer max_retries times. D1 still has the delivery; the sweeper re-drives it. */
 export async function consumeDeadLetters(batch: MessageBatch<QueueMessage>, _env: Env) {
   for (const msg of batch.messages) {
-    console.error(JSON.stringify({ msg: "dead-lettered delivery message; the sweeper re-drives it from D1", ...msg.body }));
+    console.error(
+      JSON.stringify({ msg: "dead-lettered delivery message; the sweeper re-drives it from D1", ...msg.body }),
+    );
     msg.ack();
   }
 }

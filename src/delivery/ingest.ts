@@ -8,7 +8,14 @@ import { TEST_EVENT_TYPE } from "../domain/catalog";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { chunk, placeholders } from "../db/sql";
-import { insertDeliveries, insertEvents, newDeliveryRow, seqsOf, type NewDeliveryRow, type NewEventRow } from "../db/delivery-writes";
+import {
+  insertDeliveries,
+  insertEvents,
+  newDeliveryRow,
+  seqsOf,
+  type NewDeliveryRow,
+  type NewEventRow,
+} from "../db/delivery-writes";
 import { enqueueDeliveries } from "../sequencer/client";
 
 export type SiteRow = typeof sites.$inferSelect;
@@ -28,7 +35,12 @@ type Subscriber = Pick<
 /** Thrown when the site does not exist (the caller answers 404). */
 export class UnknownSite extends Error {}
 
-export async function acceptEvents(env: Env, siteId: string, inputs: EventInput[], now = Date.now()): Promise<AcceptedEvent[]> {
+export async function acceptEvents(
+  env: Env,
+  siteId: string,
+  inputs: EventInput[],
+  now = Date.now(),
+): Promise<AcceptedEvent[]> {
   const ids = inputs.map((e) => e.event_id ?? newId("evt"));
   try {
     return await acceptOnce(env, siteId, inputs, ids, now);
@@ -40,7 +52,13 @@ export async function acceptEvents(env: Env, siteId: string, inputs: EventInput[
   }
 }
 
-async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: string[], now: number): Promise<AcceptedEvent[]> {
+async function acceptOnce(
+  env: Env,
+  siteId: string,
+  inputs: EventInput[],
+  ids: string[],
+  now: number,
+): Promise<AcceptedEvent[]> {
   const { site, known, subscribers } = await loadIngestContext(env.DB, siteId, ids);
   const results: AcceptedEvent[] = [];
   const eventRows: NewEventRow[] = [];
@@ -67,7 +85,13 @@ async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: s
 }
 
 /** POST …/test: a `webhook.test` event for this webhook alone, also a draft. It skips the line. */
-export async function sendTestEvent(env: Env, site: SiteRow, webhook: WebhookRow, actor: string, now = Date.now()): Promise<{ event_id: string; delivery_id: string }> {
+export async function sendTestEvent(
+  env: Env,
+  site: SiteRow,
+  webhook: WebhookRow,
+  actor: string,
+  now = Date.now(),
+): Promise<{ event_id: string; delivery_id: string }> {
   const input: EventInput = {
     event_type: TEST_EVENT_TYPE,
     actor: null,
@@ -76,12 +100,21 @@ export async function sendTestEvent(env: Env, site: SiteRow, webhook: WebhookRow
   };
   const event = eventRow(site, input, newId("evt"), 1, now);
   const delivery = deliveryRow(event, webhook, now);
-  await env.DB.batch([...insertEvents(env.DB, [event]), ...insertDeliveries(env.DB, [{ ...delivery, state: "pending", include_detail: 1 }])]);
+  await env.DB.batch([
+    ...insertEvents(env.DB, [event]),
+    ...insertDeliveries(env.DB, [{ ...delivery, state: "pending", include_detail: 1 }]),
+  ]);
   await env.DELIVERIES.send({ delivery_id: delivery.id, webhook_id: webhook.id });
   return { event_id: event.id, delivery_id: delivery.id };
 }
 
-function eventRow(site: Pick<SiteRow, "id" | "slug" | "host">, input: EventInput, eventId: string, deliveries: number, now: number): NewEventRow {
+function eventRow(
+  site: Pick<SiteRow, "id" | "slug" | "host">,
+  input: EventInput,
+  eventId: string,
+  deliveries: number,
+  now: number,
+): NewEventRow {
   const firedAt = input.fired_at ? isoSeconds(Date.parse(input.fired_at)) : isoSeconds(now);
   const actor = input.actor ?? null;
   return {
@@ -134,13 +167,21 @@ async function loadIngestContext(db: D1Database, siteId: string, ids: string[]) 
          FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
       )
       .bind(siteId),
-    ...parts.map((part) => db.prepare(`SELECT id, deliveries FROM events WHERE site_id = ? AND id IN (${placeholders(part.length)})`).bind(siteId, ...part)),
+    ...parts.map((part) =>
+      db
+        .prepare(`SELECT id, deliveries FROM events WHERE site_id = ? AND id IN (${placeholders(part.length)})`)
+        .bind(siteId, ...part),
+    ),
   ]);
   const site = results[0]!.results[0] as Pick<SiteRow, "id" | "slug" | "host"> | undefined;
   if (!site) throw new UnknownSite(siteId);
-  const subscribers = (results[1]!.results as unknown as Subscriber[]).map((h) => ({ ...h, includeDetail: Boolean(h.includeDetail) }));
+  const subscribers = (results[1]!.results as unknown as Subscriber[]).map((h) => ({
+    ...h,
+    includeDetail: Boolean(h.includeDetail),
+  }));
   const known = new Map<string, number>();
-  for (const r of results.slice(2)) for (const e of r.results as { id: string; deliveries: number }[]) known.set(e.id, e.deliveries);
+  for (const r of results.slice(2))
+    for (const e of r.results as { id: string; deliveries: number }[]) known.set(e.id, e.deliveries);
   return { site, known, subscribers };
 }
 
@@ -159,7 +200,13 @@ async function handToSequencers(env: Env, rows: NewDeliveryRow[], seqs: Map<stri
   const calls = await Promise.allSettled([...byHook].map(([hookId, items]) => enqueueDeliveries(env, hookId, items)));
   calls.forEach((c, i) => {
     if (c.status === "rejected") {
-      console.error(JSON.stringify({ msg: "sequencer enqueue failed; the sweeper will re-drive", webhook_id: [...byHook.keys()][i], error: String(c.reason) }));
+      console.error(
+        JSON.stringify({
+          msg: "sequencer enqueue failed; the sweeper will re-drive",
+          webhook_id: [...byHook.keys()][i],
+          error: String(c.reason),
+        }),
+      );
     }
   });
 }

@@ -42,7 +42,12 @@ export interface ReplayResult {
  * `inPlace`: the replay takes the original's place in the line (resume with replay_failed), so it goes out
  * before everything that was held behind the original. Otherwise it joins the end of the line.
  */
-export async function replay(env: Env, sources: ReplaySource[], opts: { inPlace: boolean; resolveOriginals: boolean }, now = Date.now()): Promise<ReplayResult> {
+export async function replay(
+  env: Env,
+  sources: ReplaySource[],
+  opts: { inPlace: boolean; resolveOriginals: boolean },
+  now = Date.now(),
+): Promise<ReplayResult> {
   if (!sources.length) return { replayed: [], skipped: [] };
   const hooks = await loadHooks(env.DB, [...new Set(sources.map((s) => s.webhook_id))]);
   const rows: NewDeliveryRow[] = [];
@@ -55,7 +60,13 @@ export async function replay(env: Env, sources: ReplaySource[], opts: { inPlace:
       continue;
     }
     const row = newDeliveryRow(
-      { id: hook.id, name: hook.name, status: hook.status, destinationHost: hook.destination_host, retryPolicy: hook.retry_policy },
+      {
+        id: hook.id,
+        name: hook.name,
+        status: hook.status,
+        destinationHost: hook.destination_host,
+        retryPolicy: hook.retry_policy,
+      },
       {
         id: newId("dlv"),
         site_id: s.site_id,
@@ -76,9 +87,14 @@ export async function replay(env: Env, sources: ReplaySource[], opts: { inPlace:
   if (!rows.length) return { replayed, skipped };
   const statements = insertDeliveries(env.DB, rows);
   if (opts.resolveOriginals) {
-    for (const ids of chunk(rows.map((r) => r.replay_of!), 90)) {
+    for (const ids of chunk(
+      rows.map((r) => r.replay_of!),
+      90,
+    )) {
       statements.push(
-        env.DB.prepare(`UPDATE deliveries SET state = 'resolved', updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'failed'`).bind(now, ...ids),
+        env.DB.prepare(
+          `UPDATE deliveries SET state = 'resolved', updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'failed'`,
+        ).bind(now, ...ids),
       );
     }
   }
@@ -98,7 +114,9 @@ async function loadHooks(db: D1Database, ids: string[]): Promise<Map<string, Hoo
   const out = new Map<string, HookForReplay>();
   for (const part of chunk(ids, 90)) {
     const { results } = await db
-      .prepare(`SELECT id, name, status, destination_host, retry_policy, deleted_at FROM webhooks WHERE id IN (${placeholders(part.length)})`)
+      .prepare(
+        `SELECT id, name, status, destination_host, retry_policy, deleted_at FROM webhooks WHERE id IN (${placeholders(part.length)})`,
+      )
       .bind(...part)
       .all<HookForReplay>();
     for (const h of results) out.set(h.id, h);

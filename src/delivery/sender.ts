@@ -18,7 +18,12 @@ export interface SendOutcome {
   endedAt: number;
 }
 
-export async function send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendOutcome> {
+export async function send(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<SendOutcome> {
   count("fetches");
   const sentAt = Date.now();
   const signal = AbortSignal.timeout(timeoutMs);
@@ -27,19 +32,34 @@ export async function send(url: string, headers: Record<string, string>, body: s
     res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal });
   } catch (err) {
     const endedAt = Date.now();
-    return { status: null, body: null, truncated: false, retryAfter: null, ...classify(err), sentAt, responseAt: null, endedAt };
+    return {
+      status: null,
+      body: null,
+      truncated: false,
+      retryAfter: null,
+      ...classify(err),
+      sentAt,
+      responseAt: null,
+      endedAt,
+    };
   }
   const responseAt = Date.now();
   const { text, truncated } = await readCapped(res);
   const status = res.status;
-  const error: AttemptError | null = status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? "redirect" : "http_status";
+  const error: AttemptError | null =
+    status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? "redirect" : "http_status";
   return {
     status,
     body: text,
     truncated,
     retryAfter: res.headers.get("retry-after"),
     error,
-    errorMessage: error === "redirect" ? `redirect to ${res.headers.get("location") ?? "(no location)"} not followed` : error ? `HTTP ${status}` : null,
+    errorMessage:
+      error === "redirect"
+        ? `redirect to ${res.headers.get("location") ?? "(no location)"} not followed`
+        : error
+          ? `HTTP ${status}`
+          : null,
     sentAt,
     responseAt,
     endedAt: Date.now(),
@@ -80,7 +100,8 @@ async function readCapped(res: Response): Promise<{ text: string | null; truncat
 function classify(err: unknown): { error: AttemptError; errorMessage: string } {
   const name = (err as { name?: string })?.name ?? "";
   const message = String((err as { message?: string })?.message ?? err);
-  if (name === "TimeoutError" || name === "AbortError") return { error: "timeout", errorMessage: "no response within the webhook's timeout" };
+  if (name === "TimeoutError" || name === "AbortError")
+    return { error: "timeout", errorMessage: "no response within the webhook's timeout" };
   if (/dns|resolve|lookup|name not|ENOTFOUND/i.test(message)) return { error: "dns", errorMessage: message };
   if (/tls|ssl|certificate|handshake/i.test(message)) return { error: "tls", errorMessage: message };
   return { error: "connection", errorMessage: message };

@@ -43,7 +43,8 @@ async function resendOverdueTests(env: Env, now: number, graceMs: number): Promi
   )
     .bind(now - graceMs, now, TEST_EVENT_TYPE)
     .all<{ id: string; webhook_id: string }>();
-  if (results.length) await env.DELIVERIES.sendBatch(results.map((r) => ({ body: { delivery_id: r.id, webhook_id: r.webhook_id } })));
+  if (results.length)
+    await env.DELIVERIES.sendBatch(results.map((r) => ({ body: { delivery_id: r.id, webhook_id: r.webhook_id } })));
   return results.length;
 }
 
@@ -57,7 +58,8 @@ export async function sweep(env: Env, now: number): Promise<{ webhooks: number; 
     if (c.status === "fulfilled") {
       resent += c.value.resent;
       released += c.value.released;
-    } else console.error(JSON.stringify({ msg: "sweeper reconcile failed", webhook_id: hooks[i], error: String(c.reason) }));
+    } else
+      console.error(JSON.stringify({ msg: "sweeper reconcile failed", webhook_id: hooks[i], error: String(c.reason) }));
   });
   if (hooks.length) console.log(JSON.stringify({ msg: "sweep", webhooks: hooks.length, resent, released }));
   return { webhooks: hooks.length, resent, released };

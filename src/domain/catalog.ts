@@ -31,7 +31,11 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
   { type: "member.subscribed", family: "Identity", description: "A visitor subscribed to the site." },
   { type: "form.submitted", family: "Forms", description: "A visitor submitted a form." },
   { type: "site.published", family: "Site state", description: "The whole site was published (a deploy)." },
-  { type: "site.settings_updated", family: "Site state", description: "Site-wide settings changed (domain, theme, SEO)." },
+  {
+    type: "site.settings_updated",
+    family: "Site state",
+    description: "Site-wide settings changed (domain, theme, SEO).",
+  },
   { type: "backup.completed", family: "Backups", description: "A site backup finished and is restorable." },
   { type: "backup.failed", family: "Backups", description: "A site backup failed." },
 ];

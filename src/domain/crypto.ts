@@ -53,7 +53,11 @@ export function encryptionKey(base64Key: string): Promise<CryptoKey> {
 /** AES-GCM with a random 96-bit IV; stored as base64(iv || ciphertext). */
 export async function encryptJson(base64Key: string, value: unknown): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await encryptionKey(base64Key), encoder.encode(JSON.stringify(value)));
+  const ct = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv },
+    await encryptionKey(base64Key),
+    encoder.encode(JSON.stringify(value)),
+  );
   const out = new Uint8Array(12 + ct.byteLength);
   out.set(iv);
   out.set(new Uint8Array(ct), 12);
@@ -62,6 +66,10 @@ export async function encryptJson(base64Key: string, value: unknown): Promise<st
 
 export async function decryptJson<T>(base64Key: string, stored: string): Promise<T> {
   const raw = fromBase64(stored);
-  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: raw.slice(0, 12) }, await encryptionKey(base64Key), raw.slice(12));
+  const pt = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: raw.slice(0, 12) },
+    await encryptionKey(base64Key),
+    raw.slice(12),
+  );
   return JSON.parse(new TextDecoder().decode(pt)) as T;
 }

@@ -31,7 +31,8 @@ export function isReservedHeader(name: string, prefix: string): boolean {
 export function validateCustomHeaders(headers: Record<string, string>, prefix: string): FieldError[] {
   const errors: FieldError[] = [];
   const names = Object.keys(headers);
-  if (names.length > MAX_CUSTOM_HEADERS) errors.push({ path: "headers", message: `at most ${MAX_CUSTOM_HEADERS} headers` });
+  if (names.length > MAX_CUSTOM_HEADERS)
+    errors.push({ path: "headers", message: `at most ${MAX_CUSTOM_HEADERS} headers` });
   let bytes = 0;
   const seen = new Set<string>();
   for (const name of names) {
@@ -39,11 +40,14 @@ export function validateCustomHeaders(headers: Record<string, string>, prefix: s
     const path = `headers.${name}`;
     bytes += new TextEncoder().encode(name + value).byteLength;
     if (!TOKEN.test(name)) errors.push({ path, message: `header name ${JSON.stringify(name)} is not a valid token` });
-    else if (isReservedHeader(name, prefix)) errors.push({ path, message: `header ${name} is reserved and cannot be set` });
+    else if (isReservedHeader(name, prefix))
+      errors.push({ path, message: `header ${name} is reserved and cannot be set` });
     else if (seen.has(name.toLowerCase())) errors.push({ path, message: `header ${name} is given twice` });
-    if (typeof value !== "string" || /[\r\n\0]/.test(value)) errors.push({ path, message: `header ${name} has a CR, LF or NUL in its value` });
+    if (typeof value !== "string" || /[\r\n\0]/.test(value))
+      errors.push({ path, message: `header ${name} has a CR, LF or NUL in its value` });
     seen.add(name.toLowerCase());
   }
-  if (bytes > MAX_CUSTOM_HEADER_BYTES) errors.push({ path: "headers", message: `headers add up to more than ${MAX_CUSTOM_HEADER_BYTES / 1024} KiB` });
+  if (bytes > MAX_CUSTOM_HEADER_BYTES)
+    errors.push({ path: "headers", message: `headers add up to more than ${MAX_CUSTOM_HEADER_BYTES / 1024} KiB` });
   return errors;
 }

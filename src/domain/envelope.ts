@@ -29,7 +29,13 @@ export interface EnvelopeFields {
 
 /** The envelope without `detail`, as a JSON string. Objects are rebuilt so key order never depends on input. */
 export function envelopeBody(e: EnvelopeFields): string {
-  const actor = e.actor === null ? null : { ...(e.actor.id !== undefined && { id: e.actor.id }), ...(e.actor.email !== undefined && { email: e.actor.email }) };
+  const actor =
+    e.actor === null
+      ? null
+      : {
+          ...(e.actor.id !== undefined && { id: e.actor.id }),
+          ...(e.actor.email !== undefined && { email: e.actor.email }),
+        };
   const target = {
     type: e.target.type,
     id: e.target.id,

@@ -15,7 +15,11 @@ const actorSchema = z
 
 const targetSchema = z
   .object({
-    type: z.string().min(1).max(64).regex(/^[a-z][a-z0-9_.-]*$/i, "must be a word such as post or page"),
+    type: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z][a-z0-9_.-]*$/i, "must be a word such as post or page"),
     id: z.union([z.string().min(1).max(256), z.number().int()]),
     title: z.string().max(1000).optional(),
     url: z.string().url().max(2048).optional(),
@@ -40,7 +44,12 @@ export const eventInputSchema = z
       event_type: "post.published",
       event_id: "evt_2026_05_22_a4b1c9d2",
       actor: { id: "user_ada", email: "ada@yoursite.com" },
-      target: { type: "post", id: 4421, title: "Spring 2026 product update", url: "https://yoursite.com/blog/spring-2026-product-update" },
+      target: {
+        type: "post",
+        id: 4421,
+        title: "Spring 2026 product update",
+        url: "https://yoursite.com/blog/spring-2026-product-update",
+      },
       detail: { changes: ["title"] },
     },
   });

@@ -44,10 +44,7 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
 }
 
 export type AttemptVerdict =
-  | { kind: "delivered" }
-  | { kind: "retry"; delaySeconds: number }
-  | { kind: "failed" }
-  | { kind: "gone" };
+  { kind: "delivered" } | { kind: "retry"; delaySeconds: number } | { kind: "failed" } | { kind: "gone" };
 
 /**
  * `attemptsMade` counts the attempt just made; `status` is null when there was no response (timeout,

@@ -42,7 +42,13 @@ export async function signStandardWebhooks(secret: string, msgId: string, t: num
 }
 
 /** `${prefix}-Signature` when any secret; Standard Webhooks headers for the whsec_ ones. Secrets newest first. */
-export async function signatureHeaders(opts: { prefix: string; secrets: readonly string[]; eventId: string; t: number; body: string }): Promise<Record<string, string>> {
+export async function signatureHeaders(opts: {
+  prefix: string;
+  secrets: readonly string[];
+  eventId: string;
+  t: number;
+  body: string;
+}): Promise<Record<string, string>> {
   const { prefix, secrets, eventId, t, body } = opts;
   if (!secrets.length) return {};
   const v1 = await Promise.all(secrets.map((s) => signV1Hex(s, t, body)));
@@ -63,7 +69,13 @@ export function generateSecret(): string {
 }
 
 /** What a receiver does: accept when any v1 matches any of its secrets and `t` is within the tolerance. */
-export async function verifyV1(header: string, secrets: readonly string[], body: string, nowSec: number, toleranceSec = 300): Promise<boolean> {
+export async function verifyV1(
+  header: string,
+  secrets: readonly string[],
+  body: string,
+  nowSec: number,
+  toleranceSec = 300,
+): Promise<boolean> {
   const parts = header.split(",").map((p) => p.trim());
   const t = Number(parts.find((p) => p.startsWith("t="))?.slice(2));
   if (!Number.isInteger(t) || Math.abs(nowSec - t) > toleranceSec) return false;

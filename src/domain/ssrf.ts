@@ -15,7 +15,13 @@ export function parseDevHosts(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-const BLOCKED_NAMES = new Set(["localhost", "metadata", "metadata.google.internal", "instance-data", "kubernetes.default"]);
+const BLOCKED_NAMES = new Set([
+  "localhost",
+  "metadata",
+  "metadata.google.internal",
+  "instance-data",
+  "kubernetes.default",
+]);
 const BLOCKED_SUFFIXES = [".localhost", ".local", ".internal", ".home.arpa", ".localdomain"];
 
 export function checkDestination(raw: string, devHosts: readonly string[]): DestinationVerdict {
@@ -27,7 +33,10 @@ export function checkDestination(raw: string, devHosts: readonly string[]): Dest
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "must use https" };
   if (url.username || url.password) return { ok: false, reason: "must not carry a user name or password" };
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  const host = url.hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "");
   if (!host) return { ok: false, reason: "has no host" };
   if (devHosts.includes(host) || devHosts.includes(url.hostname.toLowerCase())) return { ok: true, url, host };
   if (url.protocol !== "https:") return { ok: false, reason: "must use https" };

@@ -5,7 +5,9 @@ import { iso } from "./time";
 export type WebhookRow = typeof webhooks.$inferSelect;
 
 export function webhookView(w: WebhookRow) {
-  const alert = w.alert ? (JSON.parse(w.alert) as { kind: string; since: string; delivery_id: string | null; message: string }) : null;
+  const alert = w.alert
+    ? (JSON.parse(w.alert) as { kind: string; since: string; delivery_id: string | null; message: string })
+    : null;
   return {
     id: w.id,
     site_id: w.siteId,
@@ -20,9 +22,16 @@ export function webhookView(w: WebhookRow) {
     retry_policy: JSON.parse(w.retryPolicy) as { name: string; delays_s: number[] },
     failure_mode: w.failureMode,
     headers: JSON.parse(w.headerNames) as string[],
-    secret: { set: w.secretsEnc !== null, rotated_at: iso(w.secretRotatedAt), previous_expires_at: iso(w.previousExpiresAt) },
+    secret: {
+      set: w.secretsEnc !== null,
+      rotated_at: iso(w.secretRotatedAt),
+      previous_expires_at: iso(w.previousExpiresAt),
+    },
     alert,
-    last_delivery: w.lastDeliveryAt === null ? null : { at: iso(w.lastDeliveryAt), state: w.lastDeliveryState, response_status: w.lastDeliveryStatus },
+    last_delivery:
+      w.lastDeliveryAt === null
+        ? null
+        : { at: iso(w.lastDeliveryAt), state: w.lastDeliveryState, response_status: w.lastDeliveryStatus },
     created_by: w.createdBy,
     created_at: iso(w.createdAt),
     updated_at: iso(w.updatedAt),

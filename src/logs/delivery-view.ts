@@ -56,9 +56,12 @@ export type DeliveryView = ReturnType<typeof deliveryView>;
 /** An attempt as stored (see AttemptRow, which the consumer writes). */
 export type AttemptRecord = Omit<AttemptRow, "delivery_id">;
 
-
 /** The request body is the same on every attempt: the event's envelope, with detail if the delivery has it. */
-export function attemptView(a: AttemptRecord, event: { body: string; detail: string | null } | null, includeDetail: boolean) {
+export function attemptView(
+  a: AttemptRecord,
+  event: { body: string; detail: string | null } | null,
+  includeDetail: boolean,
+) {
   return {
     n: a.n,
     started_at: iso(a.started_at)!,
@@ -67,9 +70,17 @@ export function attemptView(a: AttemptRecord, event: { body: string; detail: str
       headers: JSON.parse(a.request_headers) as Record<string, string>,
       body: event ? envelopeWithDetail(event.body, event.detail, includeDetail) : null,
     },
-    response: a.response_status === null ? null : { status: a.response_status, body: a.response_body, truncated: Boolean(a.response_truncated) },
+    response:
+      a.response_status === null
+        ? null
+        : { status: a.response_status, body: a.response_body, truncated: Boolean(a.response_truncated) },
     error: a.error,
     error_message: a.error_message,
-    timing: { prepared_ms: a.prepared_ms, sent_at: iso(a.sent_at)!, response_at: iso(a.response_at), total_ms: a.total_ms },
+    timing: {
+      prepared_ms: a.prepared_ms,
+      sent_at: iso(a.sent_at)!,
+      response_at: iso(a.response_at),
+      total_ms: a.total_ms,
+    },
   };
 }

@@ -11,8 +11,22 @@ const PAGE_ROWS = 1000;
 const PART_BYTES = 5 * 1024 * 1024; // R2's minimum for every part but the last
 
 export const CSV_COLUMNS = [
-  "id", "webhook_id", "webhook_name", "event_id", "event_type", "destination_host", "state", "attempts",
-  "next_attempt_at", "response_status", "latency_ms", "last_error", "created_at", "delivered_at", "replay_of", "actor_email",
+  "id",
+  "webhook_id",
+  "webhook_name",
+  "event_id",
+  "event_type",
+  "destination_host",
+  "state",
+  "attempts",
+  "next_attempt_at",
+  "response_status",
+  "latency_ms",
+  "last_error",
+  "created_at",
+  "delivered_at",
+  "replay_of",
+  "actor_email",
 ] as const;
 
 export function csvCell(value: unknown): string {
@@ -37,7 +51,9 @@ interface ExportRow {
 }
 
 export async function runExport(env: Env, exportId: string): Promise<void> {
-  const job = await env.DB.prepare("SELECT id, site_id, filter, format, status FROM exports WHERE id = ?").bind(exportId).first<ExportRow>();
+  const job = await env.DB.prepare("SELECT id, site_id, filter, format, status FROM exports WHERE id = ?")
+    .bind(exportId)
+    .first<ExportRow>();
   if (!job || job.status === "complete" || job.status === "expired") return;
   await env.DB.prepare("UPDATE exports SET status = 'running' WHERE id = ?").bind(exportId).run();
   const key = `exports/${job.site_id}/${job.id}.${job.format}`;
@@ -63,7 +79,7 @@ export async function runExport(env: Env, exportId: string): Promise<void> {
   };
   try {
     const filter = JSON.parse(job.filter) as DeliveryFilter;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const { results } = await run(env.DB, pageForExport(job.site_id, filter, after, PAGE_ROWS)).all<DeliveryRow>();
       for (const r of results) {
         const line = encoder.encode(formatRow(job.format, deliveryView(r)));
@@ -77,12 +93,16 @@ export async function runExport(env: Env, exportId: string): Promise<void> {
     }
     if (buffered > 0 || parts.length === 0) await flush(true);
     await upload.complete(parts);
-    await env.DB.prepare("UPDATE exports SET status = 'complete', object_key = ?, rows = ?, bytes = ?, completed_at = ?, error = NULL WHERE id = ?")
+    await env.DB.prepare(
+      "UPDATE exports SET status = 'complete', object_key = ?, rows = ?, bytes = ?, completed_at = ?, error = NULL WHERE id = ?",
+    )
       .bind(key, rows, bytes, Date.now(), exportId)
       .run();
   } catch (err) {
     await upload.abort().catch(() => undefined);
-    await env.DB.prepare("UPDATE exports SET status = 'failed', error = ? WHERE id = ?").bind(String(err).slice(0, 500), exportId).run();
+    await env.DB.prepare("UPDATE exports SET status = 'failed', error = ? WHERE id = ?")
+      .bind(String(err).slice(0, 500), exportId)
+      .run();
     throw err;
   }
 }
@@ -113,20 +133,34 @@ export async function expireExports(env: Env, now: number): Promise<number> {
 
 // Download links are signed with a key derived from ENCRYPTION_KEY, so no extra secret is needed.
 async function linkKey(env: Env): Promise<CryptoKey> {
-  const master = await crypto.subtle.importKey("raw", fromBase64(env.ENCRYPTION_KEY), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const master = await crypto.subtle.importKey(
+    "raw",
+    fromBase64(env.ENCRYPTION_KEY),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
   const derived = await crypto.subtle.sign("HMAC", master, new TextEncoder().encode("edgehooks export links v1"));
   return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
 export async function signLink(env: Env, exportId: string, expiresAt: number): Promise<string> {
-  return toHex(await crypto.subtle.sign("HMAC", await linkKey(env), new TextEncoder().encode(`${exportId}.${expiresAt}`)));
+  return toHex(
+    await crypto.subtle.sign("HMAC", await linkKey(env), new TextEncoder().encode(`${exportId}.${expiresAt}`)),
+  );
 }
 
 export async function downloadUrl(env: Env, origin: string, exportId: string, expiresAt: number): Promise<string> {
   return `${origin}/exports/${exportId}/download?expires=${expiresAt}&signature=${await signLink(env, exportId, expiresAt)}`;
 }
 
-export async function linkIsValid(env: Env, exportId: string, expires: string | undefined, signature: string | undefined, now: number): Promise<boolean> {
+export async function linkIsValid(
+  env: Env,
+  exportId: string,
+  expires: string | undefined,
+  signature: string | undefined,
+  now: number,
+): Promise<boolean> {
   const at = Number(expires);
   if (!Number.isInteger(at) || !signature || at < now) return false;
   return timingSafeEqual(signature, await signLink(env, exportId, at));

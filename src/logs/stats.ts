@@ -7,7 +7,13 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export function summarize(counts: { state: string; n: number }[], latenciesAsc: number[], hourly: { hour: number; n: number }[], since: number, now: number) {
+export function summarize(
+  counts: { state: string; n: number }[],
+  latenciesAsc: number[],
+  hourly: { hour: number; n: number }[],
+  since: number,
+  now: number,
+) {
   const byState: Record<string, number> = { pending: 0, held: 0, retrying: 0, delivered: 0, failed: 0, resolved: 0 };
   for (const c of counts) byState[c.state] = c.n;
   const settled = byState.delivered! + byState.failed!;

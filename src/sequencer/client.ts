@@ -13,7 +13,12 @@ export function enqueueDeliveries(env: Env, webhookId: string, items: EnqueueIte
   return sequencer(env, webhookId).enqueue(webhookId, items);
 }
 
-export function settleDeliveries(env: Env, webhookId: string, items: SettleItem[], status?: WebhookStatus): Promise<void> {
+export function settleDeliveries(
+  env: Env,
+  webhookId: string,
+  items: SettleItem[],
+  status?: WebhookStatus,
+): Promise<void> {
   return sequencer(env, webhookId).settle(webhookId, items, status);
 }
 

@@ -113,7 +113,8 @@ export class WebhookSequencer extends DurableObject<Env> {
       const releasedBefore = this.webhookId === webhookId ? this.idsIn("inflight") : new Set<string>();
       const loaded = await this.reload(webhookId);
       // A pending delivery this object released before is still in flight: its message is late, or lost.
-      for (const d of loaded) if (d.state === "pending" && releasedBefore.has(d.id)) this.entries.get(d.id)!.phase = "inflight";
+      for (const d of loaded)
+        if (d.state === "pending" && releasedBefore.has(d.id)) this.entries.get(d.id)!.phase = "inflight";
       const inflight = this.idsIn("inflight");
       const pending = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held).map((e) => e.id);
       const released = await this.pump();
@@ -130,7 +131,11 @@ export class WebhookSequencer extends DurableObject<Env> {
   snapshot(webhookId: string): Promise<LineSnapshot> {
     return this.serial(async () => {
       await this.ensureLoaded(webhookId);
-      return { status: this.status, mode: this.mode, entries: [...this.entries.values()].sort(byOrder).map((e) => ({ ...e })) };
+      return {
+        status: this.status,
+        mode: this.mode,
+        entries: [...this.entries.values()].sort(byOrder).map((e) => ({ ...e })),
+      };
     });
   }
 
@@ -158,7 +163,8 @@ export class WebhookSequencer extends DurableObject<Env> {
         )
         .bind(webhookId, TEST_EVENT_TYPE),
     ]);
-    const h = hook!.results[0] as { status: WebhookStatus; failure_mode: FailureMode; deleted_at: number | null } | undefined;
+    const h = hook!.results[0] as
+      { status: WebhookStatus; failure_mode: FailureMode; deleted_at: number | null } | undefined;
     this.webhookId = webhookId;
     this.status = !h || h.deleted_at !== null ? "deleted" : h.status;
     this.mode = h?.failure_mode ?? "continue";
@@ -203,14 +209,22 @@ export class WebhookSequencer extends DurableObject<Env> {
     const now = Date.now();
     const db = this.env.DB;
     const statements: D1PreparedStatement[] = [];
-    for (const ids of chunk(toHold.map((e) => e.id), 90)) {
+    for (const ids of chunk(
+      toHold.map((e) => e.id),
+      90,
+    )) {
       statements.push(
         db
-          .prepare(`UPDATE deliveries SET state = 'held', next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'pending'`)
+          .prepare(
+            `UPDATE deliveries SET state = 'held', next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'pending'`,
+          )
           .bind(now, now, ...ids),
       );
     }
-    for (const ids of chunk(toUnhold.map((e) => e.id), 90)) {
+    for (const ids of chunk(
+      toUnhold.map((e) => e.id),
+      90,
+    )) {
       statements.push(
         db
           .prepare(

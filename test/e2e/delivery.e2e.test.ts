@@ -35,7 +35,11 @@ describe("events in, signed deliveries out", () => {
     expect(got.headers["x-sgen-delivery-attempt"]).toBe("1");
     expect(got.headers["webhook-id"]).toBe(e.event_id);
     expect(Object.keys(got.json)).toEqual(["event_id", "event_type", "fired_at", "site", "actor", "target"]); // no detail unless asked
-    expect(got.json).toMatchObject({ site: { id: s.site, slug: "signed", host: "signed.example.com" }, actor: e.actor, target: e.target });
+    expect(got.json).toMatchObject({
+      site: { id: s.site, slug: "signed", host: "signed.example.com" },
+      actor: e.actor,
+      target: e.target,
+    });
 
     const dup = await eh.api("POST", `${s.base}/events`, e, s.cms);
     expect(dup).toEqual({ status: 200, body: { event_id: e.event_id, deliveries: 1, duplicate: true } });
@@ -52,7 +56,12 @@ describe("events in, signed deliveries out", () => {
 
     expect(third.headers["x-sgen-delivery-attempt"]).toBe("3");
     expect(third.signatureValid).toBe(true);
-    const [listed] = (await eh.until(() => eh.api("GET", `${s.base}/deliveries?webhook_id=${hook}`, undefined, s.ops), (r) => r.body.data[0]?.state === "delivered")).body.data;
+    const [listed] = (
+      await eh.until(
+        () => eh.api("GET", `${s.base}/deliveries?webhook_id=${hook}`, undefined, s.ops),
+        (r) => r.body.data[0]?.state === "delivered",
+      )
+    ).body.data;
     expect(listed).toMatchObject({ state: "delivered", attempts: 3, response_status: 200 });
     const detail = (await eh.api("GET", `${s.base}/deliveries/${listed.id}`, undefined, s.ops)).body;
     expect(detail.attempts_detail.map((a: any) => a.response?.status)).toEqual([503, 503, 200]);
@@ -65,7 +74,10 @@ describe("events in, signed deliveries out", () => {
     receiver.setBehaviour({ failEvents: [], failStatus: 500, failRate: 1 });
     await eh.api("POST", `${s.base}/events`, event(), s.cms);
 
-    const failed = await eh.until(() => eh.api("GET", `${s.base}/deliveries?webhook_id=${hook}`, undefined, s.ops), (r) => r.body.data[0]?.state === "failed");
+    const failed = await eh.until(
+      () => eh.api("GET", `${s.base}/deliveries?webhook_id=${hook}`, undefined, s.ops),
+      (r) => r.body.data[0]?.state === "failed",
+    );
     expect(failed.body.data[0]).toMatchObject({ attempts: 2, response_status: 500, last_error: "http_status" });
     const webhook = (await eh.api("GET", `${s.base}/webhooks/${hook}`, undefined, s.ops)).body;
     expect(webhook.alert).toMatchObject({ kind: "delivery_failed", delivery_id: failed.body.data[0].id });
@@ -87,7 +99,8 @@ describe("events in, signed deliveries out", () => {
       fromSend.push(got.receivedAt - sentAt);
       fromAccept.push(Math.max(0, got.receivedAt - acceptedAt));
     }
-    const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)];
+    const p = (xs: number[], q: number) =>
+      [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)];
     console.log(
       `e2e latency, 20 sequential events: POST sent → received p50 ${p(fromSend, 50)} ms, p95 ${p(fromSend, 95)} ms; ` +
         `202 received → delivery received p50 ${p(fromAccept, 50)} ms, p95 ${p(fromAccept, 95)} ms`,

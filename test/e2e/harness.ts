@@ -33,7 +33,10 @@ export async function startEdgehooks(vars: Record<string, string> = {}): Promise
     async api(method, path, body, token = ADMIN) {
       const res = await fetch(baseUrl + path, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -58,7 +61,8 @@ export async function startEdgehooks(vars: Record<string, string> = {}): Promise
       for (;;) {
         const v = await read();
         if (check(v)) return v;
-        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(v).slice(0, 500)}`);
+        if (Date.now() > deadline)
+          throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(v).slice(0, 500)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -71,19 +75,40 @@ export async function setupSite(eh: Edgehooks, slug: string) {
   if (site.status !== 201) throw new Error(`site: ${JSON.stringify(site.body)}`);
   const ops = await eh.api("POST", `/v1/sites/site_${slug}/keys`, { name: "ops", role: "integrations-admin" });
   const cms = await eh.api("POST", `/v1/sites/site_${slug}/keys`, { name: "cms", role: "ingest" });
-  return { site: `site_${slug}`, base: `/v1/sites/site_${slug}`, ops: ops.body.token as string, cms: cms.body.token as string };
+  return {
+    site: `site_${slug}`,
+    base: `/v1/sites/site_${slug}`,
+    ops: ops.body.token as string,
+    cms: cms.body.token as string,
+  };
 }
 
 export async function createWebhook(
   eh: Edgehooks,
   s: { base: string; ops: string },
-  opts: { url: string; secret?: string; events?: string[]; retry_policy?: unknown; failure_mode?: "continue" | "pause"; timeout_ms?: number },
+  opts: {
+    url: string;
+    secret?: string;
+    events?: string[];
+    retry_policy?: unknown;
+    failure_mode?: "continue" | "pause";
+    timeout_ms?: number;
+  },
 ) {
-  const made = await eh.api("POST", `${s.base}/webhooks`, { name: "e2e", url: opts.url, ...(opts.secret ? { secret: opts.secret } : {}) }, s.ops);
+  const made = await eh.api(
+    "POST",
+    `${s.base}/webhooks`,
+    { name: "e2e", url: opts.url, ...(opts.secret ? { secret: opts.secret } : {}) },
+    s.ops,
+  );
   if (made.status !== 201) throw new Error(`webhook: ${JSON.stringify(made.body)}`);
   const id = made.body.id as string;
   await eh.api("PUT", `${s.base}/webhooks/${id}/events`, { events: opts.events ?? ["post.published"] }, s.ops);
-  const policy = { ...(opts.retry_policy ? { retry_policy: opts.retry_policy } : {}), ...(opts.failure_mode ? { failure_mode: opts.failure_mode } : {}), ...(opts.timeout_ms ? { timeout_ms: opts.timeout_ms } : {}) };
+  const policy = {
+    ...(opts.retry_policy ? { retry_policy: opts.retry_policy } : {}),
+    ...(opts.failure_mode ? { failure_mode: opts.failure_mode } : {}),
+    ...(opts.timeout_ms ? { timeout_ms: opts.timeout_ms } : {}),
+  };
   if (Object.keys(policy).length) {
     const r = await eh.api("PUT", `${s.base}/webhooks/${id}/delivery`, policy, s.ops);
     if (r.status !== 200) throw new Error(`policy: ${JSON.stringify(r.body)}`);
@@ -94,7 +119,13 @@ export async function createWebhook(
 let n = 0;
 export function event(target: number | { type: string; id: number } = ++n, extra: Record<string, unknown> = {}) {
   const t = typeof target === "number" ? { type: "post", id: target } : target;
-  return { event_type: "post.published", event_id: `evt_e2e_${Date.now()}_${++n}`, actor: { id: "user_ada", email: "ada@example.com" }, target: { ...t, title: "A post", url: "https://example.com/p" }, ...extra };
+  return {
+    event_type: "post.published",
+    event_id: `evt_e2e_${Date.now()}_${++n}`,
+    actor: { id: "user_ada", email: "ada@example.com" },
+    target: { ...t, title: "A post", url: "https://example.com/p" },
+    ...extra,
+  };
 }
 
 /** A webhook whose URL ends in its own id (`…/hook/{id}`), so its arrivals at a shared receiver can be told apart. */
@@ -105,7 +136,12 @@ export async function createWebhookAtOwnPath(
   opts: Omit<Parameters<typeof createWebhook>[2], "url">,
 ) {
   const id = await createWebhook(eh, s, { ...opts, url: receiverUrl });
-  const r = await eh.api("PATCH", `${s.base}/webhooks/${id}`, { url: receiverUrl.replace("/hook", `/hook/${id}`) }, s.ops);
+  const r = await eh.api(
+    "PATCH",
+    `${s.base}/webhooks/${id}`,
+    { url: receiverUrl.replace("/hook", `/hook/${id}`) },
+    s.ops,
+  );
   if (r.status !== 200) throw new Error(`webhook url: ${JSON.stringify(r.body)}`);
   return id;
 }

@@ -14,7 +14,10 @@ afterAll(async () => {
 });
 
 const fromHook = (hook: string) => receiver.received.filter((r) => r.url === `/hook/${hook}`);
-const okIds = (hook: string) => fromHook(hook).filter((r) => r.respondedStatus === 200).map((r) => r.json.event_id as string);
+const okIds = (hook: string) =>
+  fromHook(hook)
+    .filter((r) => r.respondedStatus === 200)
+    .map((r) => r.json.event_id as string);
 
 async function deliveries(s: { base: string; ops: string }, query: string) {
   return (await eh.api("GET", `${s.base}/deliveries?limit=200&${query}`, undefined, s.ops)).body.data as any[];
@@ -23,12 +26,19 @@ async function deliveries(s: { base: string; ops: string }, query: string) {
 describe("pause mode", () => {
   it("rides out an outage: eight events in order, nothing overtakes the failing head", async () => {
     const s = await setupSite(eh, "outage");
-    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { failure_mode: "pause", retry_policy: { delays_s: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] } });
+    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, {
+      failure_mode: "pause",
+      retry_policy: { delays_s: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] },
+    });
     receiver.setBehaviour({ downUntil: Date.now() + 3000, failStatus: 503 });
     const events = Array.from({ length: 8 }, (_, i) => event(100 + i));
     for (const e of events) expect((await eh.api("POST", `${s.base}/events`, e, s.cms)).status).toBe(202);
 
-    await eh.until(() => deliveries(s, `webhook_id=${hook}`), (d) => d.length === 8 && d.every((x) => x.state === "delivered"), 60_000);
+    await eh.until(
+      () => deliveries(s, `webhook_id=${hook}`),
+      (d) => d.length === 8 && d.every((x) => x.state === "delivered"),
+      60_000,
+    );
     const arrivals = fromHook(hook).map((r) => r.json.event_id);
     // Every attempt during the outage was the head; afterwards all eight arrived in order.
     const firstOk = arrivals.findIndex((_, i) => fromHook(hook)[i]!.respondedStatus === 200);
@@ -39,23 +49,35 @@ describe("pause mode", () => {
 
   it("pauses on a permanent failure, holds what follows, and resume with replay_failed delivers all in order", async () => {
     const s = await setupSite(eh, "permanent");
-    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { failure_mode: "pause", retry_policy: { delays_s: [1] } });
+    const hook = await createWebhookAtOwnPath(eh, s, receiver.url, {
+      failure_mode: "pause",
+      retry_policy: { delays_s: [1] },
+    });
     const events = Array.from({ length: 4 }, (_, i) => event(200 + i));
     receiver.setBehaviour({ failEvents: [events[0]!.event_id] });
     for (const e of events) await eh.api("POST", `${s.base}/events`, e, s.cms);
 
-    const paused = await eh.until(() => eh.api("GET", `${s.base}/webhooks/${hook}`, undefined, s.ops), (r) => r.body.status === "paused");
+    const paused = await eh.until(
+      () => eh.api("GET", `${s.base}/webhooks/${hook}`, undefined, s.ops),
+      (r) => r.body.status === "paused",
+    );
     expect(paused.body.alert).toMatchObject({ kind: "paused_on_failure" });
     const late = event(299);
     await eh.api("POST", `${s.base}/events`, late, s.cms);
     const held = await deliveries(s, `webhook_id=${hook}&state=held`);
     expect(held.map((d) => d.event_id).reverse()).toEqual([...events.slice(1), late].map((e) => e.event_id));
-    expect((await deliveries(s, `webhook_id=${hook}&state=failed`)).map((d) => d.event_id)).toEqual([events[0]!.event_id]);
+    expect((await deliveries(s, `webhook_id=${hook}&state=failed`)).map((d) => d.event_id)).toEqual([
+      events[0]!.event_id,
+    ]);
 
     receiver.setBehaviour({});
     const resumed = await eh.api("POST", `${s.base}/webhooks/${hook}/resume`, { replay_failed: true }, s.ops);
     expect(resumed.body).toMatchObject({ status: "active", replayed: 1, held: 4 });
-    await eh.until(() => deliveries(s, `webhook_id=${hook}&state=delivered`), (d) => d.length === 5, 60_000);
+    await eh.until(
+      () => deliveries(s, `webhook_id=${hook}&state=delivered`),
+      (d) => d.length === 5,
+      60_000,
+    );
     expect(okIds(hook)).toEqual([...events, late].map((e) => e.event_id));
     const webhook = (await eh.api("GET", `${s.base}/webhooks/${hook}`, undefined, s.ops)).body;
     expect(webhook).toMatchObject({ status: "active", alert: null });
@@ -73,13 +95,20 @@ describe("continue mode", () => {
     for (const e of [a1, a2, ...b]) await eh.api("POST", `${s.base}/events`, e, s.cms);
 
     // The other targets are delivered while a1 keeps failing and a2 waits behind it.
-    await eh.until(() => deliveries(s, `webhook_id=${hook}&state=delivered`), (d) => d.length === 3);
+    await eh.until(
+      () => deliveries(s, `webhook_id=${hook}&state=delivered`),
+      (d) => d.length === 3,
+    );
     const held = await deliveries(s, `webhook_id=${hook}&state=held`);
     expect(held.map((d) => d.event_id)).toEqual([a2.event_id]);
     expect(okIds(hook)).not.toContain(a2.event_id);
 
     receiver.setBehaviour({});
-    await eh.until(() => deliveries(s, `webhook_id=${hook}&state=delivered`), (d) => d.length === 5, 30_000);
+    await eh.until(
+      () => deliveries(s, `webhook_id=${hook}&state=delivered`),
+      (d) => d.length === 5,
+      30_000,
+    );
     const order = okIds(hook).filter((id) => id === a1.event_id || id === a2.event_id);
     expect(order).toEqual([a1.event_id, a2.event_id]);
   });
@@ -92,28 +121,52 @@ describe("operator actions", () => {
     const events = [event(), event(), event()];
     receiver.setBehaviour({ failEvents: events.map((e) => e.event_id) });
     for (const e of events) await eh.api("POST", `${s.base}/events`, e, s.cms);
-    const failed = await eh.until(() => deliveries(s, `webhook_id=${hook}&state=failed`), (d) => d.length === 3);
+    const failed = await eh.until(
+      () => deliveries(s, `webhook_id=${hook}&state=failed`),
+      (d) => d.length === 3,
+    );
     receiver.setBehaviour({});
     const [f3, f2, f1] = failed;
 
     expect((await eh.api("POST", `${s.base}/deliveries/${f1.id}/retry`, undefined, s.ops)).status).toBe(202);
-    const retried = await eh.until(() => eh.api("GET", `${s.base}/deliveries/${f1.id}`, undefined, s.ops), (r) => r.body.state === "delivered");
+    const retried = await eh.until(
+      () => eh.api("GET", `${s.base}/deliveries/${f1.id}`, undefined, s.ops),
+      (r) => r.body.state === "delivered",
+    );
     expect(retried.body.attempts_detail.map((a: any) => a.response.status)).toEqual([500, 200]);
 
     const replay = await eh.api("POST", `${s.base}/deliveries/${f2.id}/replay`, undefined, s.ops);
     expect(replay.status).toBe(202);
-    const copy = await eh.until(() => eh.api("GET", `${s.base}/deliveries/${replay.body.id}`, undefined, s.ops), (r) => r.body.state === "delivered");
+    const copy = await eh.until(
+      () => eh.api("GET", `${s.base}/deliveries/${replay.body.id}`, undefined, s.ops),
+      (r) => r.body.state === "delivered",
+    );
     expect(copy.body).toMatchObject({ replay_of: f2.id, event_id: f2.event_id });
     expect((await eh.api("GET", `${s.base}/deliveries/${f2.id}`, undefined, s.ops)).body.state).toBe("failed");
 
-    expect((await eh.api("POST", `${s.base}/deliveries/${f2.id}/resolve`, undefined, s.ops)).body.state).toBe("resolved");
+    expect((await eh.api("POST", `${s.base}/deliveries/${f2.id}/resolve`, undefined, s.ops)).body.state).toBe(
+      "resolved",
+    );
     expect((await deliveries(s, `webhook_id=${hook}&state=resolved`)).map((d) => d.id)).toEqual([f2.id]);
 
-    const dry = await eh.api("POST", `${s.base}/deliveries/replay`, { webhook_id: hook, state: "failed", dry_run: true }, s.ops);
+    const dry = await eh.api(
+      "POST",
+      `${s.base}/deliveries/replay`,
+      { webhook_id: hook, state: "failed", dry_run: true },
+      s.ops,
+    );
     expect(dry.body).toEqual({ count: 1, dry_run: true });
     const bulk = await eh.api("POST", `${s.base}/deliveries/replay`, { webhook_id: hook, state: "failed" }, s.ops);
     expect(bulk).toEqual({ status: 202, body: { count: 1, dry_run: false } });
-    const replays = await eh.until(() => deliveries(s, `webhook_id=${hook}`), (d) => d.some((x) => x.replay_of === f3.id && x.state === "delivered"));
-    expect(replays.filter((d) => d.replay_of).map((d) => d.replay_of).sort()).toEqual([f2.id, f3.id].sort());
+    const replays = await eh.until(
+      () => deliveries(s, `webhook_id=${hook}`),
+      (d) => d.some((x) => x.replay_of === f3.id && x.state === "delivered"),
+    );
+    expect(
+      replays
+        .filter((d) => d.replay_of)
+        .map((d) => d.replay_of)
+        .sort(),
+    ).toEqual([f2.id, f3.id].sort());
   });
 });

@@ -16,12 +16,23 @@ afterAll(async () => {
 
 it("after a hard restart during a retry, a pause line still delivers every event once, in order", async () => {
   const s = await setupSite(eh, "restart");
-  const hook = await createWebhookAtOwnPath(eh, s, receiver.url, { failure_mode: "pause", retry_policy: { delays_s: [3] } });
+  const hook = await createWebhookAtOwnPath(eh, s, receiver.url, {
+    failure_mode: "pause",
+    retry_policy: { delays_s: [3] },
+  });
   const events = Array.from({ length: 4 }, (_, i) => event(300 + i));
   receiver.setBehaviour({ failEvents: [events[0]!.event_id] });
   for (const e of events) expect((await eh.api("POST", `${s.base}/events`, e, s.cms)).status).toBe(202);
-  const list = async () => (await eh.api("GET", `${s.base}/deliveries?webhook_id=${hook}&limit=10`, undefined, s.ops)).body.data as any[];
-  await eh.until(list, (d) => d.map((x) => x.state).sort().join() === "held,held,held,retrying");
+  const list = async () =>
+    (await eh.api("GET", `${s.base}/deliveries?webhook_id=${hook}&limit=10`, undefined, s.ops)).body.data as any[];
+  await eh.until(
+    list,
+    (d) =>
+      d
+        .map((x) => x.state)
+        .sort()
+        .join() === "held,held,held,retrying",
+  );
   receiver.setBehaviour({});
 
   await eh.restart();
@@ -36,6 +47,8 @@ it("after a hard restart during a retry, a pause line still delivers every event
     60_000,
   );
   expect(delivered.find((d) => d.event_id === events[0]!.event_id).attempts).toBe(2);
-  const ok = receiver.received.filter((r) => r.url === `/hook/${hook}` && r.respondedStatus === 200).map((r) => r.json.event_id);
+  const ok = receiver.received
+    .filter((r) => r.url === `/hook/${hook}` && r.respondedStatus === 200)
+    .map((r) => r.json.event_id);
   expect(ok).toEqual(events.map((e) => e.event_id));
 });

@@ -15,10 +15,16 @@ afterEach(() => vi.restoreAllMocks());
 
 const WAIT = { timeout: 15_000, interval: 50 };
 let n = 0;
-const event = (target = ++n) => ({ event_type: "post.published", event_id: `evt_act_${++n}_${crypto.randomUUID().slice(0, 6)}`, target: { type: "post", id: target } });
+const event = (target = ++n) => ({
+  event_type: "post.published",
+  event_id: `evt_act_${++n}_${crypto.randomUUID().slice(0, 6)}`,
+  target: { type: "post", id: target },
+});
 
 async function rows(webhookId: string) {
-  const { results } = await env.DB.prepare("SELECT id, event_id, state, replay_of FROM deliveries WHERE webhook_id = ? ORDER BY seq")
+  const { results } = await env.DB.prepare(
+    "SELECT id, event_id, state, replay_of FROM deliveries WHERE webhook_id = ? ORDER BY seq",
+  )
     .bind(webhookId)
     .all<{ id: string; event_id: string; state: string; replay_of: string | null }>();
   return results;
@@ -50,7 +56,11 @@ describe("pause and resume", () => {
     expect(res.status).toBe(200);
     expect(await json(res)).toMatchObject({ status: "active", replayed: 1 });
 
-    await vi.waitFor(async () => expect(await statesOf(hook.id)).toEqual(["resolved", "delivered", "delivered", "delivered", "delivered"]), WAIT);
+    await vi.waitFor(
+      async () =>
+        expect(await statesOf(hook.id)).toEqual(["resolved", "delivered", "delivered", "delivered", "delivered"]),
+      WAIT,
+    );
     const received = receiver.eventIds().slice(1); // the first call was the failed attempt
     expect(received).toEqual([...events, later].map((e) => e.event_id));
     const w = await webhookRow(hook.id);
@@ -148,16 +158,27 @@ describe("delivery actions", () => {
     const events = Array.from({ length: 130 }, (_, i) => event(1000 + i));
     await acceptEvents(env, site.id, events.slice(0, 100));
     await acceptEvents(env, site.id, events.slice(100));
-    await vi.waitFor(async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(130), WAIT);
+    await vi.waitFor(
+      async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(130),
+      WAIT,
+    );
 
-    const dry = await api("POST", `${base}/deliveries/replay`, { webhook_id: hook.id, state: "delivered", dry_run: true }, admin);
+    const dry = await api(
+      "POST",
+      `${base}/deliveries/replay`,
+      { webhook_id: hook.id, state: "delivered", dry_run: true },
+      admin,
+    );
     expect(await json(dry)).toEqual({ count: 130, dry_run: true });
     expect(await rows(hook.id)).toHaveLength(130);
 
     const go = await api("POST", `${base}/deliveries/replay`, { webhook_id: hook.id, state: "delivered" }, admin);
     expect(go.status).toBe(202);
     expect(await json(go)).toEqual({ count: 130, dry_run: false });
-    await vi.waitFor(async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(260), WAIT);
+    await vi.waitFor(
+      async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(260),
+      WAIT,
+    );
     const all = await rows(hook.id);
     expect(all.slice(130).map((r) => r.event_id)).toEqual(events.map((e) => e.event_id));
     expect(new Set(all.slice(130).map((r) => r.replay_of))).toEqual(new Set(all.slice(0, 130).map((r) => r.id)));

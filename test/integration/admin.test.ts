@@ -89,7 +89,18 @@ describe("keys", () => {
 describe("webhooks", () => {
   it("walks the lifecycle: create (draft), subscribe (active), policy, patch, list, delete", async () => {
     const { base, admin, viewer } = await world();
-    const created = await call("POST", `${base}/webhooks`, { name: "Search", url: "https://hooks.example.com/in", secret: SECRET, headers: { "X-Team": HEADER_VALUE }, description: "index" }, admin);
+    const created = await call(
+      "POST",
+      `${base}/webhooks`,
+      {
+        name: "Search",
+        url: "https://hooks.example.com/in",
+        secret: SECRET,
+        headers: { "X-Team": HEADER_VALUE },
+        description: "index",
+      },
+      admin,
+    );
     expect(created.status).toBe(201);
     const hook = await json(created);
     expect(hook).toMatchObject({
@@ -106,15 +117,52 @@ describe("webhooks", () => {
       created_by: "ops admin",
     });
 
-    const subscribed = await json(await call("PUT", `${base}/webhooks/${hook.id}/events`, { events: ["post.published", "page.created"], include_detail: true }, admin));
-    expect(subscribed).toMatchObject({ status: "active", events: ["post.published", "page.created"], include_detail: true });
+    const subscribed = await json(
+      await call(
+        "PUT",
+        `${base}/webhooks/${hook.id}/events`,
+        { events: ["post.published", "page.created"], include_detail: true },
+        admin,
+      ),
+    );
+    expect(subscribed).toMatchObject({
+      status: "active",
+      events: ["post.published", "page.created"],
+      include_detail: true,
+    });
 
-    const policy = await json(await call("PUT", `${base}/webhooks/${hook.id}/delivery`, { timeout_ms: 5000, retry_policy: { delays_s: [10, 60] }, failure_mode: "pause" }, admin));
-    expect(policy).toMatchObject({ timeout_ms: 5000, retry_policy: { name: "custom", delays_s: [10, 60] }, failure_mode: "pause" });
-    expect((await json(await call("PUT", `${base}/webhooks/${hook.id}/delivery`, { retry_policy: "aggressive" }, admin))).retry_policy).toEqual({ name: "aggressive", delays_s: [30, 30, 30] });
+    const policy = await json(
+      await call(
+        "PUT",
+        `${base}/webhooks/${hook.id}/delivery`,
+        { timeout_ms: 5000, retry_policy: { delays_s: [10, 60] }, failure_mode: "pause" },
+        admin,
+      ),
+    );
+    expect(policy).toMatchObject({
+      timeout_ms: 5000,
+      retry_policy: { name: "custom", delays_s: [10, 60] },
+      failure_mode: "pause",
+    });
+    expect(
+      (await json(await call("PUT", `${base}/webhooks/${hook.id}/delivery`, { retry_policy: "aggressive" }, admin)))
+        .retry_policy,
+    ).toEqual({ name: "aggressive", delays_s: [30, 30, 30] });
 
-    const patched = await json(await call("PATCH", `${base}/webhooks/${hook.id}`, { name: "Search v2", url: "https://v2.example.com/in", headers: {} }, admin));
-    expect(patched).toMatchObject({ name: "Search v2", url: "https://v2.example.com/in", destination_host: "v2.example.com", headers: [] });
+    const patched = await json(
+      await call(
+        "PATCH",
+        `${base}/webhooks/${hook.id}`,
+        { name: "Search v2", url: "https://v2.example.com/in", headers: {} },
+        admin,
+      ),
+    );
+    expect(patched).toMatchObject({
+      name: "Search v2",
+      url: "https://v2.example.com/in",
+      destination_host: "v2.example.com",
+      headers: [],
+    });
 
     const second = await createWebhook(viewer ? (await world()).site.id : "", {});
     expect(second.status).toBe("draft");
@@ -130,8 +178,12 @@ describe("webhooks", () => {
     const { site, base, admin } = await world();
     for (let i = 0; i < 5; i++) await createWebhook(site.id, { name: `h${i}` });
     const first = await json(await call("GET", `${base}/webhooks?limit=2`, undefined, admin));
-    const second = await json(await call("GET", `${base}/webhooks?limit=2&cursor=${first.next_cursor}`, undefined, admin));
-    const third = await json(await call("GET", `${base}/webhooks?limit=2&cursor=${second.next_cursor}`, undefined, admin));
+    const second = await json(
+      await call("GET", `${base}/webhooks?limit=2&cursor=${first.next_cursor}`, undefined, admin),
+    );
+    const third = await json(
+      await call("GET", `${base}/webhooks?limit=2&cursor=${second.next_cursor}`, undefined, admin),
+    );
     const names = [...first.data, ...second.data, ...third.data].map((w: any) => w.name);
     expect(names).toEqual(["h4", "h3", "h2", "h1", "h0"]);
     expect(third.next_cursor).toBeNull();
@@ -144,8 +196,16 @@ describe("webhooks", () => {
     ["a private IPv4-mapped IPv6 address", { name: "x", url: "https://[::ffff:192.168.0.1]/" }, "url"],
     ["a metadata address", { name: "x", url: "https://169.254.169.254/" }, "url"],
     ["no name", { url: "https://hooks.example.com/" }, "name"],
-    ["a reserved header", { name: "x", url: "https://hooks.example.com/", headers: { "X-SGEN-Signature": "forged" } }, "headers.X-SGEN-Signature"],
-    ["a header with CRLF", { name: "x", url: "https://hooks.example.com/", headers: { "X-A": "a\r\nX-B: b" } }, "headers.X-A"],
+    [
+      "a reserved header",
+      { name: "x", url: "https://hooks.example.com/", headers: { "X-SGEN-Signature": "forged" } },
+      "headers.X-SGEN-Signature",
+    ],
+    [
+      "a header with CRLF",
+      { name: "x", url: "https://hooks.example.com/", headers: { "X-A": "a\r\nX-B: b" } },
+      "headers.X-A",
+    ],
     ["a bad header name", { name: "x", url: "https://hooks.example.com/", headers: { "X A": "v" } }, "headers.X A"],
     ["a short secret", { name: "x", url: "https://hooks.example.com/", secret: "abc" }, "secret"],
     ["an unknown field", { name: "x", url: "https://hooks.example.com/", colour: "red" }, ""],
@@ -165,7 +225,12 @@ describe("webhooks", () => {
   it("validates subscriptions and policy, naming the field", async () => {
     const { site, base, admin } = await world();
     const hook = await createWebhook(site.id);
-    const events = await call("PUT", `${base}/webhooks/${hook.id}/events`, { events: ["post.published", "post.exploded"] }, admin);
+    const events = await call(
+      "PUT",
+      `${base}/webhooks/${hook.id}/events`,
+      { events: ["post.published", "post.exploded"] },
+      admin,
+    );
     expect(events.status).toBe(422);
     expect((await json(events)).errors[0].path).toBe("events.1");
     for (const [body, path] of [
@@ -188,10 +253,21 @@ describe("webhooks", () => {
     const hook = await createWebhook(site.id, { events: ["post.published"] });
     const first = await json(await call("POST", `${base}/webhooks/${hook.id}/secret`, {}, admin));
     expect(first.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const rotated = await json(await call("POST", `${base}/webhooks/${hook.id}/secret`, { secret: "a-brand-new-secret", overlap_seconds: 3600 }, admin));
+    const rotated = await json(
+      await call(
+        "POST",
+        `${base}/webhooks/${hook.id}/secret`,
+        { secret: "a-brand-new-secret", overlap_seconds: 3600 },
+        admin,
+      ),
+    );
     expect(rotated.previous_expires_at).not.toBeNull();
     const view = await json(await call("GET", `${base}/webhooks/${hook.id}`, undefined, admin));
-    expect(view.secret).toMatchObject({ set: true, rotated_at: rotated.rotated_at, previous_expires_at: rotated.previous_expires_at });
+    expect(view.secret).toMatchObject({
+      set: true,
+      rotated_at: rotated.rotated_at,
+      previous_expires_at: rotated.previous_expires_at,
+    });
     expect(JSON.stringify(view)).not.toContain("a-brand-new-secret");
 
     await call("POST", `${base}/events`, sampleEvent());
@@ -215,9 +291,15 @@ describe("webhooks", () => {
     expect(res.status).toBe(202);
     const { delivery_id, event_id } = await json(res);
     await vi.waitFor(() => expect(receiver.calls).toHaveLength(1), { timeout: 10_000 });
-    expect(receiver.calls[0]!.json).toMatchObject({ event_id, event_type: "webhook.test", target: { type: "webhook", id: draft.id } });
+    expect(receiver.calls[0]!.json).toMatchObject({
+      event_id,
+      event_type: "webhook.test",
+      target: { type: "webhook", id: draft.id },
+    });
     await vi.waitFor(async () => {
-      const row = await env.DB.prepare("SELECT state FROM deliveries WHERE id = ?").bind(delivery_id).first<{ state: string }>();
+      const row = await env.DB.prepare("SELECT state FROM deliveries WHERE id = ?")
+        .bind(delivery_id)
+        .first<{ state: string }>();
       expect(row!.state).toBe("delivered");
     });
   });
@@ -251,7 +333,12 @@ describe("audit log", () => {
   it("records every change with who and when, newest first, and pages", async () => {
     const { site, base, admin } = await world();
     const hook = await createWebhook(site.id, {});
-    await call("PATCH", `${base}/webhooks/${hook.id}`, { url: "https://new.example.com/x", headers: { "X-Team": HEADER_VALUE } }, admin);
+    await call(
+      "PATCH",
+      `${base}/webhooks/${hook.id}`,
+      { url: "https://new.example.com/x", headers: { "X-Team": HEADER_VALUE } },
+      admin,
+    );
     await call("PUT", `${base}/webhooks/${hook.id}/events`, { events: ["post.published"] }, admin);
     await call("PUT", `${base}/webhooks/${hook.id}/delivery`, { failure_mode: "pause" }, admin);
     await call("POST", `${base}/webhooks/${hook.id}/secret`, { secret: SECRET }, admin);
@@ -281,7 +368,9 @@ describe("audit log", () => {
     expect(updated).toMatchObject({ actor: "ops admin", target_id: hook.id, changes: { fields: ["url", "headers"] } });
     expect(updated.created_at).toMatch(/^\d{4}-/);
     const page = await json(await call("GET", `${base}/audit-log?limit=5`, undefined, admin));
-    const rest = await json(await call("GET", `${base}/audit-log?limit=100&cursor=${page.next_cursor}`, undefined, admin));
+    const rest = await json(
+      await call("GET", `${base}/audit-log?limit=100&cursor=${page.next_cursor}`, undefined, admin),
+    );
     expect([...page.data, ...rest.data].map((e: any) => e.id)).toEqual(log.data.map((e: any) => e.id));
   });
 
@@ -303,9 +392,16 @@ describe("errors and the OpenAPI document", () => {
     const wrongMethod = await call("PUT", `${base}/keys`, {}, admin);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get("allow")).toBe("GET, POST");
-    const notJson = await api("POST", `${base}/webhooks`, "name=x", admin, { "content-type": "application/x-www-form-urlencoded" });
+    const notJson = await api("POST", `${base}/webhooks`, "name=x", admin, {
+      "content-type": "application/x-www-form-urlencoded",
+    });
     expect(notJson.status).toBe(415);
-    const huge = await call("POST", `${base}/webhooks`, { name: "x", url: "https://a.example.com", description: "x".repeat(70 * 1024) }, admin);
+    const huge = await call(
+      "POST",
+      `${base}/webhooks`,
+      { name: "x", url: "https://a.example.com", description: "x".repeat(70 * 1024) },
+      admin,
+    );
     expect(huge.status).toBe(413);
     const badJson = await call("POST", `${base}/webhooks`, "{oops", admin);
     expect(badJson.status).toBe(400);
@@ -319,7 +415,9 @@ describe("errors and the OpenAPI document", () => {
     const served = createApp()
       .routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/v1/"))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m} ${p}`),
+    );
     expect(served.length).toBeGreaterThan(20);
     for (const route of new Set(served)) expect(documented, route).toContain(route);
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });

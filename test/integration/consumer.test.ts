@@ -5,7 +5,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { verifyV1 } from "../../src/domain/signing";
 import { SEND_LANES } from "../../src/delivery/consumer";
 import { counters, resetCounters } from "../../src/metrics";
-import { attemptRows, deliveryRow, insertDelivery, insertHook, insertSite, makeDue, runConsumer, webhookRow } from "../pipeline-fixtures";
+import {
+  attemptRows,
+  deliveryRow,
+  insertDelivery,
+  insertHook,
+  insertSite,
+  makeDue,
+  runConsumer,
+  webhookRow,
+} from "../pipeline-fixtures";
 
 interface Call {
   url: string;
@@ -164,7 +173,11 @@ describe("consumer", () => {
     await runConsumer([{ delivery_id: d.deliveryId, webhook_id: hook.id }]);
 
     expect(calls).toHaveLength(1);
-    expect(await deliveryRow(d.deliveryId)).toMatchObject({ state: "retrying", response_status: 302, last_error: "redirect" });
+    expect(await deliveryRow(d.deliveryId)).toMatchObject({
+      state: "retrying",
+      response_status: 302,
+      last_error: "redirect",
+    });
   });
 
   it("sends a delivery once when its message arrives twice in a batch or while leased", async () => {
@@ -228,7 +241,10 @@ describe("consumer", () => {
     let fastWasRecordedFirst = false;
     respond = async (call) => {
       if (call.url.startsWith("https://slow.")) {
-        await vi.waitFor(async () => expect((await deliveryRow(fast.deliveryId))!.state).toBe("delivered"), { timeout: 10_000, interval: 5 });
+        await vi.waitFor(async () => expect((await deliveryRow(fast.deliveryId))!.state).toBe("delivered"), {
+          timeout: 10_000,
+          interval: 5,
+        });
         fastWasRecordedFirst = true;
       }
       return new Response("ok");
@@ -248,7 +264,8 @@ describe("consumer", () => {
     const busy = await insertHook(site.id, { url: "https://busy.example.com/hook" });
     const quiet = await insertHook(site.id, { url: "https://quiet.example.com/hook" });
     const ds = [];
-    for (let i = 0; i < 8; i++) ds.push({ d: await insertDelivery(site, busy, { target: { type: "post", id: i } }), hook: busy });
+    for (let i = 0; i < 8; i++)
+      ds.push({ d: await insertDelivery(site, busy, { target: { type: "post", id: i } }), hook: busy });
     ds.push({ d: await insertDelivery(site, quiet), hook: quiet });
     resetCounters();
 

@@ -3,9 +3,27 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, json } from "../helpers";
-import { attemptRows, insertDelivery, insertHook, insertKey, insertSite, makeDue, runConsumer } from "../pipeline-fixtures";
+import {
+  attemptRows,
+  insertDelivery,
+  insertHook,
+  insertKey,
+  insertSite,
+  makeDue,
+  runConsumer,
+} from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
-import { attemptsOf, listDeliveries, oneDelivery, pageForExport, purgeable, statsCounts, statsHourly, statsLatencies, type Sql } from "../../src/db/delivery-queries";
+import {
+  attemptsOf,
+  listDeliveries,
+  oneDelivery,
+  pageForExport,
+  purgeable,
+  statsCounts,
+  statsHourly,
+  statsLatencies,
+  type Sql,
+} from "../../src/db/delivery-queries";
 import { purgeOldDeliveries } from "../../src/logs/retention";
 import { expireExports, runExport } from "../../src/logs/exports";
 import { runScheduled } from "../../src/scheduled";
@@ -31,7 +49,9 @@ async function history(siteId: string, site: Awaited<ReturnType<typeof insertSit
   ];
   for (const [hook, state, type, at, latency] of plan) {
     const d = await insertDelivery(site, hook);
-    await env.DB.prepare("UPDATE deliveries SET state = ?, event_type = ?, created_at = ?, latency_ms = ?, attempts = ? WHERE id = ?")
+    await env.DB.prepare(
+      "UPDATE deliveries SET state = ?, event_type = ?, created_at = ?, latency_ms = ?, attempts = ? WHERE id = ?",
+    )
       .bind(state, type, at, latency, state === "held" ? 0 : 1, d.deliveryId)
       .run();
     rows.push({ id: d.deliveryId, hook: hook.id, state, type, at, latency });
@@ -45,8 +65,13 @@ describe("log list", () => {
     const viewer = await insertKey(site.id, "viewer");
     const { a, b, rows } = await history(site.id, site);
     const base = `/v1/sites/${site.id}/deliveries`;
-    const ids = async (query: string) => (await json(await api("GET", `${base}?${query}`, undefined, viewer))).data.map((d: any) => d.id);
-    const expectIds = (pred: (r: (typeof rows)[number]) => boolean) => rows.filter(pred).map((r) => r.id).reverse();
+    const ids = async (query: string) =>
+      (await json(await api("GET", `${base}?${query}`, undefined, viewer))).data.map((d: any) => d.id);
+    const expectIds = (pred: (r: (typeof rows)[number]) => boolean) =>
+      rows
+        .filter(pred)
+        .map((r) => r.id)
+        .reverse();
 
     expect(await ids("")).toEqual(expectIds(() => true));
     expect(await ids("state=delivered")).toEqual(expectIds((r) => r.state === "delivered"));
@@ -55,9 +80,13 @@ describe("log list", () => {
     const from = new Date(Date.now() - 2.5 * HOUR).toISOString();
     const to = new Date(Date.now() - 0.5 * HOUR).toISOString();
     expect(await ids(`from=${from}`)).toEqual(expectIds((r) => r.at >= Date.parse(from)));
-    expect(await ids(`from=${from}&to=${to}`)).toEqual(expectIds((r) => r.at >= Date.parse(from) && r.at < Date.parse(to)));
+    expect(await ids(`from=${from}&to=${to}`)).toEqual(
+      expectIds((r) => r.at >= Date.parse(from) && r.at < Date.parse(to)),
+    );
     expect(await ids(`state=delivered&event_type=post.published&webhook_id=${a.id}&from=${from}`)).toEqual(
-      expectIds((r) => r.state === "delivered" && r.type === "post.published" && r.hook === a.id && r.at >= Date.parse(from)),
+      expectIds(
+        (r) => r.state === "delivered" && r.type === "post.published" && r.hook === a.id && r.at >= Date.parse(from),
+      ),
     );
   });
 
@@ -66,7 +95,24 @@ describe("log list", () => {
     await history(site.id, site);
     const [d] = (await json(await api("GET", `/v1/sites/${site.id}/deliveries?state=failed`))).data;
     expect(Object.keys(d).sort()).toEqual(
-      ["id", "webhook_id", "webhook_name", "event_id", "event_type", "destination_host", "state", "attempts", "next_attempt_at", "response_status", "latency_ms", "last_error", "created_at", "delivered_at", "replay_of", "actor_email"].sort(),
+      [
+        "id",
+        "webhook_id",
+        "webhook_name",
+        "event_id",
+        "event_type",
+        "destination_host",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "response_status",
+        "latency_ms",
+        "last_error",
+        "created_at",
+        "delivered_at",
+        "replay_of",
+        "actor_email",
+      ].sort(),
     );
     expect(d).toMatchObject({ state: "failed", actor_email: "ada@example.com", destination_host: "127.0.0.1" });
   });
@@ -120,7 +166,11 @@ describe("attempt detail", () => {
 
   async function attemptOnce(respond: () => Response | Promise<Response>) {
     const site = await insertSite();
-    const hook = await insertHook(site.id, { delays: [5], headers: { "X-Secret-Header": "masked-value-1234" }, secrets: ["s3cret-signing-key"] });
+    const hook = await insertHook(site.id, {
+      delays: [5],
+      headers: { "X-Secret-Header": "masked-value-1234" },
+      secrets: ["s3cret-signing-key"],
+    });
     const d = await insertDelivery(site, hook, { detail: { changes: ["title"] } });
     receiver.set(respond);
     await runConsumer([{ delivery_id: d.deliveryId, webhook_id: hook.id }]);
@@ -131,7 +181,13 @@ describe("attempt detail", () => {
 
   it("a success: request with signature and masked custom headers, response, timing", async () => {
     const { body, d } = await attemptOnce(() => new Response('{"ok":true}', { status: 200 }));
-    expect(body).toMatchObject({ id: d.deliveryId, state: "delivered", attempts: 1, response_status: 200, last_error: null });
+    expect(body).toMatchObject({
+      id: d.deliveryId,
+      state: "delivered",
+      attempts: 1,
+      response_status: 200,
+      last_error: null,
+    });
     const [a] = body.attempts_detail;
     expect(a.request.body).toBe(d.body);
     expect(a.request.headers["X-Secret-Header"]).toBe("********");
@@ -164,7 +220,9 @@ describe("attempt detail", () => {
   });
 
   it("a 3xx is a redirect, never followed", async () => {
-    const { body } = await attemptOnce(() => new Response(null, { status: 301, headers: { location: "https://elsewhere.example.com" } }));
+    const { body } = await attemptOnce(
+      () => new Response(null, { status: 301, headers: { location: "https://elsewhere.example.com" } }),
+    );
     expect(body.attempts_detail[0]).toMatchObject({ error: "redirect", response: { status: 301 } });
     expect(body.attempts_detail[0].error_message).toContain("elsewhere.example.com");
     expect(receiver.calls).toHaveLength(1);
@@ -217,12 +275,21 @@ describe("exports", () => {
     expect(file.status).toBe(200);
     expect(file.headers.get("content-type")).toContain("text/csv");
     const lines = (await file.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("id,webhook_id,webhook_name,event_id,event_type,destination_host,state,attempts,next_attempt_at,response_status,latency_ms,last_error,created_at,delivered_at,replay_of,actor_email");
-    expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(rows.filter((r) => r.state === "delivered").map((r) => r.id));
+    expect(lines[0]).toBe(
+      "id,webhook_id,webhook_name,event_id,event_type,destination_host,state,attempts,next_attempt_at,response_status,latency_ms,last_error,created_at,delivered_at,replay_of,actor_email",
+    );
+    expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(
+      rows.filter((r) => r.state === "delivered").map((r) => r.id),
+    );
 
     const nd = await exportOf(site.id, { format: "ndjson" });
-    const text = await (await api("GET", new URL(nd.download_url).pathname + new URL(nd.download_url).search, undefined, "")).text();
-    const objects = text.trim().split("\n").map((l) => JSON.parse(l));
+    const text = await (
+      await api("GET", new URL(nd.download_url).pathname + new URL(nd.download_url).search, undefined, "")
+    ).text();
+    const objects = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(objects.map((o) => o.id)).toEqual(rows.map((r) => r.id));
     expect(objects[0]).toMatchObject({ webhook_name: expect.any(String), state: expect.any(String) });
   });
@@ -234,9 +301,14 @@ describe("exports", () => {
     const url = new URL(job.download_url);
     const tampered = `${url.pathname}?expires=${Number(url.searchParams.get("expires")) + 1000}&signature=${url.searchParams.get("signature")}`;
     expect((await api("GET", tampered, undefined, "")).status).toBe(403);
-    expect((await api("GET", `${url.pathname}?expires=1&signature=${url.searchParams.get("signature")}`, undefined, "")).status).toBe(403);
+    expect(
+      (await api("GET", `${url.pathname}?expires=1&signature=${url.searchParams.get("signature")}`, undefined, ""))
+        .status,
+    ).toBe(403);
 
-    const row = await env.DB.prepare("SELECT object_key, expires_at FROM exports WHERE id = ?").bind(job.id).first<{ object_key: string; expires_at: number }>();
+    const row = await env.DB.prepare("SELECT object_key, expires_at FROM exports WHERE id = ?")
+      .bind(job.id)
+      .first<{ object_key: string; expires_at: number }>();
     expect(await env.EXPORTS.head(row!.object_key)).not.toBeNull();
     expect(await expireExports(env, row!.expires_at + 1)).toBeGreaterThanOrEqual(1);
     expect(await env.EXPORTS.head(row!.object_key)).toBeNull();
@@ -282,7 +354,9 @@ describe("retention", () => {
     for (const state of ["delivered", "failed", "resolved", "held", "pending", "retrying"]) {
       const d = await insertDelivery(site, hook);
       await runConsumer([{ delivery_id: d.deliveryId, webhook_id: hook.id }]); // gives it an attempt
-      await env.DB.prepare("UPDATE deliveries SET state = ?, created_at = ? WHERE id = ?").bind(state, old, d.deliveryId).run();
+      await env.DB.prepare("UPDATE deliveries SET state = ?, created_at = ? WHERE id = ?")
+        .bind(state, old, d.deliveryId)
+        .run();
       await env.DB.prepare("UPDATE events SET received_at = ? WHERE id = ?").bind(old, d.eventId).run();
       made[state] = d.deliveryId;
     }
@@ -292,11 +366,15 @@ describe("retention", () => {
 
     expect(purged.deliveries).toBe(3);
     expect(purged.events).toBe(3);
-    const left = await env.DB.prepare("SELECT id, state FROM deliveries WHERE site_id = ?").bind(site.id).all<{ id: string; state: string }>();
+    const left = await env.DB.prepare("SELECT id, state FROM deliveries WHERE site_id = ?")
+      .bind(site.id)
+      .all<{ id: string; state: string }>();
     expect(left.results.map((r) => r.state).sort()).toEqual(["held", "pending", "pending", "retrying"]);
     for (const state of ["held", "pending", "retrying"]) {
       expect((await attemptRows(made[state]!)).length).toBe(1);
-      const ev = await env.DB.prepare("SELECT 1 FROM events e JOIN deliveries d ON d.event_id = e.id WHERE d.id = ?").bind(made[state]).first();
+      const ev = await env.DB.prepare("SELECT 1 FROM events e JOIN deliveries d ON d.event_id = e.id WHERE d.id = ?")
+        .bind(made[state])
+        .first();
       expect(ev).not.toBeNull();
     }
     for (const state of ["delivered", "failed", "resolved"]) expect(await attemptRows(made[state]!)).toEqual([]);
@@ -314,7 +392,15 @@ describe("query plans", () => {
       ["list by type", listDeliveries("site_x", { event_type: "post.published" }, null, 50)],
       ["list by webhook", listDeliveries("site_x", { webhook_id: "wh_x" }, null, 50)],
       ["list by time", listDeliveries("site_x", { from: now - HOUR, to: now }, null, 50)],
-      ["list combined", listDeliveries("site_x", { state: "failed", event_type: "post.published", webhook_id: "wh_x", from: now - HOUR }, 99, 50)],
+      [
+        "list combined",
+        listDeliveries(
+          "site_x",
+          { state: "failed", event_type: "post.published", webhook_id: "wh_x", from: now - HOUR },
+          99,
+          50,
+        ),
+      ],
       ["one", oneDelivery("site_x", "dlv_x")],
       ["attempts", attemptsOf("dlv_x")],
       ["export page", pageForExport("site_x", { state: "delivered" }, 0, 1000)],
@@ -324,7 +410,9 @@ describe("query plans", () => {
       ["purgeable", purgeable("site_x", now, 500)],
     ];
     for (const [name, q] of queries) {
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).bind(...q.params).all<{ detail: string }>();
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
+        .bind(...q.params)
+        .all<{ detail: string }>();
       const plan = results.map((r) => r.detail).join(" | ");
       expect(plan, `${name}: ${plan}`).not.toMatch(/SCAN (deliveries|attempts)\b(?! USING)/);
       expect(plan, `${name}: ${plan}`).toMatch(/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/);

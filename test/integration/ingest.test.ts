@@ -11,8 +11,12 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 async function counts(siteId: string) {
-  const e = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE site_id = ?").bind(siteId).first<{ n: number }>();
-  const d = await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE site_id = ?").bind(siteId).first<{ n: number }>();
+  const e = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE site_id = ?")
+    .bind(siteId)
+    .first<{ n: number }>();
+  const d = await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE site_id = ?")
+    .bind(siteId)
+    .first<{ n: number }>();
   return { events: e!.n, deliveries: d!.n };
 }
 
@@ -30,14 +34,29 @@ describe("ingest", () => {
     await insertHook(site.id, { url: "http://127.0.0.1:9/c", events: ["page.created"] });
     await insertHook(site.id, { url: "http://127.0.0.1:9/d", status: "draft" });
 
-    const res = await api("POST", path, sampleEvent({ event_id: "evt_ingest_1", detail: { changes: ["title"] } }), token);
+    const res = await api(
+      "POST",
+      path,
+      sampleEvent({ event_id: "evt_ingest_1", detail: { changes: ["title"] } }),
+      token,
+    );
 
     expect(res.status).toBe(202);
     expect(await json(res)).toEqual({ event_id: "evt_ingest_1", deliveries: 2, duplicate: false });
-    const event = await env.DB.prepare("SELECT * FROM events WHERE site_id = ? AND id = ?").bind(site.id, "evt_ingest_1").first<any>();
-    expect(JSON.parse(event.body)).toMatchObject({ event_id: "evt_ingest_1", event_type: "post.published", site: { id: site.id } });
+    const event = await env.DB.prepare("SELECT * FROM events WHERE site_id = ? AND id = ?")
+      .bind(site.id, "evt_ingest_1")
+      .first<any>();
+    expect(JSON.parse(event.body)).toMatchObject({
+      event_id: "evt_ingest_1",
+      event_type: "post.published",
+      site: { id: site.id },
+    });
     expect(JSON.parse(event.detail)).toEqual({ changes: ["title"] });
-    const { results } = await env.DB.prepare("SELECT webhook_id, state FROM deliveries WHERE event_id = ? ORDER BY webhook_id").bind("evt_ingest_1").all<any>();
+    const { results } = await env.DB.prepare(
+      "SELECT webhook_id, state FROM deliveries WHERE event_id = ? ORDER BY webhook_id",
+    )
+      .bind("evt_ingest_1")
+      .all<any>();
     expect(results).toEqual(
       [
         { webhook_id: a.id, state: expect.stringMatching(/pending|delivered/) },
@@ -53,7 +72,12 @@ describe("ingest", () => {
     expect(first.status).toBe(202);
     const before = await counts(site.id);
 
-    const again = await api("POST", path, sampleEvent({ event_id: "evt_dup_1", target: { type: "post", id: 9 } }), token);
+    const again = await api(
+      "POST",
+      path,
+      sampleEvent({ event_id: "evt_dup_1", target: { type: "post", id: 9 } }),
+      token,
+    );
 
     expect(again.status).toBe(200);
     expect(await json(again)).toEqual({ event_id: "evt_dup_1", deliveries: 1, duplicate: true });
@@ -75,7 +99,14 @@ describe("ingest", () => {
     const res = await api(
       "POST",
       `/v1/sites/${site.id}/events/batch`,
-      { events: [sampleEvent({ event_id: "evt_batch_1" }), sampleEvent({ event_id: "evt_batch_old" }), sampleEvent({ event_id: "evt_batch_1" }), sampleEvent({ event_id: "evt_batch_2", event_type: "page.created" })] },
+      {
+        events: [
+          sampleEvent({ event_id: "evt_batch_1" }),
+          sampleEvent({ event_id: "evt_batch_old" }),
+          sampleEvent({ event_id: "evt_batch_1" }),
+          sampleEvent({ event_id: "evt_batch_2", event_type: "page.created" }),
+        ],
+      },
       token,
     );
 
@@ -131,7 +162,12 @@ describe("ingest", () => {
 
   it("refuses a batch of more than 100 events, naming the field", async () => {
     const { site, token } = await setup();
-    const res = await api("POST", `/v1/sites/${site.id}/events/batch`, { events: Array.from({ length: 101 }, () => sampleEvent()) }, token);
+    const res = await api(
+      "POST",
+      `/v1/sites/${site.id}/events/batch`,
+      { events: Array.from({ length: 101 }, () => sampleEvent()) },
+      token,
+    );
     expect(res.status).toBe(422);
     expect((await json(res)).errors[0].path).toBe("events");
     expect(await counts(site.id)).toEqual({ events: 0, deliveries: 0 });
@@ -139,7 +175,12 @@ describe("ingest", () => {
 
   it("refuses a whole batch when one item is bad, naming it", async () => {
     const { site, token } = await setup();
-    const res = await api("POST", `/v1/sites/${site.id}/events/batch`, { events: [sampleEvent(), sampleEvent({ event_type: "nope" })] }, token);
+    const res = await api(
+      "POST",
+      `/v1/sites/${site.id}/events/batch`,
+      { events: [sampleEvent(), sampleEvent({ event_type: "nope" })] },
+      token,
+    );
     expect(res.status).toBe(422);
     expect((await json(res)).errors[0].path).toBe("events.1.event_type");
     expect(await counts(site.id)).toEqual({ events: 0, deliveries: 0 });

@@ -47,7 +47,9 @@ describe("deleting a webhook", () => {
     const run = await runConsumer([{ delivery_id: d.deliveryId, webhook_id: hook.id }]);
 
     expect(run.explicitAcks).toEqual(run.ids);
-    const row = await env.DB.prepare("SELECT state, last_error FROM deliveries WHERE id = ?").bind(d.deliveryId).first();
+    const row = await env.DB.prepare("SELECT state, last_error FROM deliveries WHERE id = ?")
+      .bind(d.deliveryId)
+      .first();
     expect(row).toEqual({ state: "failed", last_error: "webhook_deleted" });
     expect(receiver.calls).toHaveLength(0);
   });
@@ -60,7 +62,9 @@ describe("daily summary", () => {
     const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
     for (const state of ["delivered", "delivered", "failed"]) {
       const d = await insertDelivery(site, hook);
-      await env.DB.prepare("UPDATE deliveries SET state = ?, created_at = ? WHERE id = ?").bind(state, today - 3_600_000, d.deliveryId).run();
+      await env.DB.prepare("UPDATE deliveries SET state = ?, created_at = ? WHERE id = ?")
+        .bind(state, today - 3_600_000, d.deliveryId)
+        .run();
     }
     const now = today + 60_000;
     expect(await writeDailySummaries(env.DB, now)).toBe(1);
@@ -68,7 +72,11 @@ describe("daily summary", () => {
 
     const log = await json(await api("GET", `/v1/sites/${site.id}/audit-log`));
     const entry = log.data.find((e: any) => e.action === "delivery.daily_summary");
-    expect(entry).toMatchObject({ actor: "system", target_id: hook.id, changes: { day: new Date(today - 86_400_000).toISOString().slice(0, 10), counts: { delivered: 2, failed: 1 } } });
+    expect(entry).toMatchObject({
+      actor: "system",
+      target_id: hook.id,
+      changes: { day: new Date(today - 86_400_000).toISOString().slice(0, 10), counts: { delivered: 2, failed: 1 } },
+    });
   });
 });
 
@@ -78,14 +86,24 @@ describe("log lines", () => {
     vi.spyOn(console, "log").mockImplementation((...a) => void lines.push(a.join(" ")));
     vi.spyOn(console, "error").mockImplementation((...a) => void lines.push(a.join(" ")));
     const site = await insertSite();
-    const hook = await insertHook(site.id, { secrets: ["log-line-secret-123"], headers: { "X-Api-Key": "log-line-header-value" }, delays: [5] });
+    const hook = await insertHook(site.id, {
+      secrets: ["log-line-secret-123"],
+      headers: { "X-Api-Key": "log-line-header-value" },
+      delays: [5],
+    });
     const d = await insertDelivery(site, hook);
     receiver.set(() => new Response("nope", { status: 500 }));
 
     await runConsumer([{ delivery_id: d.deliveryId, webhook_id: hook.id }]);
 
     const attempt = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "delivery attempt");
-    expect(attempt).toMatchObject({ delivery_id: d.deliveryId, webhook_id: hook.id, status: 500, outcome: "retrying", latency_ms: expect.any(Number) });
+    expect(attempt).toMatchObject({
+      delivery_id: d.deliveryId,
+      webhook_id: hook.id,
+      status: 500,
+      outcome: "retrying",
+      latency_ms: expect.any(Number),
+    });
     expect(lines.join("\n")).not.toContain("log-line-secret-123");
     expect(lines.join("\n")).not.toContain("log-line-header-value");
     await vi.waitFor(() => expect(receiver.calls.length).toBeGreaterThan(0), WAIT);

@@ -24,13 +24,19 @@ const event = (n: number, target: { type: string; id: number } = { type: "post",
 });
 
 async function states(webhookId: string) {
-  const { results } = await env.DB.prepare("SELECT state FROM deliveries WHERE webhook_id = ? ORDER BY seq").bind(webhookId).all<{ state: string }>();
+  const { results } = await env.DB.prepare("SELECT state FROM deliveries WHERE webhook_id = ? ORDER BY seq")
+    .bind(webhookId)
+    .all<{ state: string }>();
   return results.map((r) => r.state);
 }
 
 /** Fails the first attempt of the given event ids, answers 200 to everything else. */
 function failFirstAttemptOf(...eventIds: string[]) {
-  receiver.set((call) => (eventIds.includes(call.json.event_id) && call.headers["x-sgen-delivery-attempt"] === "1" ? new Response("busy", { status: 500 }) : new Response("ok")));
+  receiver.set((call) =>
+    eventIds.includes(call.json.event_id) && call.headers["x-sgen-delivery-attempt"] === "1"
+      ? new Response("busy", { status: 500 })
+      : new Response("ok"),
+  );
 }
 
 describe("sequencer", () => {
@@ -101,7 +107,9 @@ describe("sequencer", () => {
     const site = await insertSite();
     const hook = await insertHook(site.id, { url: "http://127.0.0.1:9/hook" });
     const d = await insertDelivery(site, hook); // in D1 only: no sequencer call, no queue message
-    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?").bind(Date.now() - 120_000, d.deliveryId).run();
+    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?")
+      .bind(Date.now() - 120_000, d.deliveryId)
+      .run();
 
     expect(await sweep(env, Date.now() - 200_000)).toMatchObject({ webhooks: 0 }); // not yet overdue then
     const result = await sweep(env, Date.now());
@@ -117,7 +125,9 @@ describe("sequencer", () => {
     const d = await insertDelivery(site, hook);
     const grace = 60_000;
     const setRow = (next: number, lease: number | null) =>
-      env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, lease_until = ? WHERE id = ?").bind(next, lease, d.deliveryId).run();
+      env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?, lease_until = ? WHERE id = ?")
+        .bind(next, lease, d.deliveryId)
+        .run();
     const line = sequencer(env, hook.id);
     // A consumer is mid-send (live lease) on a delivery whose sequencer has just started.
     await setRow(Date.now() - 5 * grace, Date.now() + 5 * grace);
@@ -143,13 +153,19 @@ describe("sequencer", () => {
     const head = await insertDelivery(site, hook, { target: { type: "post", id: 1 } });
     const next = await insertDelivery(site, hook, { target: { type: "post", id: 2 } });
     const long = Date.now() - 3_600_000;
-    await env.DB.prepare("UPDATE deliveries SET state = 'retrying', next_attempt_at = ? WHERE id = ?").bind(Date.now() + 3_600_000, head.deliveryId).run();
-    await env.DB.prepare("UPDATE deliveries SET state = 'held', next_attempt_at = ? WHERE id = ?").bind(long, next.deliveryId).run();
+    await env.DB.prepare("UPDATE deliveries SET state = 'retrying', next_attempt_at = ? WHERE id = ?")
+      .bind(Date.now() + 3_600_000, head.deliveryId)
+      .run();
+    await env.DB.prepare("UPDATE deliveries SET state = 'held', next_attempt_at = ? WHERE id = ?")
+      .bind(long, next.deliveryId)
+      .run();
 
     expect(await stuckWebhooks(env.DB, Date.now(), 60_000)).not.toContain(hook.id);
 
     // The head settled, but the call telling the sequencer was lost.
-    await env.DB.prepare("UPDATE deliveries SET state = 'delivered', next_attempt_at = NULL WHERE id = ?").bind(head.deliveryId).run();
+    await env.DB.prepare("UPDATE deliveries SET state = 'delivered', next_attempt_at = NULL WHERE id = ?")
+      .bind(head.deliveryId)
+      .run();
     expect(await stuckWebhooks(env.DB, Date.now(), 60_000)).toContain(hook.id);
   });
 });

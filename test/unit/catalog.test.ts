@@ -5,8 +5,11 @@ describe("event catalog", () => {
   it("has 26 distinct types across the six families", () => {
     expect(EVENT_TYPES).toHaveLength(26);
     expect(new Set(EVENT_TYPES.map((e) => e.type)).size).toBe(26);
-    expect(new Set(EVENT_TYPES.map((e) => e.family))).toEqual(new Set(["Content", "Commerce", "Identity", "Forms", "Site state", "Backups"]));
-    for (const t of ["page.created", "page.unpublished", "page.deleted", "post.published"]) expect(isKnownEventType(t)).toBe(true);
+    expect(new Set(EVENT_TYPES.map((e) => e.family))).toEqual(
+      new Set(["Content", "Commerce", "Identity", "Forms", "Site state", "Backups"]),
+    );
+    for (const t of ["page.created", "page.unpublished", "page.deleted", "post.published"])
+      expect(isKnownEventType(t)).toBe(true);
     for (const e of EVENT_TYPES) expect(e.description.length).toBeGreaterThan(5);
   });
 

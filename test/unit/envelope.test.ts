@@ -7,7 +7,12 @@ const fields = {
   fired_at: "2026-05-22T14:03:18Z",
   site: { id: "site_yoursite", slug: "yoursite", host: "yoursite.com" },
   actor: { id: "user_ada", email: "ada@yoursite.com" },
-  target: { type: "post", id: 4421, title: "Spring 2026 product update", url: "https://yoursite.com/blog/spring-2026-product-update" },
+  target: {
+    type: "post",
+    id: 4421,
+    title: "Spring 2026 product update",
+    url: "https://yoursite.com/blog/spring-2026-product-update",
+  },
 };
 
 describe("envelope", () => {
@@ -39,7 +44,15 @@ describe("envelope", () => {
   it("adds detail last, only when asked for and present", () => {
     const body = envelopeBody(fields);
     const withDetail = envelopeWithDetail(body, '{"changes":["title","body"]}', true);
-    expect(Object.keys(JSON.parse(withDetail))).toEqual(["event_id", "event_type", "fired_at", "site", "actor", "target", "detail"]);
+    expect(Object.keys(JSON.parse(withDetail))).toEqual([
+      "event_id",
+      "event_type",
+      "fired_at",
+      "site",
+      "actor",
+      "target",
+      "detail",
+    ]);
     expect(JSON.parse(withDetail).detail).toEqual({ changes: ["title", "body"] });
     expect(envelopeWithDetail(body, '{"changes":[]}', false)).toBe(body);
     expect(envelopeWithDetail(body, null, true)).toBe(body);

@@ -10,7 +10,19 @@ describe("custom headers", () => {
   });
 
   it("refuses reserved names, naming the header", () => {
-    for (const name of ["X-SGEN-Event", "x-sgen-signature", "X-SGEN-Anything", "Content-Type", "user-agent", "Host", "Content-Length", "webhook-signature", "Webhook-Id", "Transfer-Encoding", "Proxy-Authorization"]) {
+    for (const name of [
+      "X-SGEN-Event",
+      "x-sgen-signature",
+      "X-SGEN-Anything",
+      "Content-Type",
+      "user-agent",
+      "Host",
+      "Content-Length",
+      "webhook-signature",
+      "Webhook-Id",
+      "Transfer-Encoding",
+      "Proxy-Authorization",
+    ]) {
       const errors = validateCustomHeaders({ [name]: "v" }, "X-SGEN");
       expect(errors).toHaveLength(1);
       expect(errors[0]!.path).toBe(`headers.${name}`);

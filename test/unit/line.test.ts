@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { releasable, type LineEntry } from "../../src/domain/line";
 
-const e = (id: string, order: number, target: string, phase: LineEntry["phase"] = "waiting"): LineEntry => ({ id, order, target, phase });
+const e = (id: string, order: number, target: string, phase: LineEntry["phase"] = "waiting"): LineEntry => ({
+  id,
+  order,
+  target,
+  phase,
+});
 const ids = (entries: LineEntry[]) => entries.map((x) => x.id);
 
 describe("the line", () => {

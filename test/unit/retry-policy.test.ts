@@ -1,8 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { decideAfterAttempt, parseRetryAfter, resolveRetryPolicy, retryPolicyInputSchema, RETRY_PRESETS } from "../../src/domain/retry-policy";
+import {
+  decideAfterAttempt,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  retryPolicyInputSchema,
+  RETRY_PRESETS,
+} from "../../src/domain/retry-policy";
 
-const after = (delays: readonly number[], attemptsMade: number, status: number | null, retryAfterSeconds: number | null = null) =>
-  decideAfterAttempt({ delays, attemptsMade, status, retryAfterSeconds });
+const after = (
+  delays: readonly number[],
+  attemptsMade: number,
+  status: number | null,
+  retryAfterSeconds: number | null = null,
+) => decideAfterAttempt({ delays, attemptsMade, status, retryAfterSeconds });
 
 describe("retry policy", () => {
   it("default: retries after 30 s, 2 m, 10 m, 1 h, 6 h, then fails (6 attempts in all)", () => {
@@ -27,7 +37,15 @@ describe("retry policy", () => {
 
   it("custom delays: 1 to 10 of 1…43200 s", () => {
     expect(resolveRetryPolicy({ delays_s: [1, 1] })).toEqual({ name: "custom", delays_s: [1, 1] });
-    for (const bad of [{ delays_s: [] }, { delays_s: [0] }, { delays_s: [43201] }, { delays_s: Array(11).fill(1) }, { delays_s: [1.5] }, "fast", { delays_s: [1], x: 1 }]) {
+    for (const bad of [
+      { delays_s: [] },
+      { delays_s: [0] },
+      { delays_s: [43201] },
+      { delays_s: Array(11).fill(1) },
+      { delays_s: [1.5] },
+      "fast",
+      { delays_s: [1], x: 1 },
+    ]) {
       expect(retryPolicyInputSchema.safeParse(bad).success).toBe(false);
     }
   });
@@ -35,7 +53,8 @@ describe("retry policy", () => {
   it("a 2xx is delivered; 3xx, 4xx, 5xx and no response are failed attempts; 410 stops", () => {
     expect(after([5], 1, 200)).toEqual({ kind: "delivered" });
     expect(after([5], 1, 299)).toEqual({ kind: "delivered" });
-    for (const status of [301, 400, 404, 500, null]) expect(after([5], 1, status)).toEqual({ kind: "retry", delaySeconds: 5 });
+    for (const status of [301, 400, 404, 500, null])
+      expect(after([5], 1, status)).toEqual({ kind: "retry", delaySeconds: 5 });
     expect(after([5, 5], 1, 410)).toEqual({ kind: "gone" });
   });
 

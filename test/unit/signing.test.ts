@@ -1,6 +1,13 @@
 // Signatures against fixed vectors computed independently (node:crypto), and the Standard Webhooks spec's own.
 import { describe, expect, it } from "vitest";
-import { generateSecret, isStandardWebhooksSecret, signatureHeaders, signStandardWebhooks, signV1Hex, verifyV1 } from "../../src/domain/signing";
+import {
+  generateSecret,
+  isStandardWebhooksSecret,
+  signatureHeaders,
+  signStandardWebhooks,
+  signV1Hex,
+  verifyV1,
+} from "../../src/domain/signing";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 // The README's vector: the contract's example envelope without detail, minified.
@@ -16,13 +23,21 @@ describe("signing", () => {
   });
 
   it("Standard Webhooks matches the specification's published vector", async () => {
-    expect(await signStandardWebhooks(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}')).toBe("g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    expect(await signStandardWebhooks(SECRET, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}')).toBe(
+      "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    );
     expect(await signStandardWebhooks(SECRET, "evt_2026_05_22_a4b1c9d2", T, BODY)).toBe(STANDARD);
   });
 
   it("builds the contract's headers: one v1 per secret newest first, Standard Webhooks for whsec_ secrets", async () => {
     const plain = "plain-old-secret";
-    const headers = await signatureHeaders({ prefix: "X-SGEN", secrets: [SECRET, plain], eventId: "evt_2026_05_22_a4b1c9d2", t: T, body: BODY });
+    const headers = await signatureHeaders({
+      prefix: "X-SGEN",
+      secrets: [SECRET, plain],
+      eventId: "evt_2026_05_22_a4b1c9d2",
+      t: T,
+      body: BODY,
+    });
     expect(headers["X-SGEN-Signature"]).toBe(`t=${T},v1=${V1},v1=${await signV1Hex(plain, T, BODY)}`);
     expect(headers["webhook-id"]).toBe("evt_2026_05_22_a4b1c9d2");
     expect(headers["webhook-timestamp"]).toBe(String(T));
