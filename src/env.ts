@@ -8,8 +8,8 @@ declare global {
     }
     interface Env {
       DB: D1Database;
-      DELIVERIES: Queue<QueueMessage>;
-      DEAD_LETTERS: Queue<QueueMessage>;
+      DELIVERIES: Queue<import("./delivery/messages").QueueMessage>;
+      DEAD_LETTERS: Queue<import("./delivery/messages").QueueMessage>;
       SEQUENCER: DurableObjectNamespace<import("./sequencer/webhook-sequencer").WebhookSequencer>;
       EXPORTS: R2Bucket;
       ADMIN_TOKEN: string;
@@ -23,40 +23,5 @@ declare global {
     }
   }
 }
-
-/**
- * What travels on the deliveries queue: only a pointer; D1 holds the delivery itself. `manual` marks an
- * operator's "attempt now", which goes out even while the webhook is paused.
- */
-export interface DeliveryMessage {
-  delivery_id: string;
-  webhook_id: string;
-  manual?: boolean;
-}
-
-/** One page of a bulk replay: the consumer replays it and queues the next page. */
-export interface BulkReplayMessage {
-  kind: "bulk_replay";
-  site_id: string;
-  filter: DeliveryFilter;
-  after_seq: number;
-  max_seq: number;
-}
-
-export interface DeliveryFilter {
-  state?: string;
-  event_type?: string;
-  webhook_id?: string;
-  from?: number;
-  to?: number;
-}
-
-/** An export job to write (or finish writing) to R2. */
-export interface ExportMessage {
-  kind: "export";
-  export_id: string;
-}
-
-export type QueueMessage = DeliveryMessage | BulkReplayMessage | ExportMessage;
 
 export type Env = Cloudflare.Env;

@@ -1,5 +1,6 @@
 // Entry: fetch (the Hono app), queue (the delivery consumer), scheduled (sweeper and housekeeping).
-import type { Env, QueueMessage } from "./env";
+import type { Env } from "./env";
+import type { QueueMessage } from "./delivery/messages";
 import { createApp } from "./api/app";
 import { consumeQueue, consumeDeadLetters } from "./delivery/consumer";
 import { runScheduled } from "./scheduled";

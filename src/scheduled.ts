@@ -5,6 +5,7 @@ import { sweep } from "./delivery/sweeper";
 import { purgeOldDeliveries } from "./logs/retention";
 import { expireExports, runPendingExports } from "./logs/exports";
 import { writeDailySummaries } from "./db/audit";
+import { log } from "./log";
 
 /** The daily summary runs in the first minutes of each UTC day (idempotent, so overlap is harmless). */
 const SUMMARY_WINDOW_MS = 10 * 60_000;
@@ -21,7 +22,7 @@ export async function runScheduled(env: Env, now: number, _ctx?: ExecutionContex
     try {
       await step();
     } catch (err) {
-      console.error(JSON.stringify({ msg: "scheduled step failed", step: name, error: String(err) }));
+      log("error", "scheduled step failed", { step: name, error: String(err) });
     }
   }
 }

@@ -3,8 +3,9 @@ import { env, exports } from "cloudflare:workers";
 import { encryptJson } from "../src/domain/crypto";
 import { envelopeBody, targetKey } from "../src/domain/envelope";
 import { newId } from "../src/domain/ids";
-import { insertDeliveries, insertEvents, seqsOf } from "../src/db/delivery-writes";
-import type { DeliveryMessage } from "../src/env";
+import { insertEventsStatements } from "../src/db/events";
+import { insertDeliveriesStatements, seqsOf } from "../src/db/deliveries";
+import type { DeliveryMessage } from "../src/delivery/messages";
 
 export interface HookRow {
   id: string;
@@ -98,7 +99,7 @@ export async function insertDelivery(
   });
   const deliveryId = newId("dlv");
   const results = await env.DB.batch([
-    ...insertEvents(env.DB, [
+    ...insertEventsStatements(env.DB, [
       {
         site_id: site.id,
         id: eventId,
@@ -111,7 +112,7 @@ export async function insertDelivery(
         received_at: now,
       },
     ]),
-    ...insertDeliveries(env.DB, [
+    ...insertDeliveriesStatements(env.DB, [
       {
         id: deliveryId,
         site_id: site.id,

@@ -4,14 +4,13 @@ import { HTTPException } from "hono/http-exception";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Env } from "../env";
 import { authenticate } from "./middleware/auth";
-import { ProblemError, problemResponse } from "./problem";
+import { ProblemError, problemFor, problemResponse } from "./problem";
 import { newRouter } from "./router";
 import { health } from "./health";
 import { sitesRouter } from "./sites";
 import { keysRouter } from "./keys";
 import { eventTypesRouter } from "./event-types";
 import { webhooksRouter } from "./webhooks";
-import { webhookFlowRouter } from "./webhook-flow";
 import { eventsRouter } from "./events";
 import { deliveriesRouter } from "./deliveries";
 import { deliveryActionsRouter } from "./delivery-actions";
@@ -19,6 +18,7 @@ import { auditRouter } from "./audit";
 import { exportDownloads, exportsRouter } from "./exports";
 import { VERSION } from "../version";
 import { counters, resetCounters } from "../metrics";
+import { log } from "../log";
 
 /** Admin bodies are small; ingest sets its own limits (64 KiB an event, 1 MiB a batch). */
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -27,15 +27,14 @@ export function createApp() {
   const app = newRouter();
 
   app.onError((err, c) => {
-    if (err instanceof ProblemError) return problemResponse(err.status, err.title, err.detail, err.errors);
+    const problem = problemFor(err);
+    if (problem) return problemResponse(problem.status, problem.title, problem.detail, problem.errors);
     if (err instanceof HTTPException) {
       // Hono's JSON validator throws a 400 on a body that does not parse.
       const detail = err.status === 400 ? "The body is not valid JSON" : err.message || undefined;
       return problemResponse(err.status, undefined, detail);
     }
-    console.error(
-      JSON.stringify({ msg: "unhandled error", method: c.req.method, path: c.req.path, error: String(err) }),
-    );
+    log("error", "unhandled error", { method: c.req.method, path: c.req.path, error: String(err) });
     return problemResponse(500, "Internal error", "Something went wrong on our side");
   });
 
@@ -81,7 +80,6 @@ export function createApp() {
     sitesRouter,
     keysRouter,
     webhooksRouter,
-    webhookFlowRouter,
     eventsRouter,
     deliveriesRouter,
     deliveryActionsRouter,

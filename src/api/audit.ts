@@ -2,8 +2,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
-import { bearer, cursorQuery, decodeCursor, encodeCursor, problems, siteParam } from "./openapi-common";
+import { bearer, cursorQuery, problems, siteParam } from "./openapi-common";
 import { iso } from "../domain/time";
+import { encodeCursor, readCursor } from "../domain/cursor";
+import { listAudit } from "../db/audit";
 
 export const auditRouter = newRouter();
 
@@ -33,6 +35,7 @@ auditRouter.openapi(
   createRoute({
     method: "get",
     path: "/sites/{site}/audit-log",
+    operationId: "listAuditLog",
     tags: ["Audit"],
     summary: "The audit log",
     security: bearer,
@@ -53,21 +56,8 @@ auditRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
-    const after = decodeCursor(cursor);
-    const { results } = await c.env.DB.prepare(
-      `SELECT id, actor, action, target_type, target_id, changes, created_at FROM audit_log
-       WHERE site_id = ? ${after ? "AND id < ?" : ""} ORDER BY id DESC LIMIT ?`,
-    )
-      .bind(site, ...(after ? [Number(after[0])] : []), limit + 1)
-      .all<{
-        id: number;
-        actor: string;
-        action: string;
-        target_type: string;
-        target_id: string;
-        changes: string | null;
-        created_at: number;
-      }>();
+    const after = readCursor(cursor, ["number"]);
+    const results = await listAudit(c.env.DB, site, after ? (after[0] as number) : null, limit + 1);
     const page = results.slice(0, limit);
     return c.json(
       {

@@ -1,27 +1,15 @@
-// The delivery log (contract §3, issue 5): filtered list, one delivery with every attempt, and a webhook's
-// health signals. Viewers and integrations-admin keys read it.
+// The delivery log: the filtered list and one delivery with every attempt. Viewers and integrations-admin keys
+// read it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
-import { ProblemError, notFound } from "./problem";
-import { bearer, decodeCursor, encodeCursor, problems, siteAndId, siteParam } from "./openapi-common";
-import { deliveryStates } from "../db/schema";
-import {
-  attemptsOf,
-  listDeliveries,
-  oneDelivery,
-  run,
-  statsCounts,
-  statsHourly,
-  statsLatencies,
-} from "../db/delivery-queries";
-import { attemptView, deliveryView, type AttemptRecord, type DeliveryRow } from "../logs/delivery-view";
-import { summarize } from "../logs/stats";
-import type { DeliveryFilter } from "../env";
+import { FilterQuery, bearer, filterFromQuery, json, problems, siteAndId, siteParam } from "./openapi-common";
+import { deliveryStates } from "../domain/delivery-state";
+import { deliveryDetail, deliveryPage } from "../logs/delivery-log";
 
 export const deliveriesRouter = newRouter();
 
-export const DeliverySchema = z
+const DeliverySchema = z
   .object({
     id: z.string(),
     webhook_id: z.string(),
@@ -62,33 +50,6 @@ const AttemptSchema = z
   })
   .openapi("Attempt");
 
-const rfc3339 = z.string().datetime({ offset: true, message: "must be an RFC 3339 date-time" });
-
-/** The filter every log call shares: state, event_type, webhook_id, and from/to over when it was triggered. */
-export const FilterQuery = z.object({
-  state: z.enum(deliveryStates).optional(),
-  event_type: z.string().min(1).max(100).optional(),
-  webhook_id: z.string().min(1).max(100).optional(),
-  from: rfc3339.optional().openapi({ example: "2026-05-22T00:00:00Z" }),
-  to: rfc3339.optional(),
-});
-
-export function toFilter(q: z.infer<typeof FilterQuery>): DeliveryFilter {
-  const from = q.from ? Date.parse(q.from) : undefined;
-  const to = q.to ? Date.parse(q.to) : undefined;
-  if (from !== undefined && to !== undefined && from >= to)
-    throw new ProblemError(422, "Validation failed", "from must be before to", [
-      { path: "from", message: "must be before to" },
-    ]);
-  return {
-    ...(q.state && { state: q.state }),
-    ...(q.event_type && { event_type: q.event_type }),
-    ...(q.webhook_id && { webhook_id: q.webhook_id }),
-    ...(from !== undefined && { from }),
-    ...(to !== undefined && { to }),
-  };
-}
-
 const ListQuery = FilterQuery.extend({
   limit: z.coerce.number().int().min(1).max(200).optional().openapi({ example: 50 }),
   cursor: z.string().max(200).optional(),
@@ -98,6 +59,7 @@ deliveriesRouter.openapi(
   createRoute({
     method: "get",
     path: "/sites/{site}/deliveries",
+    operationId: "listDeliveries",
     tags: ["Deliveries"],
     summary: "The delivery log",
     description:
@@ -105,39 +67,15 @@ deliveriesRouter.openapi(
     security: bearer,
     request: { params: siteParam, query: ListQuery },
     responses: {
-      200: {
-        content: {
-          "application/json": {
-            schema: z.object({ data: z.array(DeliverySchema), next_cursor: z.string().nullable() }),
-          },
-        },
-        description: "One page",
-      },
+      200: json(z.object({ data: z.array(DeliverySchema), next_cursor: z.string().nullable() }), "One page"),
       ...problems(401, 403, 404, 422),
     },
   }),
   async (c) => {
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
-    const q = c.req.valid("query");
-    const limit = q.limit ?? 50;
-    const cursor = decodeCursor(q.cursor);
-    if (q.cursor && (!cursor || typeof cursor[0] !== "number"))
-      throw new ProblemError(422, "Validation failed", "cursor is not one we gave out", [
-        { path: "query.cursor", message: "unknown cursor" },
-      ]);
-    const { results } = await run(
-      c.env.DB,
-      listDeliveries(site, toFilter(q), cursor ? Number(cursor[0]) : null, limit + 1),
-    ).all<DeliveryRow>();
-    const page = results.slice(0, limit);
-    return c.json(
-      {
-        data: page.map(deliveryView),
-        next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null,
-      },
-      200,
-    );
+    const { limit, cursor, ...q } = c.req.valid("query");
+    return c.json(await deliveryPage(c.env, site, filterFromQuery(q), cursor, limit ?? 50), 200);
   },
 );
 
@@ -145,6 +83,7 @@ deliveriesRouter.openapi(
   createRoute({
     method: "get",
     path: "/sites/{site}/deliveries/{id}",
+    operationId: "getDelivery",
     tags: ["Deliveries"],
     summary: "One delivery with every attempt",
     description:
@@ -152,96 +91,13 @@ deliveriesRouter.openapi(
     security: bearer,
     request: { params: siteAndId },
     responses: {
-      200: {
-        content: {
-          "application/json": {
-            schema: DeliverySchema.extend({ attempts_detail: z.array(AttemptSchema) }).openapi("DeliveryDetail"),
-          },
-        },
-        description: "The delivery",
-      },
+      200: json(DeliverySchema.extend({ attempts_detail: z.array(AttemptSchema) }).openapi("DeliveryDetail"), "The delivery"),
       ...problems(401, 403, 404),
     },
   }),
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "read");
-    const d = await run(c.env.DB, oneDelivery(site, id)).first<DeliveryRow>();
-    if (!d) throw notFound("Delivery");
-    const [attempts, event] = await c.env.DB.batch([
-      run(c.env.DB, attemptsOf(id)),
-      c.env.DB.prepare("SELECT body, detail FROM events WHERE site_id = ? AND id = ?").bind(site, d.event_id),
-    ]);
-    const ev = (event!.results[0] as { body: string; detail: string | null } | undefined) ?? null;
-    return c.json(
-      {
-        ...deliveryView(d),
-        attempts_detail: (attempts!.results as unknown as AttemptRecord[]).map((a) =>
-          attemptView(a, ev, d.include_detail === 1),
-        ),
-      },
-      200,
-    );
-  },
-);
-
-const WINDOWS = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000 } as const;
-
-deliveriesRouter.openapi(
-  createRoute({
-    method: "get",
-    path: "/sites/{site}/webhooks/{id}/stats",
-    tags: ["Webhooks"],
-    summary: "Health signals of a webhook",
-    description:
-      "Over the window: counts by state, success rate (delivered / (delivered + failed)), p50/p95 latency of delivered ones, and deliveries per hour (the steady-cadence signal to watch).",
-    security: bearer,
-    request: { params: siteAndId, query: z.object({ window: z.enum(["24h", "7d"]).optional() }) },
-    responses: {
-      200: {
-        content: {
-          "application/json": {
-            schema: z
-              .object({
-                window: z.string(),
-                counts: z.record(z.string(), z.number().int()),
-                success_rate: z.number().nullable(),
-                latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
-                per_hour: z.array(z.object({ hour: z.string(), deliveries: z.number().int() })),
-              })
-              .openapi("WebhookStats"),
-          },
-        },
-        description: "Stats",
-      },
-      ...problems(401, 403, 404, 422),
-    },
-  }),
-  async (c) => {
-    const { site, id } = c.req.valid("param");
-    await requireSite(c, site, "read");
-    const hook = await c.env.DB.prepare("SELECT id FROM webhooks WHERE site_id = ? AND id = ?").bind(site, id).first();
-    if (!hook) throw notFound("Webhook");
-    const window = c.req.valid("query").window ?? "24h";
-    const now = Date.now();
-    const since = now - WINDOWS[window];
-    const [counts, latencies, hourly] = await c.env.DB.batch([
-      run(c.env.DB, statsCounts(site, id, since)),
-      run(c.env.DB, statsLatencies(site, id, since)),
-      run(c.env.DB, statsHourly(site, id, since)),
-    ]);
-    return c.json(
-      {
-        window,
-        ...summarize(
-          counts!.results as { state: string; n: number }[],
-          (latencies!.results as { latency_ms: number }[]).map((r) => r.latency_ms),
-          hourly!.results as { hour: number; n: number }[],
-          since,
-          now,
-        ),
-      },
-      200,
-    );
+    return c.json(await deliveryDetail(c.env, site, id), 200);
   },
 );

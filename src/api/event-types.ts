@@ -1,3 +1,4 @@
+// The event catalog, readable with any valid token.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { bearer, problems } from "./openapi-common";
@@ -13,6 +14,7 @@ eventTypesRouter.openapi(
   createRoute({
     method: "get",
     path: "/event-types",
+    operationId: "listEventTypes",
     tags: ["Events"],
     summary: "The event catalog (any valid token)",
     security: bearer,

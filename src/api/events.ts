@@ -1,12 +1,19 @@
-// Ingest (contract §2): POST /v1/sites/{site}/events and …/events/batch, with role ingest.
+// Ingest: POST /v1/sites/{site}/events and …/events/batch, with role ingest.
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { newRouter } from "./router";
 import { requireAccess } from "./middleware/auth";
-import { problems } from "./openapi-common";
-import { ProblemError, notFound } from "./problem";
+import { bearer, problems } from "./openapi-common";
+import { ProblemError } from "./problem";
+import { NotFound } from "../domain/problems";
 import { acceptEvents, UnknownSite } from "../delivery/ingest";
-import { eventBatchSchema, eventInputSchema, MAX_BATCH_BYTES, MAX_EVENT_BYTES } from "../domain/event-input";
+import {
+  EVENT_INPUT_EXAMPLE,
+  eventInputSchema,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  MAX_EVENT_BYTES,
+} from "../domain/event-input";
 
 export const eventsRouter = newRouter();
 
@@ -16,7 +23,7 @@ async function accept(...args: Parameters<typeof acceptEvents>) {
   try {
     return await acceptEvents(...args);
   } catch (err) {
-    if (err instanceof UnknownSite) throw notFound("Site");
+    if (err instanceof UnknownSite) throw new NotFound("Site");
     throw err;
   }
 }
@@ -35,18 +42,25 @@ const accepted = z
 
 const siteParam = z.object({ site: z.string().openapi({ example: "site_yoursite" }) });
 
+const EventInput = eventInputSchema.openapi("EventInput", { example: EVENT_INPUT_EXAMPLE });
+const EventBatch = z
+  .object({ events: z.array(EventInput).min(1).max(MAX_BATCH_EVENTS) })
+  .strict()
+  .openapi("EventBatch");
+
 const ingestOne = createRoute({
   method: "post",
   path: "/sites/{site}/events",
+  operationId: "sendEvent",
   tags: ["Events"],
   summary: "Send an event",
   description:
     "Records the event and its deliveries durably before answering. The same event_id again is a duplicate: 200, nothing new is sent.",
-  security: [{ bearer: [] }],
+  security: bearer,
   middleware: [tooLarge(MAX_EVENT_BYTES)] as const,
   request: {
     params: siteParam,
-    body: { content: { "application/json": { schema: eventInputSchema } }, required: true },
+    body: { content: { "application/json": { schema: EventInput } }, required: true },
   },
   responses: {
     202: { content: { "application/json": { schema: accepted } }, description: "Accepted" },
@@ -65,14 +79,15 @@ eventsRouter.openapi(ingestOne, async (c) => {
 const ingestBatch = createRoute({
   method: "post",
   path: "/sites/{site}/events/batch",
+  operationId: "sendEventBatch",
   tags: ["Events"],
   summary: "Send up to 100 events",
   description: `One result per item, in order. Each event at most ${MAX_EVENT_BYTES / 1024} KiB, the whole body at most ${MAX_BATCH_BYTES / 1024} KiB. An invalid item rejects the whole batch (422 naming events.N.field) and nothing is stored.`,
-  security: [{ bearer: [] }],
+  security: bearer,
   middleware: [tooLarge(MAX_BATCH_BYTES)] as const,
   request: {
     params: siteParam,
-    body: { content: { "application/json": { schema: eventBatchSchema } }, required: true },
+    body: { content: { "application/json": { schema: EventBatch } }, required: true },
   },
   responses: {
     202: {

@@ -1,14 +1,13 @@
-// Exports of the delivery log (contract §3, issue 5): an asynchronous job writes NDJSON or CSV to R2; the
-// result is fetched through a signed link valid 7 days, which needs no token.
+// Exports of the delivery log: an asynchronous job writes NDJSON or CSV to R2; the result is fetched through a
+// signed link valid 7 days, which needs no token.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, actorName } from "./router";
 import { requireSite } from "./middleware/auth";
-import { ProblemError, notFound, problemResponse } from "./problem";
-import { bearer, problems, siteAndId, siteParam } from "./openapi-common";
-import { FilterQuery, toFilter } from "./deliveries";
-import { newId } from "../domain/ids";
-import { iso } from "../domain/time";
-import { EXPORT_TTL_MS, downloadUrl, linkIsValid } from "../logs/exports";
+import { ProblemError, problemResponse } from "./problem";
+import { FilterQuery, bearer, filterFromQuery, json, noAuth, problems, siteAndId, siteParam } from "./openapi-common";
+import { NotFound } from "../domain/problems";
+import { findExport, findExportById } from "../db/exports";
+import { createExport, exportView, linkIsValid } from "../logs/exports";
 
 export const exportsRouter = newRouter();
 export const exportDownloads = newRouter();
@@ -35,79 +34,25 @@ const CreateExport = FilterQuery.extend({ format: z.enum(["ndjson", "csv"]) })
     example: { state: "failed", webhook_id: "wh_8f2k4m6p9r1t3v5x", from: "2026-05-22T00:00:00Z", format: "csv" },
   });
 
-interface ExportRecord {
-  id: string;
-  site_id: string;
-  status: "pending" | "running" | "complete" | "failed" | "expired";
-  format: "ndjson" | "csv";
-  filter: string;
-  rows: number | null;
-  bytes: number | null;
-  error: string | null;
-  created_at: number;
-  completed_at: number | null;
-  expires_at: number;
-  object_key: string | null;
-}
-
-async function view(env: Parameters<typeof downloadUrl>[0], origin: string, e: ExportRecord) {
-  return {
-    id: e.id,
-    status: e.status,
-    format: e.format,
-    filter: JSON.parse(e.filter) as Record<string, unknown>,
-    rows: e.rows,
-    bytes: e.bytes,
-    created_at: iso(e.created_at)!,
-    completed_at: iso(e.completed_at),
-    expires_at: iso(e.expires_at)!,
-    download_url: e.status === "complete" ? await downloadUrl(env, origin, e.id, e.expires_at) : null,
-    error: e.error,
-  };
-}
-
 exportsRouter.openapi(
   createRoute({
     method: "post",
     path: "/sites/{site}/exports",
+    operationId: "createExport",
     tags: ["Exports"],
     summary: "Export the delivery log (NDJSON or CSV)",
     description:
       "Starts an asynchronous job over the same filters as the log. Poll GET …/exports/{id} for the signed download link, valid 7 days.",
     security: bearer,
     request: { params: siteParam, body: { content: { "application/json": { schema: CreateExport } }, required: true } },
-    responses: {
-      202: { content: { "application/json": { schema: ExportSchema } }, description: "Started" },
-      ...problems(400, 401, 403, 404, 415, 422),
-    },
+    responses: { 202: json(ExportSchema, "Started"), ...problems(400, 401, 403, 404, 415, 422) },
   }),
   async (c) => {
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { format, ...q } = c.req.valid("json");
-    const filter = toFilter(q);
-    const now = Date.now();
-    const record: ExportRecord = {
-      id: newId("exp"),
-      site_id: site,
-      status: "pending",
-      format,
-      filter: JSON.stringify({ ...q }),
-      rows: null,
-      bytes: null,
-      error: null,
-      created_at: now,
-      completed_at: null,
-      expires_at: now + EXPORT_TTL_MS,
-      object_key: null,
-    };
-    await c.env.DB.prepare(
-      "INSERT INTO exports (id, site_id, filter, format, status, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
-    )
-      .bind(record.id, site, JSON.stringify(filter), format, actorName(c.get("auth")), now, record.expires_at)
-      .run();
-    await c.env.DELIVERIES.send({ kind: "export", export_id: record.id });
-    return c.json(await view(c.env, new URL(c.req.url).origin, record), 202);
+    const row = await createExport(c.env, site, filterFromQuery(q), format, actorName(c.get("auth")));
+    return c.json(await exportView(c.env, new URL(c.req.url).origin, row), 202);
   },
 );
 
@@ -115,23 +60,19 @@ exportsRouter.openapi(
   createRoute({
     method: "get",
     path: "/sites/{site}/exports/{id}",
+    operationId: "getExport",
     tags: ["Exports"],
     summary: "An export's status and download link",
     security: bearer,
     request: { params: siteAndId },
-    responses: {
-      200: { content: { "application/json": { schema: ExportSchema } }, description: "The export" },
-      ...problems(401, 403, 404),
-    },
+    responses: { 200: json(ExportSchema, "The export"), ...problems(401, 403, 404) },
   }),
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "read");
-    const e = await c.env.DB.prepare("SELECT * FROM exports WHERE site_id = ? AND id = ?")
-      .bind(site, id)
-      .first<ExportRecord>();
-    if (!e) throw notFound("Export");
-    return c.json(await view(c.env, new URL(c.req.url).origin, e), 200);
+    const e = await findExport(c.env.DB, site, id);
+    if (!e) throw new NotFound("Export");
+    return c.json(await exportView(c.env, new URL(c.req.url).origin, e), 200);
   },
 );
 
@@ -139,8 +80,10 @@ exportDownloads.openapi(
   createRoute({
     method: "get",
     path: "/exports/{id}/download",
+    operationId: "downloadExport",
     tags: ["Exports"],
     summary: "Download an export (signed link, no token)",
+    security: noAuth,
     request: {
       params: z.object({ id: z.string().max(100) }),
       query: z.object({ expires: z.string().max(20).optional(), signature: z.string().max(128).optional() }),
@@ -159,8 +102,8 @@ exportDownloads.openapi(
     if (!(await linkIsValid(c.env, id, expires, signature, Date.now()))) {
       throw new ProblemError(403, "Forbidden", "The link is invalid or has expired");
     }
-    const e = await c.env.DB.prepare("SELECT * FROM exports WHERE id = ?").bind(id).first<ExportRecord>();
-    const object = e?.status === "complete" && e.object_key ? await c.env.EXPORTS.get(e.object_key) : null;
+    const e = await findExportById(c.env.DB, id);
+    const object = e?.status === "complete" && e.objectKey ? await c.env.EXPORTS.get(e.objectKey) : null;
     if (!e || !object) return problemResponse(404, "Not found", "The export is gone");
     return new Response(object.body, {
       headers: {

@@ -1,6 +1,8 @@
 // GET /health (no auth): liveness with a real D1 query, and which bindings this deployment has.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
+import { noAuth } from "./openapi-common";
+import { ping } from "../db/client";
 import { VERSION } from "../version";
 
 export const health = newRouter();
@@ -18,6 +20,8 @@ health.openapi(
   createRoute({
     method: "get",
     path: "/health",
+    operationId: "getHealth",
+    security: noAuth,
     tags: ["Health"],
     summary: "Liveness, with a D1 check",
     responses: {
@@ -35,7 +39,7 @@ health.openapi(
       ENCRYPTION_KEY: Boolean(c.env.ENCRYPTION_KEY),
     };
     try {
-      await c.env.DB.prepare("SELECT 1 FROM sites LIMIT 1").all();
+      await ping(c.env.DB);
       return c.json({ status: "ok" as const, version: VERSION, d1: "ok" as const, bindings }, 200);
     } catch {
       return c.json({ status: "degraded" as const, version: VERSION, d1: "error" as const, bindings }, 503);

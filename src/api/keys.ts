@@ -1,14 +1,13 @@
-// Site keys (contract §3): one role each; the token is shown once and stored as its SHA-256.
+// Site keys: one role each; the token is shown once and stored as its SHA-256.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt } from "drizzle-orm";
 import { newRouter, actorName } from "./router";
 import { requireSite } from "./middleware/auth";
-import { notFound } from "./problem";
-import { bearer, cursorQuery, decodeCursor, encodeCursor, problems, siteAndId, siteParam } from "./openapi-common";
-import { database } from "../db/client";
-import { apiKeys } from "../db/schema";
-import { auditInsert } from "../db/audit";
+import { bearer, cursorQuery, problems, siteAndId, siteParam } from "./openapi-common";
+import { findKey, insertKeyStatement, listKeys, revokeKeyStatement, type KeyRow } from "../db/api-keys";
+import { auditStatement } from "../db/audit";
 import { sha256Hex } from "../domain/crypto";
+import { encodeCursor, readCursor } from "../domain/cursor";
+import { NotFound } from "../domain/problems";
 import { newId, randomToken } from "../domain/ids";
 import { iso } from "../domain/time";
 
@@ -50,7 +49,6 @@ const CreateKey = z
   .strict()
   .openapi("CreateKey", { example: { name: "CMS ingest", role: "ingest" } });
 
-type KeyRow = typeof apiKeys.$inferSelect;
 const view = (k: KeyRow) => ({
   id: k.id,
   site_id: k.siteId,
@@ -66,6 +64,7 @@ keysRouter.openapi(
   createRoute({
     method: "post",
     path: "/sites/{site}/keys",
+    operationId: "createKey",
     tags: ["Keys"],
     summary: "Create a key (its token is shown once)",
     security: bearer,
@@ -91,10 +90,9 @@ keysRouter.openapi(
       createdAt: Date.now(),
       revokedAt: null,
     };
-    const db = database(c.env.DB);
-    await db.batch([
-      db.insert(apiKeys).values(row),
-      auditInsert(db, {
+    await c.env.DB.batch([
+      insertKeyStatement(c.env.DB, row),
+      auditStatement(c.env.DB, {
         siteId: site,
         actor: row.createdBy,
         action: "key.created",
@@ -112,6 +110,7 @@ keysRouter.openapi(
   createRoute({
     method: "get",
     path: "/sites/{site}/keys",
+    operationId: "listKeys",
     tags: ["Keys"],
     summary: "List keys (never their tokens)",
     security: bearer,
@@ -130,13 +129,8 @@ keysRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
-    const after = decodeCursor(cursor);
-    const rows = await database(c.env.DB)
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.siteId, site), after ? lt(apiKeys.createdAt, Number(after[0])) : undefined))
-      .orderBy(desc(apiKeys.createdAt))
-      .limit(limit + 1);
+    const after = readCursor(cursor, ["number"]);
+    const rows = await listKeys(c.env.DB, site, after ? (after[0] as number) : null, limit + 1);
     const page = rows.slice(0, limit);
     const next = rows.length > limit ? encodeCursor([page[page.length - 1]!.createdAt]) : null;
     return c.json({ data: page.map(view), next_cursor: next }, 200);
@@ -147,6 +141,7 @@ keysRouter.openapi(
   createRoute({
     method: "delete",
     path: "/sites/{site}/keys/{id}",
+    operationId: "revokeKey",
     tags: ["Keys"],
     summary: "Revoke a key (its token gets 401 at once)",
     security: bearer,
@@ -159,18 +154,13 @@ keysRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    const db = database(c.env.DB);
-    const key = await db
-      .select()
-      .from(apiKeys)
-      .where(and(eq(apiKeys.siteId, site), eq(apiKeys.id, id)))
-      .get();
-    if (!key) throw notFound("Key");
+    const key = await findKey(c.env.DB, site, id);
+    if (!key) throw new NotFound("Key");
     if (key.revokedAt === null) {
       key.revokedAt = Date.now();
-      await db.batch([
-        db.update(apiKeys).set({ revokedAt: key.revokedAt }).where(eq(apiKeys.id, id)),
-        auditInsert(db, {
+      await c.env.DB.batch([
+        revokeKeyStatement(c.env.DB, id, key.revokedAt),
+        auditStatement(c.env.DB, {
           siteId: site,
           actor: actorName(c.get("auth")),
           action: "key.revoked",

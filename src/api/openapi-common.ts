@@ -1,5 +1,8 @@
 // Schemas every route shares in the OpenAPI document: the problem shape, error responses, path params.
 import { z } from "@hono/zod-openapi";
+import { deliveryStates } from "../domain/delivery-state";
+import { toDeliveryFilter, type DeliveryFilter, type FilterInput } from "../domain/filter";
+import { InvalidInput } from "../domain/problems";
 
 export const ProblemSchema = z
   .object({
@@ -55,17 +58,29 @@ export const cursorQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-/** Opaque cursors: base64url of the last row's sort key. */
-export function encodeCursor(parts: (string | number)[]): string {
-  return btoa(JSON.stringify(parts)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+/** A public route: no token (the document's default is bearer). */
+export const noAuth: { bearer: string[] }[] = [];
 
-export function decodeCursor(cursor: string | undefined): (string | number)[] | null {
-  if (!cursor) return null;
-  try {
-    const parsed = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
-    return Array.isArray(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
+/** A JSON response in the document. */
+export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+const rfc3339 = z.string().datetime({ offset: true, message: "must be an RFC 3339 date-time" });
+
+/** The filter every log call shares: state, event_type, webhook_id, and from/to over when it was triggered. */
+export const FilterQuery = z.object({
+  state: z.enum(deliveryStates).optional(),
+  event_type: z.string().min(1).max(100).optional(),
+  webhook_id: z.string().min(1).max(100).optional(),
+  from: rfc3339.optional().openapi({ example: "2026-05-22T00:00:00Z" }),
+  to: rfc3339.optional().openapi({ example: "2026-05-23T00:00:00Z" }),
+});
+
+/** The filter as services take it; `from` not before `to` is a 422 naming `from`. */
+export function filterFromQuery(q: FilterInput): DeliveryFilter {
+  const result = toDeliveryFilter(q);
+  if ("error" in result) throw new InvalidInput([result.error], "from must be before to");
+  return result.filter;
 }

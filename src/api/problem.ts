@@ -1,10 +1,8 @@
 // Every error leaves as application/problem+json: {type, title, status, detail, errors: [{path, message}]}.
 import type { ZodError } from "zod";
+import { Conflict, InvalidInput, NotFound, type FieldError } from "../domain/problems";
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError };
 
 export class ProblemError extends Error {
   constructor(
@@ -65,6 +63,11 @@ export function zodFieldErrors(error: ZodError, prefix = ""): FieldError[] {
   }));
 }
 
-export const notFound = (what: string) => new ProblemError(404, "Not found", `${what} not found`);
-export const invalid = (path: string, message: string) =>
-  new ProblemError(422, "Validation failed", message, [{ path, message }]);
+/** The problem a service's error stands for, or null when it is not one of ours (a bug: 500). */
+export function problemFor(err: unknown): ProblemError | null {
+  if (err instanceof ProblemError) return err;
+  if (err instanceof InvalidInput) return new ProblemError(422, "Validation failed", err.message, err.errors);
+  if (err instanceof NotFound) return new ProblemError(404, "Not found", err.message);
+  if (err instanceof Conflict) return new ProblemError(409, "Conflict", err.message);
+  return null;
+}

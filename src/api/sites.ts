@@ -1,12 +1,11 @@
-// Sites (contract §3): created with the root token; read by any key of the site.
+// Sites: created with the root token; read by any key of the site.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, actorName } from "./router";
 import { requireRoot, requireSite } from "./middleware/auth";
 import { ProblemError } from "./problem";
 import { bearer, problems, siteParam } from "./openapi-common";
-import { database } from "../db/client";
-import { sites } from "../db/schema";
-import { auditInsert } from "../db/audit";
+import { findSiteClash, insertSiteStatement, type SiteRow } from "../db/sites";
+import { auditStatement } from "../db/audit";
 import { newId } from "../domain/ids";
 import { iso } from "../domain/time";
 
@@ -43,7 +42,6 @@ const CreateSite = z
     example: { id: "site_yoursite", slug: "yoursite", host: "yoursite.com", name: "Your site" },
   });
 
-type SiteRow = typeof sites.$inferSelect;
 const view = (s: SiteRow) => ({
   id: s.id,
   slug: s.slug,
@@ -56,6 +54,7 @@ sitesRouter.openapi(
   createRoute({
     method: "post",
     path: "/sites",
+    operationId: "createSite",
     tags: ["Sites"],
     summary: "Create a site (root token only)",
     security: bearer,
@@ -68,11 +67,8 @@ sitesRouter.openapi(
   async (c) => {
     requireRoot(c);
     const body = c.req.valid("json");
-    const db = database(c.env.DB);
     const id = body.id ?? newId("site");
-    const clash = await c.env.DB.prepare("SELECT id, slug FROM sites WHERE id = ? OR slug = ?")
-      .bind(id, body.slug)
-      .first<{ id: string; slug: string }>();
+    const clash = await findSiteClash(c.env.DB, id, body.slug);
     if (clash) {
       const field = clash.id === id ? "id" : "slug";
       throw new ProblemError(409, "Conflict", `A site with this ${field} exists`, [
@@ -86,9 +82,9 @@ sitesRouter.openapi(
       name: body.name ?? null,
       createdAt: Date.now(),
     };
-    await db.batch([
-      db.insert(sites).values(row),
-      auditInsert(db, {
+    await c.env.DB.batch([
+      insertSiteStatement(c.env.DB, row),
+      auditStatement(c.env.DB, {
         siteId: id,
         actor: actorName(c.get("auth")),
         action: "site.created",
@@ -105,6 +101,7 @@ sitesRouter.openapi(
   createRoute({
     method: "get",
     path: "/sites/{site}",
+    operationId: "getSite",
     tags: ["Sites"],
     summary: "A site",
     security: bearer,

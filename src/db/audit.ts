@@ -1,28 +1,52 @@
-// The audit log: who changed what, when. Entries are written in the same D1 batch as the change itself.
-// `changes` names what changed; it never carries a secret or a header value.
-import type { Db } from "./client";
-import { auditLog } from "./schema";
-
+// The audit log: who changed what, when. Entries are written in the same D1 batch as the change itself, through
+// the one writer below. `changes` names what changed; it never carries a secret or a header value.
 export interface AuditEntry {
   siteId: string;
   actor: string;
   action: string;
-  targetType: "site" | "key" | "webhook" | "delivery";
+  targetType: "site" | "key" | "webhook" | "delivery" | "export";
   targetId: string;
   changes?: unknown;
   at: number;
 }
 
-export function auditInsert(db: Db, e: AuditEntry) {
-  return db.insert(auditLog).values({
-    siteId: e.siteId,
-    actor: e.actor,
-    action: e.action,
-    targetType: e.targetType,
-    targetId: e.targetId,
-    changes: e.changes === undefined ? null : JSON.stringify(e.changes),
-    createdAt: e.at,
-  });
+export interface AuditRecord {
+  id: number;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  changes: string | null;
+  created_at: number;
+}
+
+export function auditStatement(d1: D1Database, e: AuditEntry): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      e.siteId,
+      e.actor,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.changes === undefined ? null : JSON.stringify(e.changes),
+      e.at,
+    );
+}
+
+/** Newest first; `beforeId` is the cursor. */
+export async function listAudit(d1: D1Database, siteId: string, beforeId: number | null, limit: number) {
+  const { results } = await d1
+    .prepare(
+      `SELECT id, actor, action, target_type, target_id, changes, created_at FROM audit_log
+       WHERE site_id = ? ${beforeId !== null ? "AND id < ?" : ""} ORDER BY id DESC LIMIT ?`,
+    )
+    .bind(siteId, ...(beforeId !== null ? [beforeId] : []), limit)
+    .all<AuditRecord>();
+  return results;
 }
 
 /**

@@ -1,7 +1,9 @@
 // The D1 schema: the source of truth. Times are integer milliseconds since the epoch; JSON columns are text.
-// Every list and filter query has an index here (see the query-plan test in test/integration/delivery-log.test.ts).
+// Every list and filter query has an index here (the query-plan test in test/integration/delivery-log.test.ts
+// runs EXPLAIN QUERY PLAN on each).
 // D1 bills each index entry a write touches as a row written, so there is no index that no query needs.
 import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { deliveryStates } from "../domain/delivery-state";
 
 export const sites = sqliteTable(
   "sites",
@@ -86,9 +88,6 @@ export const events = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.siteId, t.id] }), index("events_received").on(t.receivedAt)],
 );
-
-export const deliveryStates = ["pending", "held", "retrying", "delivered", "failed", "resolved"] as const;
-export type DeliveryState = (typeof deliveryStates)[number];
 
 export const deliveries = sqliteTable(
   "deliveries",

@@ -1,48 +1,32 @@
-// The queue consumer: claim → send → record → settle, each delivery in one of six lanes.
+// The queue consumer: routes each message, and sends deliveries claim → attempt → record → settle, each in one of
+// six lanes.
 //
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
 // Retries go back on the queue with msg.retry({ delaySeconds }) per the delivery's own policy snapshot.
-import type { BulkReplayMessage, DeliveryMessage, Env, ExportMessage, QueueMessage } from "../env";
-import { decryptJson } from "../domain/crypto";
-import { envelopeWithDetail } from "../domain/envelope";
-import { signatureHeaders } from "../domain/signing";
-import { deliveryHeaders, maskedHeaders } from "../domain/delivery-request";
-import { decideAfterAttempt, parseRetryAfter, MAX_DELAY_SECONDS, type AttemptVerdict } from "../domain/retry-policy";
-import { checkDestination, parseDevHosts } from "../domain/ssrf";
+import type { Env } from "../env";
+import { MAX_DELAY_SECONDS } from "../domain/retry-policy";
 import { TEST_EVENT_TYPE } from "../domain/catalog";
-import { iso } from "../domain/time";
+import { combineReactions, NO_REACTION, type Reaction } from "../domain/webhook-reaction";
 import type { WebhookStatus } from "../domain/line";
-import { USER_AGENT } from "../version";
+import { insertAttemptsStatements } from "../db/attempts";
 import {
   claimForSending,
-  insertAttempts,
-  updateDeliveries,
-  updateWebhooks,
-  type AttemptRow,
+  outcomeStatements,
   type ClaimedDelivery,
-  type DeliveryUpdate,
   type SendContextEvent,
   type SendContextWebhook,
   type UnclaimedState,
-  type WebhookUpdate,
-} from "../db/delivery-lifecycle";
-import { send, type SendOutcome } from "./sender";
-import { coalesce } from "./coalesce";
+} from "../db/deliveries";
+import { summaryStatements, type WebhookSummary } from "../db/webhooks";
 import { settleDeliveries } from "../sequencer/client";
-import { replayPage } from "./bulk-replay";
-import { runExport } from "../logs/exports";
 import type { SettleItem } from "../sequencer/webhook-sequencer";
-
-interface Outcome {
-  delivery: ClaimedDelivery;
-  update: DeliveryUpdate;
-  attempt: AttemptRow | null;
-  verdict: AttemptVerdict | { kind: "held" } | { kind: "orphaned" };
-  retryDelaySeconds: number | null;
-  failureMode: string;
-  message: string | null;
-}
+import { runExport } from "../logs/exports";
+import { log } from "../log";
+import { attemptDelivery, type Outcome } from "./attempt";
+import { coalesce } from "./coalesce";
+import { replayPage } from "./bulk-replay";
+import type { BulkReplayMessage, DeliveryMessage, ExportMessage, QueueMessage } from "./messages";
 
 export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env) {
   const deliveries: Message<DeliveryMessage>[] = [];
@@ -61,13 +45,7 @@ async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
     await job();
     msg.ack();
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        msg: "queue job failed; retrying",
-        kind: (msg.body as { kind: string }).kind,
-        error: String(err),
-      }),
-    );
+    log("error", "queue job failed; retrying", { kind: (msg.body as { kind: string }).kind, error: String(err) });
     msg.retry({ delaySeconds: 5 });
   }
 }
@@ -85,8 +63,7 @@ type Verdict = { kind: "recorded"; status: WebhookStatus | undefined } | { kind:
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
-    if (first.has(msg.body.delivery_id))
-      msg.ack(); // the same delivery twice in one batch: one is enough
+    if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
   // Claims (with what sending needs) and outcomes each share D1 round trips across lanes; an outcome is
@@ -168,13 +145,7 @@ async function settle(env: Env, webhookId: string, items: SettleItem[], status: 
     await settleDeliveries(env, webhookId, items, status);
   } catch (err) {
     // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
-    console.error(
-      JSON.stringify({
-        msg: "sequencer settle failed; the sweeper will reconcile",
-        webhook_id: webhookId,
-        error: String(err),
-      }),
-    );
+    log("error", "sequencer settle failed; the sweeper will reconcile", { webhook_id: webhookId, error: String(err) });
   }
 }
 
@@ -193,12 +164,7 @@ async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
   return ids.map((id) => {
     const d = claimed.get(id);
     return d
-      ? {
-          kind: "claimed",
-          delivery: d,
-          hook: r.hooks.get(d.webhook_id),
-          event: r.events.get(`${d.site_id}/${d.event_id}`),
-        }
+      ? { kind: "claimed", delivery: d, hook: r.hooks.get(d.webhook_id), event: r.events.get(`${d.site_id}/${d.event_id}`) }
       : { kind: "unclaimed", state: r.unclaimed.get(id) };
   });
 }
@@ -208,7 +174,7 @@ async function commitGroup(env: Env, outcomes: Outcome[]): Promise<Verdict[]> {
   try {
     statusChanges = await record(env, outcomes);
   } catch (err) {
-    console.error(JSON.stringify({ msg: "recording outcomes failed", error: String(err) }));
+    log("error", "recording outcomes failed", { error: String(err) });
     return outcomes.map(() => ({ kind: "unrecorded" }));
   }
   return outcomes.map((o) => ({ kind: "recorded", status: statusChanges.get(o.delivery.webhook_id) }));
@@ -222,212 +188,43 @@ function answerUnclaimed(msg: Message<DeliveryMessage>, s: UnclaimedState | unde
   else msg.ack();
 }
 
-async function attemptDelivery(
-  env: Env,
-  d: ClaimedDelivery,
-  hook: SendContextWebhook | undefined,
-  event: SendContextEvent | undefined,
-  claimedAt: number,
-  manual: boolean,
-): Promise<Outcome> {
-  const base = {
-    id: d.id,
-    lease: d.lease_until,
-    attempts: d.attempts,
-    response_status: null,
-    latency_ms: null,
-    delivered_at: null,
-  };
-  const isTest = d.event_type === TEST_EVENT_TYPE;
-  if (!hook || hook.deleted_at !== null || !event) {
-    const update: DeliveryUpdate = {
-      ...base,
-      state: "failed",
-      next_attempt_at: null,
-      last_error: "webhook_deleted",
-      updated_at: Date.now(),
-    };
-    return {
-      delivery: d,
-      update,
-      attempt: null,
-      verdict: { kind: "orphaned" },
-      retryDelaySeconds: null,
-      failureMode: "continue",
-      message: null,
-    };
-  }
-  if (!isTest && !manual && hook.status !== "active") {
-    // Paused or disabled since this delivery was released: it waits in the line for resume.
-    const now = Date.now();
-    const update: DeliveryUpdate = { ...base, state: "held", next_attempt_at: now, last_error: null, updated_at: now };
-    return {
-      delivery: d,
-      update,
-      attempt: null,
-      verdict: { kind: "held" },
-      retryDelaySeconds: null,
-      failureMode: hook.failure_mode,
-      message: null,
-    };
-  }
-
-  const n = d.attempts + 1;
-  const body = envelopeWithDetail(event.body, event.detail, d.include_detail === 1);
-  const secrets = hook.secrets_enc
-    ? (await decryptJson<{ secret: string; expires_at: number | null }[]>(env.ENCRYPTION_KEY, hook.secrets_enc))
-        .filter((s) => s.expires_at === null || s.expires_at > Date.now())
-        .map((s) => s.secret)
-    : [];
-  const custom = hook.headers_enc
-    ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc)
-    : {};
-  const prefix = env.HEADER_PREFIX || "X-SGEN";
-  const t = Math.floor(Date.now() / 1000);
-  const headers = deliveryHeaders({
-    prefix,
-    userAgent: USER_AGENT,
-    eventType: d.event_type,
-    eventId: d.event_id,
-    deliveryId: d.id,
-    attempt: n,
-    signature: await signatureHeaders({ prefix, secrets, eventId: d.event_id, t, body }),
-    custom,
-  });
-  const destination = checkDestination(hook.url, parseDevHosts(env.DEV_DESTINATION_HOSTS));
-  const preparedAt = Date.now();
-  const result: SendOutcome = destination.ok
-    ? await send(hook.url, headers, body, hook.timeout_ms)
-    : {
-        status: null,
-        body: null,
-        truncated: false,
-        retryAfter: null,
-        error: "blocked",
-        errorMessage: destination.reason,
-        sentAt: preparedAt,
-        responseAt: null,
-        endedAt: preparedAt,
-      };
-
-  const delays = JSON.parse(d.retry_delays) as number[];
-  const verdict = decideAfterAttempt({
-    delays,
-    attemptsMade: n,
-    status: result.status,
-    retryAfterSeconds: parseRetryAfter(result.retryAfter, result.endedAt),
-  });
-  const latency = (result.responseAt ?? result.endedAt) - result.sentAt;
-  const now = Date.now();
-  const update: DeliveryUpdate = {
-    ...base,
-    attempts: n,
-    state: verdict.kind === "delivered" ? "delivered" : verdict.kind === "retry" ? "retrying" : "failed",
-    next_attempt_at: verdict.kind === "retry" ? now + verdict.delaySeconds * 1000 : null,
-    response_status: result.status,
-    latency_ms: latency,
-    last_error: verdict.kind === "gone" ? "gone" : result.error,
-    delivered_at: verdict.kind === "delivered" ? now : null,
-    updated_at: now,
-  };
-  const attempt: AttemptRow = {
-    delivery_id: d.id,
-    n,
-    started_at: claimedAt,
-    url: hook.url,
-    request_headers: JSON.stringify(maskedHeaders(headers, JSON.parse(hook.header_names) as string[])),
-    response_status: result.status,
-    response_body: result.body,
-    response_truncated: result.truncated ? 1 : 0,
-    error: result.error,
-    error_message: result.errorMessage,
-    prepared_ms: preparedAt - claimedAt,
-    sent_at: result.sentAt,
-    response_at: result.responseAt,
-    total_ms: result.endedAt - claimedAt,
-  };
-  console.log(
-    JSON.stringify({
-      msg: "delivery attempt",
-      delivery_id: d.id,
-      webhook_id: d.webhook_id,
-      event_id: d.event_id,
-      event_type: d.event_type,
-      attempt: n,
-      status: result.status,
-      error: result.error,
-      latency_ms: latency,
-      outcome: update.state,
-    }),
-  );
-  const message =
-    verdict.kind === "gone"
-      ? `${hook.url} answered 410 Gone: the webhook is disabled until resumed`
-      : `${d.event_type} delivery ${d.id} failed after ${n} attempt${n === 1 ? "" : "s"}: ${result.errorMessage ?? result.error}`;
-  return {
-    delivery: d,
-    update,
-    attempt,
-    verdict,
-    retryDelaySeconds: verdict.kind === "retry" ? verdict.delaySeconds : null,
-    failureMode: hook.failure_mode,
-    message: verdict.kind === "failed" || verdict.kind === "gone" ? message : null,
-  };
-}
-
-/** One atomic D1 batch for a group of outcomes: attempts, delivery states, webhook summaries. */
+/**
+ * One atomic D1 batch for a group of outcomes: attempts, delivery states, and each webhook's summary with the
+ * reaction its outcomes raised. Returns the webhooks whose status changed.
+ */
 async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, WebhookStatus>> {
-  const webhookUpdates = new Map<string, WebhookUpdate>();
+  const perHook = new Map<string, { summary: WebhookSummary; reaction: Reaction }>();
   for (const o of outcomes) {
     if (!o.attempt) continue;
-    const isTest = o.delivery.event_type === TEST_EVENT_TYPE;
-    const w: WebhookUpdate = webhookUpdates.get(o.delivery.webhook_id) ?? {
-      id: o.delivery.webhook_id,
-      last_delivery_at: 0,
-      last_delivery_state: "",
-      last_delivery_status: null,
-    };
-    w.last_delivery_at = o.update.updated_at;
-    w.last_delivery_state = o.update.state;
-    w.last_delivery_status = o.update.response_status;
-    if (o.message && !isTest) {
-      const kind =
-        o.verdict.kind === "gone"
-          ? "endpoint_gone"
-          : o.failureMode === "pause"
-            ? "paused_on_failure"
-            : "delivery_failed";
-      w.alert = JSON.stringify({
-        kind,
-        since: iso(o.update.updated_at),
-        delivery_id: o.delivery.id,
-        message: o.message,
-      });
-      if (o.verdict.kind === "gone") w.status = "disabled";
-      else if (o.failureMode === "pause" && w.status !== "disabled") w.status = "paused";
-    }
-    webhookUpdates.set(w.id, w);
+    const id = o.delivery.webhook_id;
+    const prev = perHook.get(id)?.reaction ?? NO_REACTION;
+    perHook.set(id, {
+      summary: {
+        id,
+        last_delivery_at: o.update.updated_at,
+        last_delivery_state: o.update.state,
+        last_delivery_status: o.update.response_status,
+      },
+      reaction: combineReactions(prev, o.reaction),
+    });
   }
+  const summaries = [...perHook.values()].map(({ summary, reaction }) => ({
+    ...summary,
+    ...(reaction.alert && { alert: JSON.stringify(reaction.alert) }),
+    ...(reaction.status && { status: reaction.status }),
+  }));
   await env.DB.batch([
-    ...insertAttempts(
-      env.DB,
-      outcomes.flatMap((o) => (o.attempt ? [o.attempt] : [])),
-    ),
-    ...updateDeliveries(
-      env.DB,
-      outcomes.map((o) => o.update),
-    ),
-    ...updateWebhooks(env.DB, [...webhookUpdates.values()]),
+    ...insertAttemptsStatements(env.DB, outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []))),
+    ...outcomeStatements(env.DB, outcomes.map((o) => o.update)),
+    ...summaryStatements(env.DB, summaries),
   ]);
-  return new Map([...webhookUpdates.values()].flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));
+  return new Map(summaries.flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));
 }
 
 /** Messages that crashed the consumer max_retries times. D1 still has the delivery; the sweeper re-drives it. */
 export async function consumeDeadLetters(batch: MessageBatch<QueueMessage>, _env: Env) {
   for (const msg of batch.messages) {
-    console.error(
-      JSON.stringify({ msg: "dead-lettered delivery message; the sweeper re-drives it from D1", ...msg.body }),
-    );
+    log("error", "dead-lettered delivery message; the sweeper re-drives it from D1", { ...msg.body });
     msg.ack();
   }
 }

@@ -1,6 +1,6 @@
-// A webhook's own fixed headers (contract §1): they can never replace a header we send, never smuggle a
+// A webhook's own fixed headers: they can never replace a header we send, never smuggle a
 // second header through CR/LF, and stay small.
-import type { FieldError } from "../api/problem";
+import type { FieldError } from "./problems";
 
 export const MAX_CUSTOM_HEADERS = 20;
 export const MAX_CUSTOM_HEADER_BYTES = 8 * 1024;

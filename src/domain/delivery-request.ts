@@ -1,5 +1,5 @@
 // The outbound request's headers. Custom headers go first and ours overwrite them by name, compared
-// case-insensitively, so a custom header can never replace a contract header.
+// case-insensitively, so a custom header can never replace one of ours.
 export interface DeliveryHeaderInput {
   prefix: string;
   userAgent: string;

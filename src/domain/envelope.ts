@@ -1,4 +1,4 @@
-// The envelope receivers get (contract §1): keys in a fixed order, no extra keys, `actor` null when the
+// The envelope receivers get: keys in a fixed order, no extra keys, `actor` null when the
 // producer sent none, `detail` last and only when the webhook asked for it and the event carried one.
 export interface SiteRef {
   id: string;

@@ -1,4 +1,4 @@
-// Retry schedules (contract §3) and the verdict after each attempt (contract §1).
+// Retry schedules and the verdict after each attempt.
 import { z } from "zod";
 
 /** Queues cap a message delay at 12 h; so do we, for policies and for Retry-After. */

@@ -1,4 +1,4 @@
-// Signatures (contract §1), WebCrypto only.
+// Signatures, WebCrypto only (docs/contract.md shows a worked example).
 // v1: lowercase hex HMAC-SHA256, key = the secret's UTF-8 bytes, message = `${t}.${body}`.
 // Standard Webhooks: base64 HMAC-SHA256, key = base64-decoded part after `whsec_`, message = `${id}.${t}.${body}`.
 import { fromBase64, timingSafeEqual, toBase64, toHex } from "./crypto";

@@ -1,4 +1,4 @@
-// Destination rules (contract §5). Cloudflare does not stop a Worker from fetching a private address, so
+// Destination rules. Cloudflare does not stop a Worker from fetching a private address, so
 // we do: https only, and no loopback, private, link-local, CGNAT, multicast, reserved or metadata address in
 // any notation. The WHATWG URL parser already turns decimal, octal, hex and short IPv4 forms into dotted
 // quads; ipaddr.js classifies the result, including IPv6 forms that embed an IPv4 address.

@@ -1,32 +1,8 @@
-// Rows of the delivery log as operators see them (contract §3). Plain functions over plain rows.
+// Rows of the delivery log as operators see them. Plain functions over plain rows.
 import { iso } from "../domain/time";
 import { envelopeWithDetail } from "../domain/envelope";
-import type { DeliveryState } from "../db/schema";
-import type { AttemptRow } from "../db/delivery-lifecycle";
-
-export interface DeliveryRow {
-  seq: number;
-  id: string;
-  webhook_id: string;
-  webhook_name: string;
-  event_id: string;
-  event_type: string;
-  destination_host: string;
-  state: DeliveryState;
-  attempts: number;
-  next_attempt_at: number | null;
-  response_status: number | null;
-  latency_ms: number | null;
-  last_error: string | null;
-  created_at: number;
-  delivered_at: number | null;
-  replay_of: string | null;
-  actor_email: string | null;
-  include_detail: number;
-}
-
-export const DELIVERY_COLUMNS =
-  "seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts, next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email, include_detail";
+import type { DeliveryRow } from "../db/delivery-log";
+import type { AttemptRecord } from "../db/attempts";
 
 export function deliveryView(d: DeliveryRow) {
   const scheduled = d.state === "pending" || d.state === "retrying";
@@ -52,9 +28,6 @@ export function deliveryView(d: DeliveryRow) {
 }
 
 export type DeliveryView = ReturnType<typeof deliveryView>;
-
-/** An attempt as stored (see AttemptRow, which the consumer writes). */
-export type AttemptRecord = Omit<AttemptRow, "delivery_id">;
 
 /** The request body is the same on every attempt: the event's envelope, with detail if the delivery has it. */
 export function attemptView(

@@ -1,14 +1,28 @@
 // Exports of the delivery log to R2, as NDJSON or CSV. A job pages through D1 by seq and uploads in
 // multipart parts of ≥ 5 MiB, so an export of any size never holds more than one part in memory.
 // Rows are delivery objects only: never request headers, bodies, secrets or header values.
-import type { DeliveryFilter, Env } from "../env";
-import { pageForExport, run } from "../db/delivery-queries";
-import { deliveryView, type DeliveryRow } from "./delivery-view";
+import type { Env } from "../env";
+import type { DeliveryFilter } from "../domain/filter";
+import { csvCell } from "../domain/csv";
 import { fromBase64, timingSafeEqual, toHex } from "../domain/crypto";
+import { newId } from "../domain/ids";
+import { iso } from "../domain/time";
+import { pageForExport, run, type DeliveryRow } from "../db/delivery-log";
+import {
+  expiredExports,
+  findExportById,
+  insertExportStatement,
+  stalledExports,
+  updateExport,
+  type ExportRow,
+} from "../db/exports";
+import { deliveryView } from "./delivery-view";
 
 export const EXPORT_TTL_MS = 7 * 24 * 3600_000;
 const PAGE_ROWS = 1000;
 const PART_BYTES = 5 * 1024 * 1024; // R2's minimum for every part but the last
+
+export type ExportFormat = ExportRow["format"];
 
 export const CSV_COLUMNS = [
   "id",
@@ -29,34 +43,67 @@ export const CSV_COLUMNS = [
   "actor_email",
 ] as const;
 
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  let s = String(value);
-  // A cell a spreadsheet would run as a formula is defused.
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function formatRow(format: "ndjson" | "csv", view: ReturnType<typeof deliveryView>): string {
+export function formatRow(format: ExportFormat, view: ReturnType<typeof deliveryView>): string {
   if (format === "ndjson") return JSON.stringify(view) + "\n";
   return CSV_COLUMNS.map((c) => csvCell(view[c])).join(",") + "\r\n";
 }
 
-interface ExportRow {
-  id: string;
-  site_id: string;
-  filter: string;
-  format: "ndjson" | "csv";
-  status: string;
+/** Records a pending export job and queues it; the link is valid EXPORT_TTL_MS from now. */
+export async function createExport(
+  env: Env,
+  siteId: string,
+  filter: DeliveryFilter,
+  format: ExportFormat,
+  actor: string,
+  now = Date.now(),
+): Promise<ExportRow> {
+  const row: ExportRow = {
+    id: newId("exp"),
+    siteId,
+    filter: JSON.stringify(filter),
+    format,
+    status: "pending",
+    objectKey: null,
+    rows: null,
+    bytes: null,
+    error: null,
+    createdBy: actor,
+    createdAt: now,
+    completedAt: null,
+    expiresAt: now + EXPORT_TTL_MS,
+  };
+  await insertExportStatement(env.DB, row).run();
+  await env.DELIVERIES.send({ kind: "export", export_id: row.id });
+  return row;
+}
+
+/** The filter as the request gave it: times as RFC 3339. */
+function filterView(f: DeliveryFilter): Record<string, unknown> {
+  return { ...f, ...(f.from !== undefined && { from: iso(f.from) }), ...(f.to !== undefined && { to: iso(f.to) }) };
+}
+
+/** An export as operators see it, with its signed download link once complete. */
+export async function exportView(env: Env, origin: string, e: ExportRow) {
+  return {
+    id: e.id,
+    status: e.status,
+    format: e.format,
+    filter: filterView(JSON.parse(e.filter) as DeliveryFilter),
+    rows: e.rows,
+    bytes: e.bytes,
+    created_at: iso(e.createdAt)!,
+    completed_at: iso(e.completedAt),
+    expires_at: iso(e.expiresAt)!,
+    download_url: e.status === "complete" ? await downloadUrl(env, origin, e.id, e.expiresAt) : null,
+    error: e.error,
+  };
 }
 
 export async function runExport(env: Env, exportId: string): Promise<void> {
-  const job = await env.DB.prepare("SELECT id, site_id, filter, format, status FROM exports WHERE id = ?")
-    .bind(exportId)
-    .first<ExportRow>();
+  const job = await findExportById(env.DB, exportId);
   if (!job || job.status === "complete" || job.status === "expired") return;
-  await env.DB.prepare("UPDATE exports SET status = 'running' WHERE id = ?").bind(exportId).run();
-  const key = `exports/${job.site_id}/${job.id}.${job.format}`;
+  await updateExport(env.DB, exportId, { status: "running" });
+  const key = `exports/${job.siteId}/${job.id}.${job.format}`;
   const upload = await env.EXPORTS.createMultipartUpload(key, {
     httpMetadata: { contentType: job.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson" },
   });
@@ -80,7 +127,7 @@ export async function runExport(env: Env, exportId: string): Promise<void> {
   try {
     const filter = JSON.parse(job.filter) as DeliveryFilter;
     for (let after = 0; ;) {
-      const { results } = await run(env.DB, pageForExport(job.site_id, filter, after, PAGE_ROWS)).all<DeliveryRow>();
+      const { results } = await run(env.DB, pageForExport(job.siteId, filter, after, PAGE_ROWS)).all<DeliveryRow>();
       for (const r of results) {
         const line = encoder.encode(formatRow(job.format, deliveryView(r)));
         chunks.push(line);
@@ -93,42 +140,29 @@ export async function runExport(env: Env, exportId: string): Promise<void> {
     }
     if (buffered > 0 || parts.length === 0) await flush(true);
     await upload.complete(parts);
-    await env.DB.prepare(
-      "UPDATE exports SET status = 'complete', object_key = ?, rows = ?, bytes = ?, completed_at = ?, error = NULL WHERE id = ?",
-    )
-      .bind(key, rows, bytes, Date.now(), exportId)
-      .run();
+    await updateExport(env.DB, exportId, { status: "complete", objectKey: key, rows, bytes, completedAt: Date.now(), error: null });
   } catch (err) {
     await upload.abort().catch(() => undefined);
-    await env.DB.prepare("UPDATE exports SET status = 'failed', error = ? WHERE id = ?")
-      .bind(String(err).slice(0, 500), exportId)
-      .run();
+    await updateExport(env.DB, exportId, { status: "failed", error: String(err).slice(0, 500) });
     throw err;
   }
 }
 
-/** The cron's pass: queue jobs that never started or stalled, and remove what has expired. */
+/** The cron's pass: queue jobs that never started or stalled. */
 export async function runPendingExports(env: Env, now: number): Promise<number> {
-  const { results } = await env.DB.prepare(
-    `SELECT id FROM exports WHERE (status = 'pending' AND created_at < ?) OR (status = 'running' AND created_at < ?) LIMIT 20`,
-  )
-    .bind(now - 120_000, now - 30 * 60_000)
-    .all<{ id: string }>();
-  for (const r of results) await env.DELIVERIES.send({ kind: "export", export_id: r.id });
-  return results.length;
+  const ids = await stalledExports(env.DB, now, 20);
+  for (const id of ids) await env.DELIVERIES.send({ kind: "export", export_id: id });
+  return ids.length;
 }
 
+/** Removes the files of exports whose link has expired. */
 export async function expireExports(env: Env, now: number): Promise<number> {
-  const { results } = await env.DB.prepare(
-    "SELECT id, object_key FROM exports WHERE status IN ('complete', 'failed', 'pending', 'running') AND expires_at < ? LIMIT 100",
-  )
-    .bind(now)
-    .all<{ id: string; object_key: string | null }>();
-  for (const r of results) {
-    if (r.object_key) await env.EXPORTS.delete(r.object_key);
-    await env.DB.prepare("UPDATE exports SET status = 'expired' WHERE id = ?").bind(r.id).run();
+  const rows = await expiredExports(env.DB, now, 100);
+  for (const r of rows) {
+    if (r.objectKey) await env.EXPORTS.delete(r.objectKey);
+    await updateExport(env.DB, r.id, { status: "expired" });
   }
-  return results.length;
+  return rows.length;
 }
 
 // Download links are signed with a key derived from ENCRYPTION_KEY, so no extra secret is needed.

@@ -14,8 +14,16 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { byOrder, releasable, type FailureMode, type LineEntry, type WebhookStatus } from "../domain/line";
-import { TEST_EVENT_TYPE } from "../domain/catalog";
-import { chunk, placeholders } from "../db/sql";
+import { chunk } from "../db/sql";
+import { lineConfigStatement } from "../db/webhooks";
+import {
+  failOrphansStatements,
+  holdStatements,
+  lineDeliveriesStatement,
+  markRedrivenStatements,
+  releaseStatements,
+  type LineDelivery,
+} from "../db/delivery-line";
 import { instrument } from "../metrics";
 
 export interface EnqueueItem {
@@ -33,16 +41,6 @@ export interface SettleItem {
 interface Tracked extends LineEntry {
   /** Whether D1 shows it as `held` (so we write only on a change). */
   held: boolean;
-}
-
-interface LoadedDelivery {
-  id: string;
-  seq: number;
-  order_key: number | null;
-  target_key: string;
-  state: "pending" | "held" | "retrying";
-  next_attempt_at: number | null;
-  lease_until: number | null;
 }
 
 export interface LineSnapshot {
@@ -152,23 +150,15 @@ export class WebhookSequencer extends DurableObject<Env> {
    * `pending` ones are treated as waiting: if one was already handed to the queue, releasing it again only
    * sends a duplicate message, which the consumer's lease turns into a no-op.
    */
-  private async reload(webhookId: string): Promise<LoadedDelivery[]> {
+  private async reload(webhookId: string): Promise<LineDelivery[]> {
     const db = this.env.DB;
-    const [hook, rows] = await db.batch([
-      db.prepare("SELECT status, failure_mode, deleted_at FROM webhooks WHERE id = ?").bind(webhookId),
-      db
-        .prepare(
-          `SELECT id, seq, order_key, target_key, state, next_attempt_at, lease_until FROM deliveries
-           WHERE webhook_id = ? AND state IN ('pending', 'held', 'retrying') AND event_type != ?`,
-        )
-        .bind(webhookId, TEST_EVENT_TYPE),
-    ]);
+    const [hook, rows] = await db.batch([lineConfigStatement(db, webhookId), lineDeliveriesStatement(db, webhookId)]);
     const h = hook!.results[0] as
       { status: WebhookStatus; failure_mode: FailureMode; deleted_at: number | null } | undefined;
     this.webhookId = webhookId;
     this.status = !h || h.deleted_at !== null ? "deleted" : h.status;
     this.mode = h?.failure_mode ?? "continue";
-    const loaded = (rows!.results ?? []) as unknown as LoadedDelivery[];
+    const loaded = (rows!.results ?? []) as unknown as LineDelivery[];
     this.entries = new Map(
       loaded.map((d) => [
         d.id,
@@ -188,15 +178,8 @@ export class WebhookSequencer extends DurableObject<Env> {
   /** A deleted webhook's waiting deliveries can never go out: they end `failed`, never silently dropped. */
   private async failOrphans() {
     const waiting = [...this.entries.values()].filter((e) => e.phase === "waiting").map((e) => e.id);
-    const now = Date.now();
-    for (const ids of chunk(waiting, 90)) {
-      await this.env.DB.prepare(
-        `UPDATE deliveries SET state = 'failed', last_error = 'webhook_deleted', next_attempt_at = NULL, updated_at = ?
-         WHERE id IN (${placeholders(ids.length)}) AND state IN ('pending', 'held')`,
-      )
-        .bind(now, ...ids)
-        .run();
-    }
+    const statements = failOrphansStatements(this.env.DB, waiting, Date.now());
+    if (statements.length) await this.env.DB.batch(statements);
     for (const id of waiting) this.entries.delete(id);
   }
 
@@ -208,31 +191,10 @@ export class WebhookSequencer extends DurableObject<Env> {
     const toUnhold = release.filter((e) => e.held);
     const now = Date.now();
     const db = this.env.DB;
-    const statements: D1PreparedStatement[] = [];
-    for (const ids of chunk(
-      toHold.map((e) => e.id),
-      90,
-    )) {
-      statements.push(
-        db
-          .prepare(
-            `UPDATE deliveries SET state = 'held', next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'pending'`,
-          )
-          .bind(now, now, ...ids),
-      );
-    }
-    for (const ids of chunk(
-      toUnhold.map((e) => e.id),
-      90,
-    )) {
-      statements.push(
-        db
-          .prepare(
-            `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id IN (${placeholders(ids.length)}) AND state = 'held'`,
-          )
-          .bind(now, now, ...ids),
-      );
-    }
+    const statements = [
+      ...holdStatements(db, toHold.map((e) => e.id), now),
+      ...releaseStatements(db, toUnhold.map((e) => e.id), now),
+    ];
     if (statements.length) await db.batch(statements);
     for (const e of toHold) e.held = true;
     for (const e of toUnhold) e.held = false;
@@ -241,20 +203,9 @@ export class WebhookSequencer extends DurableObject<Env> {
     return release.length;
   }
 
-  /**
-   * Stamps re-driven deliveries, so the sweeper gives their new messages a full grace period. One a
-   * consumer has meanwhile leased, settled or scheduled for later is left as it is: a stamp never moves
-   * an attempt earlier.
-   */
+  /** Stamps re-driven deliveries, so the sweeper gives their new messages a full grace period. */
   private async markRedriven(ids: string[]) {
-    const now = Date.now();
-    const statements = chunk(ids, 90).map((part) =>
-      this.env.DB.prepare(
-        `UPDATE deliveries SET next_attempt_at = ?
-         WHERE id IN (${placeholders(part.length)}) AND state IN ('pending', 'retrying')
-           AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`,
-      ).bind(now, ...part, now, now),
-    );
+    const statements = markRedrivenStatements(this.env.DB, ids, Date.now());
     if (statements.length) await this.env.DB.batch(statements);
   }
 

@@ -23,7 +23,7 @@ import {
   statsHourly,
   statsLatencies,
   type Sql,
-} from "../../src/db/delivery-queries";
+} from "../../src/db/delivery-log";
 import { purgeOldDeliveries } from "../../src/logs/retention";
 import { expireExports, runExport } from "../../src/logs/exports";
 import { runScheduled } from "../../src/scheduled";

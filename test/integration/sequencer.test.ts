@@ -5,7 +5,8 @@ import { env } from "cloudflare:workers";
 import { abortAllDurableObjects } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { acceptEvents } from "../../src/delivery/ingest";
-import { stuckWebhooks, sweep } from "../../src/delivery/sweeper";
+import { sweep } from "../../src/delivery/sweeper";
+import { stuckWebhooks } from "../../src/db/delivery-line";
 import { webhookConfigChanged, sequencer } from "../../src/sequencer/client";
 import { insertDelivery, insertHook, insertSite } from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
@@ -160,12 +161,12 @@ describe("sequencer", () => {
       .bind(long, next.deliveryId)
       .run();
 
-    expect(await stuckWebhooks(env.DB, Date.now(), 60_000)).not.toContain(hook.id);
+    expect(await stuckWebhooks(env.DB, Date.now(), 60_000, 200)).not.toContain(hook.id);
 
     // The head settled, but the call telling the sequencer was lost.
     await env.DB.prepare("UPDATE deliveries SET state = 'delivered', next_attempt_at = NULL WHERE id = ?")
       .bind(head.deliveryId)
       .run();
-    expect(await stuckWebhooks(env.DB, Date.now(), 60_000)).toContain(hook.id);
+    expect(await stuckWebhooks(env.DB, Date.now(), 60_000, 200)).toContain(hook.id);
   });
 });

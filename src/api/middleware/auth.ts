@@ -1,9 +1,8 @@
 // Bearer auth: the deployment's ADMIN_TOKEN (root), or a site key looked up by the SHA-256 of its token.
 // Revocation is immediate: nothing is cached.
 import type { Context, MiddlewareHandler } from "hono";
-import { and, eq, isNull } from "drizzle-orm";
-import { database } from "../../db/client";
-import { apiKeys, sites } from "../../db/schema";
+import { findActiveKeyByHash } from "../../db/api-keys";
+import { findSite } from "../../db/sites";
 import { sha256Hex, timingSafeEqual } from "../../domain/crypto";
 import { ProblemError } from "../problem";
 import type { AppEnv, Auth, Role } from "../router";
@@ -18,11 +17,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("auth", { kind: "root" });
     return next();
   }
-  const key = await database(c.env.DB)
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.tokenHash, hash), isNull(apiKeys.revokedAt)))
-    .get();
+  const key = await findActiveKeyByHash(c.env.DB, hash);
   if (!key || !timingSafeEqual(key.tokenHash, hash)) {
     throw new ProblemError(401, "Unauthorized", "The token is unknown or revoked");
   }
@@ -45,7 +40,7 @@ const GRANTS: Record<Role, Capability[]> = {
  */
 export async function requireSite(c: Context<AppEnv>, siteId: string, need: Capability) {
   requireAccess(c, siteId, need);
-  const site = await database(c.env.DB).select().from(sites).where(eq(sites.id, siteId)).get();
+  const site = await findSite(c.env.DB, siteId);
   if (!site) throw new ProblemError(404, "Not found", "Site not found");
   return site;
 }

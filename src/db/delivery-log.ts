@@ -1,12 +1,46 @@
-// The delivery log's queries. Each one is served by an index of src/db/schema.ts; the query-plan test
-// runs EXPLAIN QUERY PLAN on every builder here and fails on a full scan.
-import type { DeliveryFilter } from "../env";
-import { DELIVERY_COLUMNS } from "../logs/delivery-view";
+// The delivery log's reads: the filtered list, one delivery, exports, stats, bulk replay and retention. Each one
+// is served by an index of schema.ts; the query-plan test runs EXPLAIN QUERY PLAN on every builder here and fails
+// on a full scan. Builders return SQL and parameters so that test can inspect them; `run` makes a statement.
+import type { DeliveryFilter } from "../domain/filter";
+import type { DeliveryState } from "../domain/delivery-state";
+import { SETTLED_STATES } from "../domain/delivery-state";
+import { REPLAY_SOURCE_COLUMNS } from "./deliveries";
 
 export interface Sql {
   sql: string;
   params: (string | number)[];
 }
+
+export function run(d1: D1Database, q: Sql): D1PreparedStatement {
+  return d1.prepare(q.sql).bind(...q.params);
+}
+
+/** A delivery as the log reads it. */
+export interface DeliveryRow {
+  seq: number;
+  id: string;
+  webhook_id: string;
+  webhook_name: string;
+  event_id: string;
+  event_type: string;
+  destination_host: string;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: number | null;
+  response_status: number | null;
+  latency_ms: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  replay_of: string | null;
+  actor_email: string | null;
+  include_detail: number;
+}
+
+const DELIVERY_COLUMNS =
+  "seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts, next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email, include_detail";
+
+const SETTLED = `(${SETTLED_STATES.map((s) => `'${s}'`).join(", ")})`;
 
 /** The log's filter as SQL: state, event_type, webhook_id, and from/to over when a delivery was triggered. */
 export function filterClause(f: DeliveryFilter): Sql {
@@ -67,16 +101,41 @@ export function statsHourly(siteId: string, webhookId: string, since: number): S
   };
 }
 
-export const TERMINAL = "('delivered', 'failed', 'resolved')";
+/** How many deliveries match now, and the newest seq among them (a bulk replay never goes past it). */
+export function countMatching(siteId: string, f: DeliveryFilter): Sql {
+  const w = filterClause(f);
+  return {
+    sql: `SELECT COUNT(*) AS count, COALESCE(MAX(seq), 0) AS max_seq FROM deliveries WHERE site_id = ?${w.sql}`,
+    params: [siteId, ...w.params],
+  };
+}
+
+/** One page of a bulk replay: matching deliveries with afterSeq < seq <= maxSeq, oldest first. */
+export function replayPage(siteId: string, f: DeliveryFilter, afterSeq: number, maxSeq: number, limit: number): Sql {
+  const w = filterClause(f);
+  return {
+    sql: `SELECT ${REPLAY_SOURCE_COLUMNS} FROM deliveries WHERE site_id = ? AND seq > ? AND seq <= ?${w.sql} ORDER BY seq LIMIT ?`,
+    params: [siteId, afterSeq, maxSeq, ...w.params, limit],
+  };
+}
 
 /** A site's oldest settled deliveries past the cutoff, a chunk at a time: what retention may remove. */
 export function purgeable(siteId: string, cutoff: number, limit: number): Sql {
   return {
-    sql: `SELECT id FROM deliveries WHERE site_id = ? AND created_at < ? AND state IN ${TERMINAL} ORDER BY created_at LIMIT ?`,
+    sql: `SELECT id FROM deliveries WHERE site_id = ? AND created_at < ? AND state IN ${SETTLED} ORDER BY created_at LIMIT ?`,
     params: [siteId, cutoff, limit],
   };
 }
 
-export function run(db: D1Database, q: Sql) {
-  return db.prepare(q.sql).bind(...q.params);
+/**
+ * Removes one chunk of purgeable deliveries with their attempts. Both statements pick the same chunk and the
+ * batch is atomic, so attempts never outlive their delivery. Returns how many deliveries went.
+ */
+export async function purgeChunk(d1: D1Database, siteId: string, cutoff: number, limit: number): Promise<number> {
+  const pick = purgeable(siteId, cutoff, limit);
+  const [, removed] = await d1.batch([
+    d1.prepare(`DELETE FROM attempts WHERE delivery_id IN (${pick.sql})`).bind(...pick.params),
+    d1.prepare(`DELETE FROM deliveries WHERE id IN (${pick.sql}) AND state IN ${SETTLED}`).bind(...pick.params),
+  ]);
+  return removed!.meta.changes ?? 0;
 }

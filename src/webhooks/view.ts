@@ -1,13 +1,10 @@
-// The webhook object operators see (contract §3). Header values and secrets never leave: names and facts only.
-import type { webhooks } from "../db/schema";
-import { iso } from "./time";
-
-export type WebhookRow = typeof webhooks.$inferSelect;
+// The webhook object operators see. Header values and secrets never leave: names and facts only.
+import type { WebhookRow } from "../db/webhooks";
+import { iso } from "../domain/time";
+import type { Alert } from "../domain/webhook-reaction";
 
 export function webhookView(w: WebhookRow) {
-  const alert = w.alert
-    ? (JSON.parse(w.alert) as { kind: string; since: string; delivery_id: string | null; message: string })
-    : null;
+  const alert = w.alert ? (JSON.parse(w.alert) as Alert) : null;
   return {
     id: w.id,
     site_id: w.siteId,

@@ -1,4 +1,5 @@
 // A webhook's health signals from plain numbers: counts, success rate, latency percentiles, hourly cadence.
+import { deliveryStates } from "./delivery-state";
 
 /** Nearest-rank percentile of an ascending list. */
 export function percentile(sorted: readonly number[], p: number): number | null {
@@ -14,7 +15,7 @@ export function summarize(
   since: number,
   now: number,
 ) {
-  const byState: Record<string, number> = { pending: 0, held: 0, retrying: 0, delivered: 0, failed: 0, resolved: 0 };
+  const byState: Record<string, number> = Object.fromEntries(deliveryStates.map((s) => [s, 0]));
   for (const c of counts) byState[c.state] = c.n;
   const settled = byState.delivered! + byState.failed!;
   const perHour = new Map(hourly.map((h) => [h.hour, h.n]));

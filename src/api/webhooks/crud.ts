@@ -1,0 +1,115 @@
+// A webhook's lifecycle: create (a draft), the index, read, change, delete.
+import { createRoute, z } from "@hono/zod-openapi";
+import { newRouter, actorName } from "../router";
+import { requireSite } from "../middleware/auth";
+import { bearer, cursorQuery, json, problems, siteAndId, siteParam } from "../openapi-common";
+import { createWebhook, deleteWebhook, getWebhook, listWebhookPage, updateWebhook } from "../../webhooks/config";
+import { webhookView } from "../../webhooks/view";
+import { CreateWebhook, UpdateWebhook, WebhookSchema } from "./schemas";
+
+export const crudRoutes = newRouter();
+
+crudRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/sites/{site}/webhooks",
+    operationId: "createWebhook",
+    tags: ["Webhooks"],
+    summary: "Create a webhook (a draft, subscribed to nothing)",
+    security: bearer,
+    request: { params: siteParam, body: { content: { "application/json": { schema: CreateWebhook } }, required: true } },
+    responses: { 201: json(WebhookSchema, "Created"), ...problems(400, 401, 403, 404, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { site } = c.req.valid("param");
+    await requireSite(c, site, "manage");
+    const row = await createWebhook(c.env, site, c.req.valid("json"), actorName(c.get("auth")));
+    return c.json(webhookView(row), 201);
+  },
+);
+
+const ListQuery = cursorQuery.extend({ sort: z.enum(["created_at", "last_delivery_at"]).optional() });
+
+crudRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/sites/{site}/webhooks",
+    operationId: "listWebhooks",
+    tags: ["Webhooks"],
+    summary: "The webhook index",
+    description:
+      "Newest first, or `sort=last_delivery_at` for the most recently delivering first (never-delivered last).",
+    security: bearer,
+    request: { params: siteParam, query: ListQuery },
+    responses: {
+      200: json(z.object({ data: z.array(WebhookSchema), next_cursor: z.string().nullable() }), "One page"),
+      ...problems(401, 403, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { site } = c.req.valid("param");
+    await requireSite(c, site, "read");
+    const { limit = 50, cursor, sort = "created_at" } = c.req.valid("query");
+    const { page, nextCursor } = await listWebhookPage(c.env, site, sort, cursor, limit);
+    return c.json({ data: page.map(webhookView), next_cursor: nextCursor }, 200);
+  },
+);
+
+crudRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/sites/{site}/webhooks/{id}",
+    operationId: "getWebhook",
+    tags: ["Webhooks"],
+    summary: "One webhook",
+    security: bearer,
+    request: { params: siteAndId },
+    responses: { 200: json(WebhookSchema, "The webhook"), ...problems(401, 403, 404) },
+  }),
+  async (c) => {
+    const { site, id } = c.req.valid("param");
+    await requireSite(c, site, "read");
+    return c.json(webhookView(await getWebhook(c.env, site, id)), 200);
+  },
+);
+
+crudRoutes.openapi(
+  createRoute({
+    method: "patch",
+    path: "/sites/{site}/webhooks/{id}",
+    operationId: "updateWebhook",
+    tags: ["Webhooks"],
+    summary: "Change name, description, url or headers",
+    description:
+      "A changed URL applies from the next attempt, also for deliveries already retrying. `headers` replaces the whole set (`{}` clears it).",
+    security: bearer,
+    request: { params: siteAndId, body: { content: { "application/json": { schema: UpdateWebhook } }, required: true } },
+    responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { site, id } = c.req.valid("param");
+    await requireSite(c, site, "manage");
+    const row = await getWebhook(c.env, site, id);
+    return c.json(webhookView(await updateWebhook(c.env, row, c.req.valid("json"), actorName(c.get("auth")))), 200);
+  },
+);
+
+crudRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/sites/{site}/webhooks/{id}",
+    operationId: "deleteWebhook",
+    tags: ["Webhooks"],
+    summary: "Delete a webhook (its delivery log stays readable)",
+    description: "Deliveries still waiting for it end `failed` (webhook_deleted); none is silently dropped.",
+    security: bearer,
+    request: { params: siteAndId },
+    responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
+  }),
+  async (c) => {
+    const { site, id } = c.req.valid("param");
+    await requireSite(c, site, "manage");
+    await deleteWebhook(c.env, await getWebhook(c.env, site, id), actorName(c.get("auth")));
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,54 @@
+// What a webhook listens to and how it delivers: subscriptions, and the delivery policy.
+import { createRoute } from "@hono/zod-openapi";
+import { newRouter, actorName } from "../router";
+import { requireSite } from "../middleware/auth";
+import { bearer, json, problems, siteAndId } from "../openapi-common";
+import { getWebhook, setDeliveryPolicy, setEvents } from "../../webhooks/config";
+import { webhookView } from "../../webhooks/view";
+import { PutDelivery, PutEvents, WebhookSchema } from "./schemas";
+
+export const policyRoutes = newRouter();
+
+policyRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/sites/{site}/webhooks/{id}/events",
+    operationId: "setWebhookEvents",
+    tags: ["Webhooks"],
+    summary: "Set the subscribed event types",
+    description:
+      "A draft with at least one event becomes `active`. `include_detail` adds the event's `detail` to the envelope.",
+    security: bearer,
+    request: { params: siteAndId, body: { content: { "application/json": { schema: PutEvents } }, required: true } },
+    responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },
+  }),
+  async (c) => {
+    const { site, id } = c.req.valid("param");
+    await requireSite(c, site, "manage");
+    const body = c.req.valid("json");
+    const row = await getWebhook(c.env, site, id);
+    const next = await setEvents(c.env, row, body.events, body.include_detail, actorName(c.get("auth")));
+    return c.json(webhookView(next), 200);
+  },
+);
+
+policyRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/sites/{site}/webhooks/{id}/delivery",
+    operationId: "setWebhookDeliveryPolicy",
+    tags: ["Webhooks"],
+    summary: "Set the delivery policy",
+    description:
+      "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; failure_mode continue|pause. A delivery keeps the policy it started with.",
+    security: bearer,
+    request: { params: siteAndId, body: { content: { "application/json": { schema: PutDelivery } }, required: true } },
+    responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },
+  }),
+  async (c) => {
+    const { site, id } = c.req.valid("param");
+    await requireSite(c, site, "manage");
+    const row = await getWebhook(c.env, site, id);
+    return c.json(webhookView(await setDeliveryPolicy(c.env, row, c.req.valid("json"), actorName(c.get("auth")))), 200);
+  },
+);

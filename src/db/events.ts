@@ -1,0 +1,67 @@
+// Events: what a producer sent, stored once and shared by all its deliveries. `body` is the envelope without
+// `detail`, exactly as receivers get it.
+import { chunk, JSON_ROWS_PER_STATEMENT, PARAM_CHUNK, placeholders } from "./sql";
+
+export interface NewEventRow {
+  site_id: string;
+  id: string;
+  event_type: string;
+  body: string;
+  detail: string | null;
+  actor_email: string | null;
+  target_key: string;
+  deliveries: number;
+  received_at: number;
+}
+
+/** Rows travel as one JSON parameter through json_each, so one statement carries many rows. */
+export function insertEventsStatements(d1: D1Database, rows: NewEventRow[]): D1PreparedStatement[] {
+  return chunk(rows, JSON_ROWS_PER_STATEMENT).map((part) =>
+    d1
+      .prepare(
+        `INSERT INTO events (site_id, id, event_type, body, detail, actor_email, target_key, deliveries, received_at)
+         SELECT j.value->>'site_id', j.value->>'id', j.value->>'event_type', j.value->>'body', j.value->>'detail',
+                j.value->>'actor_email', j.value->>'target_key', j.value->>'deliveries', j.value->>'received_at'
+         FROM json_each(?) j ORDER BY j.key`,
+      )
+      .bind(JSON.stringify(part)),
+  );
+}
+
+/** Which of these event ids the site already has, with their delivery counts (idempotent ingest). */
+export function knownEventsStatements(d1: D1Database, siteId: string, ids: string[]): D1PreparedStatement[] {
+  return chunk([...new Set(ids)], PARAM_CHUNK).map((part) =>
+    d1
+      .prepare(`SELECT id, deliveries FROM events WHERE site_id = ? AND id IN (${placeholders(part.length)})`)
+      .bind(siteId, ...part),
+  );
+}
+
+export function parseKnownEvents(results: D1Result[]): Map<string, number> {
+  const known = new Map<string, number>();
+  for (const r of results) for (const e of r.results as { id: string; deliveries: number }[]) known.set(e.id, e.deliveries);
+  return known;
+}
+
+export interface EventPayload {
+  body: string;
+  detail: string | null;
+}
+
+export function eventPayloadStatement(d1: D1Database, siteId: string, eventId: string): D1PreparedStatement {
+  return d1.prepare("SELECT body, detail FROM events WHERE site_id = ? AND id = ?").bind(siteId, eventId);
+}
+
+/** Retention: events older than the cutoff that no delivery refers to any more, `limit` at a time. */
+export async function purgeOrphanEvents(d1: D1Database, cutoff: number, limit: number): Promise<number> {
+  const { meta } = await d1
+    .prepare(
+      `DELETE FROM events WHERE rowid IN (
+         SELECT e.rowid FROM events e WHERE e.received_at < ?
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.site_id = e.site_id AND d.event_id = e.id)
+         LIMIT ?)`,
+    )
+    .bind(cutoff, limit)
+    .run();
+  return meta.changes ?? 0;
+}

@@ -1,0 +1,36 @@
+// Sites: the tenant every key, webhook, event and delivery belongs to.
+import { eq, or } from "drizzle-orm";
+import { database } from "./client";
+import { sites } from "./schema";
+import { statement } from "./sql";
+
+export type SiteRow = typeof sites.$inferSelect;
+/** What an envelope names of its site. */
+export type SiteRef = Pick<SiteRow, "id" | "slug" | "host">;
+
+export function findSite(d1: D1Database, id: string): Promise<SiteRow | undefined> {
+  return database(d1).select().from(sites).where(eq(sites.id, id)).get();
+}
+
+/** A site that already has this id or this slug. */
+export function findSiteClash(d1: D1Database, id: string, slug: string) {
+  return database(d1)
+    .select({ id: sites.id, slug: sites.slug })
+    .from(sites)
+    .where(or(eq(sites.id, id), eq(sites.slug, slug)))
+    .get();
+}
+
+export function insertSiteStatement(d1: D1Database, row: SiteRow): D1PreparedStatement {
+  return statement(d1, database(d1).insert(sites).values(row));
+}
+
+/** The envelope's site fields, as one statement of the ingest batch. */
+export function siteRefStatement(d1: D1Database, id: string): D1PreparedStatement {
+  return d1.prepare("SELECT id, slug, host FROM sites WHERE id = ?").bind(id);
+}
+
+export async function allSiteIds(d1: D1Database): Promise<string[]> {
+  const { results } = await d1.prepare("SELECT id FROM sites").all<{ id: string }>();
+  return results.map((r) => r.id);
+}

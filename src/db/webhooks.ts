@@ -1,0 +1,197 @@
+// Webhooks: configuration (secrets and header values encrypted), status, alert and the last-delivery summary.
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { database } from "./client";
+import { webhooks } from "./schema";
+import { chunk, PARAM_CHUNK, placeholders, statement } from "./sql";
+import type { WebhookStatus } from "../domain/line";
+
+export type WebhookRow = typeof webhooks.$inferSelect;
+
+/** A webhook of this site that has not been deleted. */
+export function findWebhook(d1: D1Database, siteId: string, id: string): Promise<WebhookRow | undefined> {
+  return database(d1)
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.siteId, siteId), eq(webhooks.id, id), isNull(webhooks.deletedAt)))
+    .get();
+}
+
+/** Whether the site ever had this webhook (deleted ones keep their log and stats). */
+export async function webhookEverExisted(d1: D1Database, siteId: string, id: string): Promise<boolean> {
+  const row = await d1.prepare("SELECT 1 AS one FROM webhooks WHERE site_id = ? AND id = ?").bind(siteId, id).first();
+  return row !== null;
+}
+
+export type WebhookSort = "created_at" | "last_delivery_at";
+
+/**
+ * One page of the index, newest first, or most recently delivering first (never-delivered last). `after` is the
+ * cursor: the last row's sort key and id.
+ */
+export function listWebhooks(
+  d1: D1Database,
+  siteId: string,
+  sort: WebhookSort,
+  after: [number, string] | null,
+  limit: number,
+): Promise<WebhookRow[]> {
+  const key = sort === "created_at" ? sql`${webhooks.createdAt}` : sql`COALESCE(${webhooks.lastDeliveryAt}, -1)`;
+  const page = after ? sql`(${key} < ${after[0]} OR (${key} = ${after[0]} AND ${webhooks.id} < ${after[1]}))` : undefined;
+  return database(d1)
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.siteId, siteId), isNull(webhooks.deletedAt), page))
+    .orderBy(desc(key), desc(webhooks.id))
+    .limit(limit);
+}
+
+/** The cursor position of a row in a list sorted by `sort`. */
+export function webhookSortKey(row: WebhookRow, sort: WebhookSort): [number, string] {
+  return [sort === "created_at" ? row.createdAt : (row.lastDeliveryAt ?? -1), row.id];
+}
+
+export function insertWebhookStatement(d1: D1Database, row: WebhookRow): D1PreparedStatement {
+  return statement(d1, database(d1).insert(webhooks).values(row));
+}
+
+export function updateWebhookStatement(d1: D1Database, id: string, set: Partial<WebhookRow>): D1PreparedStatement {
+  return statement(d1, database(d1).update(webhooks).set(set).where(eq(webhooks.id, id)));
+}
+
+/** Pause stops an active webhook only: a disabled or draft one keeps its status. */
+export function pauseStatement(d1: D1Database, id: string, now: number): D1PreparedStatement {
+  return d1
+    .prepare("UPDATE webhooks SET status = 'paused', updated_at = ? WHERE id = ? AND status = 'active'")
+    .bind(now, id);
+}
+
+/** Resume clears the alert and makes a paused or disabled webhook active again (never a draft). */
+export function resumeStatement(d1: D1Database, id: string, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `UPDATE webhooks SET status = 'active', alert = NULL, updated_at = ?
+       WHERE id = ? AND status IN ('active', 'paused', 'disabled')`,
+    )
+    .bind(now, id);
+}
+
+/** Clears the alert once none of the webhook's deliveries is failed and unresolved. */
+export function clearSettledAlertStatement(d1: D1Database, id: string, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `UPDATE webhooks SET alert = NULL, updated_at = ?
+       WHERE id = ? AND alert IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ? AND state = 'failed')`,
+    )
+    .bind(now, id, id);
+}
+
+/** What ingest needs of a site's live, subscribed webhooks, as one statement of its batch. */
+export interface Subscriber {
+  id: string;
+  name: string;
+  status: string;
+  events: string;
+  includeDetail: boolean;
+  retryPolicy: string;
+  destinationHost: string;
+}
+
+export function subscribersStatement(d1: D1Database, siteId: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT id, name, status, events, include_detail AS includeDetail, retry_policy AS retryPolicy,
+              destination_host AS destinationHost
+       FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
+    )
+    .bind(siteId);
+}
+
+export function parseSubscribers(result: D1Result | undefined): Subscriber[] {
+  return ((result?.results ?? []) as (Omit<Subscriber, "includeDetail"> & { includeDetail: number })[]).map((h) => ({
+    ...h,
+    includeDetail: Boolean(h.includeDetail),
+  }));
+}
+
+/** What a replay takes from each webhook (deleted ones included, so the caller can skip them). */
+export interface HookForReplay {
+  id: string;
+  name: string;
+  status: string;
+  destination_host: string;
+  retry_policy: string;
+  deleted_at: number | null;
+}
+
+export async function hooksForReplay(d1: D1Database, ids: string[]): Promise<Map<string, HookForReplay>> {
+  const out = new Map<string, HookForReplay>();
+  for (const part of chunk(ids, PARAM_CHUNK)) {
+    const { results } = await d1
+      .prepare(
+        `SELECT id, name, status, destination_host, retry_policy, deleted_at FROM webhooks
+         WHERE id IN (${placeholders(part.length)})`,
+      )
+      .bind(...part)
+      .all<HookForReplay>();
+    for (const h of results) out.set(h.id, h);
+  }
+  return out;
+}
+
+/** What a webhook's sequencer needs to know of it. */
+export function lineConfigStatement(d1: D1Database, id: string): D1PreparedStatement {
+  return d1.prepare("SELECT status, failure_mode, deleted_at FROM webhooks WHERE id = ?").bind(id);
+}
+
+/** The last-delivery summary a batch of outcomes leaves on a webhook, and the reaction it raised, if any. */
+export interface WebhookSummary {
+  id: string;
+  last_delivery_at: number;
+  last_delivery_state: string;
+  last_delivery_status: number | null;
+  /** JSON of the alert this batch raised. */
+  alert?: string;
+  /** Set when a failure paused (pause mode) or a 410 disabled the webhook. */
+  status?: Extract<WebhookStatus, "paused" | "disabled">;
+}
+
+/** last_delivery is refreshed at most this often while nothing about it changes (a steady stream of 2xx). */
+export const LAST_DELIVERY_REFRESH_MS = 10_000;
+
+export function summaryStatements(d1: D1Database, rows: WebhookSummary[]): D1PreparedStatement[] {
+  return rows.map((w) =>
+    w.alert !== undefined || w.status !== undefined
+      ? d1
+          .prepare(
+            `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?,
+                    alert = COALESCE(?, alert),
+                    status = CASE WHEN ? IS NOT NULL AND status IN ('active', 'paused') THEN ? ELSE status END
+             WHERE id = ?`,
+          )
+          .bind(
+            w.last_delivery_at,
+            w.last_delivery_state,
+            w.last_delivery_status,
+            w.alert ?? null,
+            w.status ?? null,
+            w.status ?? null,
+            w.id,
+          )
+      : // Skips the write (D1 bills rows written) when only the time moved, and by less than the refresh period.
+        d1
+          .prepare(
+            `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?
+             WHERE id = ? AND (last_delivery_at IS NULL OR last_delivery_at < ? OR last_delivery_state IS NOT ?
+                               OR last_delivery_status IS NOT ?)`,
+          )
+          .bind(
+            w.last_delivery_at,
+            w.last_delivery_state,
+            w.last_delivery_status,
+            w.id,
+            w.last_delivery_at - LAST_DELIVERY_REFRESH_MS,
+            w.last_delivery_state,
+            w.last_delivery_status,
+          ),
+  );
+}

@@ -1,0 +1,80 @@
+// Reading the delivery log: a filtered page, one delivery with every attempt, and a webhook's health signals.
+import type { Env } from "../env";
+import type { DeliveryFilter } from "../domain/filter";
+import { encodeCursor, readCursor } from "../domain/cursor";
+import { NotFound } from "../domain/problems";
+import { summarize } from "../domain/stats";
+import { rowsOf } from "../db/sql";
+import {
+  attemptsOf,
+  listDeliveries,
+  oneDelivery,
+  run,
+  statsCounts,
+  statsHourly,
+  statsLatencies,
+  type DeliveryRow,
+} from "../db/delivery-log";
+import type { AttemptRecord } from "../db/attempts";
+import { eventPayloadStatement, type EventPayload } from "../db/events";
+import { webhookEverExisted } from "../db/webhooks";
+import { attemptView, deliveryView } from "./delivery-view";
+
+/** Newest first; `cursor` pages back in time and stays stable while new deliveries arrive. */
+export async function deliveryPage(
+  env: Env,
+  siteId: string,
+  filter: DeliveryFilter,
+  cursor: string | undefined,
+  limit: number,
+) {
+  const before = readCursor(cursor, ["number"]);
+  const { results } = await run(
+    env.DB,
+    listDeliveries(siteId, filter, before ? (before[0] as number) : null, limit + 1),
+  ).all<DeliveryRow>();
+  const page = results.slice(0, limit);
+  return {
+    data: page.map(deliveryView),
+    next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null,
+  };
+}
+
+/** One delivery with every attempt, each with the body that was sent. */
+export async function deliveryDetail(env: Env, siteId: string, id: string) {
+  const d = await run(env.DB, oneDelivery(siteId, id)).first<DeliveryRow>();
+  if (!d) throw new NotFound("Delivery");
+  const [attempts, event] = await env.DB.batch([
+    run(env.DB, attemptsOf(id)),
+    eventPayloadStatement(env.DB, siteId, d.event_id),
+  ]);
+  const payload = rowsOf<EventPayload>(event)[0] ?? null;
+  return {
+    ...deliveryView(d),
+    attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, payload, d.include_detail === 1)),
+  };
+}
+
+export const STATS_WINDOWS = { "24h": 24 * 3600_000, "7d": 7 * 24 * 3600_000 } as const;
+export type StatsWindow = keyof typeof STATS_WINDOWS;
+
+/** Counts by state, success rate, p50/p95 latency and deliveries per hour over the window. */
+export async function webhookStats(env: Env, siteId: string, webhookId: string, window: StatsWindow, now = Date.now()) {
+  if (!(await webhookEverExisted(env.DB, siteId, webhookId))) throw new NotFound("Webhook");
+  const since = now - STATS_WINDOWS[window];
+  const [counts, latencies, hourly] = await env.DB.batch([
+    run(env.DB, statsCounts(siteId, webhookId, since)),
+    run(env.DB, statsLatencies(siteId, webhookId, since)),
+    run(env.DB, statsHourly(siteId, webhookId, since)),
+  ]);
+  return {
+    window,
+    ...summarize(
+      rowsOf<{ state: string; n: number }>(counts),
+      rowsOf<{ latency_ms: number }>(latencies).map((r) => r.latency_ms),
+      rowsOf<{ hour: number; n: number }>(hourly),
+      since,
+      now,
+    ),
+  };
+}
