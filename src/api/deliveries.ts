@@ -22,10 +22,14 @@ const DeliverySchema = z
     next_attempt_at: z.string().nullable(),
     response_status: z.number().int().nullable(),
     latency_ms: z.number().int().nullable(),
-    last_error: z.string().nullable().openapi({
-      description:
-        "Why the last attempt failed: timeout, dns, connection, tls, http_status, redirect, blocked, gone, webhook_deleted",
-    }),
+    last_error: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "Why the last attempt failed: timeout, dns, connection, tls, http_status, redirect, blocked, gone, " +
+          "webhook_deleted",
+      }),
     created_at: z.string(),
     delivered_at: z.string().nullable(),
     replay_of: z.string().nullable(),
@@ -63,7 +67,8 @@ deliveriesRouter.openapi(
     tags: ["Deliveries"],
     summary: "The delivery log",
     description:
-      "Newest first. Filters combine. `next_cursor` pages back in time and stays stable while new deliveries arrive. `limit` ≤ 200.",
+      "Newest first. Filters combine. `next_cursor` pages back in time and stays stable while new " +
+      "deliveries arrive. `limit` ≤ 200.",
     security: bearer,
     request: { params: siteParam, query: ListQuery },
     responses: {
@@ -87,11 +92,15 @@ deliveriesRouter.openapi(
     tags: ["Deliveries"],
     summary: "One delivery with every attempt",
     description:
-      "Each attempt: the request (signatures shown, custom header values masked, the body sent), the response (body kept up to 16 KiB, `truncated` beyond), the error class and the timing.",
+      "Each attempt: the request (signatures shown, custom header values masked, the body sent), the " +
+      "response (body kept up to 16 KiB, `truncated` beyond), the error class and the timing.",
     security: bearer,
     request: { params: siteAndId },
     responses: {
-      200: json(DeliverySchema.extend({ attempts_detail: z.array(AttemptSchema) }).openapi("DeliveryDetail"), "The delivery"),
+      200: json(
+        DeliverySchema.extend({ attempts_detail: z.array(AttemptSchema) }).openapi("DeliveryDetail"),
+        "The delivery",
+      ),
       ...problems(401, 403, 404),
     },
   }),

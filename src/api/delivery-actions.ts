@@ -34,7 +34,9 @@ deliveryActionsRouter.openapi(
     tags: ["Deliveries"],
     summary: "Attempt a delivery now",
     description:
-      "For a `retrying` delivery, skips the rest of its wait; for a `failed` one, makes one more attempt (if it fails, it is `failed` again). The attempt goes out even while the webhook is paused. Held and pending deliveries go out in order and cannot be jumped ahead (409).",
+      "For a `retrying` delivery, skips the rest of its wait; for a `failed` one, makes one more attempt " +
+      "(if it fails, it is `failed` again). The attempt goes out even while the webhook is paused. Held and" +
+      " pending deliveries go out in order and cannot be jumped ahead (409).",
     security: bearer,
     request: { params },
     responses: { 202: json(ActionResultSchema, "Queued for an attempt now"), ...errors },
@@ -54,7 +56,8 @@ deliveryActionsRouter.openapi(
     tags: ["Deliveries"],
     summary: "Re-send as a new delivery",
     description:
-      "A new delivery with the original payload and event id (receivers deduplicate on it), `replay_of` set, the webhook's current policy, at the end of the webhook's line. The original row is unchanged.",
+      "A new delivery with the original payload and event id (receivers deduplicate on it), `replay_of` " +
+      "set, the webhook's current policy, at the end of the webhook's line. The original row is unchanged.",
     security: bearer,
     request: { params },
     responses: { 202: json(ActionResultSchema, "The new delivery"), ...errors },
@@ -73,7 +76,8 @@ deliveryActionsRouter.openapi(
     operationId: "resolveDelivery",
     tags: ["Deliveries"],
     summary: "Mark a failed delivery resolved",
-    description: "`failed` → `resolved`. The webhook's alert clears once none of its deliveries is failed and unresolved.",
+    description:
+      "`failed` → `resolved`. The webhook's alert clears once none of its deliveries is failed and unresolved.",
     security: bearer,
     request: { params },
     responses: { 200: json(ActionResultSchema, "Resolved"), ...errors },
@@ -97,7 +101,9 @@ deliveryActionsRouter.openapi(
     tags: ["Deliveries"],
     summary: "Bulk replay by filter",
     description:
-      "Replays every delivery that matches now (state, event_type, webhook_id, from/to over the time it was triggered), oldest first, each as a new delivery. `dry_run` only counts. No cap: the work is paged through the queue.",
+      "Replays every delivery that matches now (state, event_type, webhook_id, from/to over the time it was" +
+      " triggered), oldest first, each as a new delivery. `dry_run` only counts. No cap: the work is paged " +
+      "through the queue.",
     security: bearer,
     request: { params: siteParam, body: { content: { "application/json": { schema: BulkReplay } }, required: true } },
     responses: {
@@ -111,7 +117,8 @@ deliveryActionsRouter.openapi(
     await requireSite(c, site, "manage");
     const { dry_run, ...q } = c.req.valid("json");
     const filter = filterFromQuery(q);
-    if (dry_run) return c.json({ count: (await countMatching(c.env.DB, site, filter)).count, dry_run: true as const }, 200);
+    if (dry_run)
+      return c.json({ count: (await countMatching(c.env.DB, site, filter)).count, dry_run: true as const }, 200);
     const { count } = await startBulkReplay(c.env, site, filter);
     return c.json({ count, dry_run: false as const }, 202);
   },

@@ -55,7 +55,8 @@ const ingestOne = createRoute({
   tags: ["Events"],
   summary: "Send an event",
   description:
-    "Records the event and its deliveries durably before answering. The same event_id again is a duplicate: 200, nothing new is sent.",
+    "Records the event and its deliveries durably before answering. The same event_id again is a " +
+    "duplicate: 200, nothing new is sent.",
   security: bearer,
   middleware: [tooLarge(MAX_EVENT_BYTES)] as const,
   request: {
@@ -82,7 +83,10 @@ const ingestBatch = createRoute({
   operationId: "sendEventBatch",
   tags: ["Events"],
   summary: "Send up to 100 events",
-  description: `One result per item, in order. Each event at most ${MAX_EVENT_BYTES / 1024} KiB, the whole body at most ${MAX_BATCH_BYTES / 1024} KiB. An invalid item rejects the whole batch (422 naming events.N.field) and nothing is stored.`,
+  description:
+    `One result per item, in order. Each event at most ${MAX_EVENT_BYTES / 1024} KiB, ` +
+    `the whole body at most ${MAX_BATCH_BYTES / 1024} KiB. ` +
+    "An invalid item rejects the whole batch (422 naming events.N.field) and nothing is stored.",
   security: bearer,
   middleware: [tooLarge(MAX_BATCH_BYTES)] as const,
   request: {

@@ -42,7 +42,8 @@ exportsRouter.openapi(
     tags: ["Exports"],
     summary: "Export the delivery log (NDJSON or CSV)",
     description:
-      "Starts an asynchronous job over the same filters as the log. Poll GET …/exports/{id} for the signed download link, valid 7 days.",
+      "Starts an asynchronous job over the same filters as the log. Poll GET …/exports/{id} for the signed " +
+      "download link, valid 7 days.",
     security: bearer,
     request: { params: siteParam, body: { content: { "application/json": { schema: CreateExport } }, required: true } },
     responses: { 202: json(ExportSchema, "Started"), ...problems(400, 401, 403, 404, 415, 422) },

@@ -28,7 +28,9 @@ export function listKeys(d1: D1Database, siteId: string, beforeCreatedAt: number
   return database(d1)
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.siteId, siteId), beforeCreatedAt !== null ? lt(apiKeys.createdAt, beforeCreatedAt) : undefined))
+    .where(
+      and(eq(apiKeys.siteId, siteId), beforeCreatedAt !== null ? lt(apiKeys.createdAt, beforeCreatedAt) : undefined),
+    )
     .orderBy(desc(apiKeys.createdAt))
     .limit(limit);
 }

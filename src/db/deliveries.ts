@@ -39,7 +39,15 @@ export function newDeliveryRow(
   hook: DeliveryHook,
   event: Pick<
     NewDeliveryRow,
-    "id" | "site_id" | "event_id" | "event_type" | "target_key" | "include_detail" | "actor_email" | "order_key" | "replay_of"
+    | "id"
+    | "site_id"
+    | "event_id"
+    | "event_type"
+    | "target_key"
+    | "include_detail"
+    | "actor_email"
+    | "order_key"
+    | "replay_of"
   >,
   now: number,
 ): NewDeliveryRow {
@@ -77,7 +85,8 @@ export function insertDeliveriesStatements(d1: D1Database, rows: NewDeliveryRow[
 
 export function seqsOf(results: D1Result[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const r of results) for (const row of (r.results ?? []) as { id: string; seq: number }[]) out.set(row.id, row.seq);
+  for (const r of results)
+    for (const row of (r.results ?? []) as { id: string; seq: number }[]) out.set(row.id, row.seq);
   return out;
 }
 

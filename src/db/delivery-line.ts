@@ -25,7 +25,9 @@ export function lineDeliveriesStatement(d1: D1Database, webhookId: string): D1Pr
 }
 
 function byIds(d1: D1Database, ids: string[], sql: (list: string) => string, before: unknown[], after: unknown[] = []) {
-  return chunk(ids, PARAM_CHUNK).map((part) => d1.prepare(sql(placeholders(part.length))).bind(...before, ...part, ...after));
+  return chunk(ids, PARAM_CHUNK).map((part) =>
+    d1.prepare(sql(placeholders(part.length))).bind(...before, ...part, ...after),
+  );
 }
 
 /** A deleted webhook's waiting deliveries end `failed`, never silently dropped. */
@@ -33,7 +35,9 @@ export function failOrphansStatements(d1: D1Database, ids: string[], now: number
   return byIds(
     d1,
     ids,
-    (list) => `UPDATE deliveries SET state = 'failed', last_error = 'webhook_deleted', next_attempt_at = NULL, updated_at = ?
+    (
+      list,
+    ) => `UPDATE deliveries SET state = 'failed', last_error = 'webhook_deleted', next_attempt_at = NULL, updated_at = ?
                WHERE id IN (${list}) AND state IN ('pending', 'held')`,
     [now],
   );
@@ -44,7 +48,8 @@ export function holdStatements(d1: D1Database, ids: string[], now: number): D1Pr
   return byIds(
     d1,
     ids,
-    (list) => `UPDATE deliveries SET state = 'held', next_attempt_at = ?, updated_at = ? WHERE id IN (${list}) AND state = 'pending'`,
+    (list) =>
+      `UPDATE deliveries SET state = 'held', next_attempt_at = ?, updated_at = ? WHERE id IN (${list}) AND state = 'pending'`,
     [now, now],
   );
 }
@@ -54,7 +59,8 @@ export function releaseStatements(d1: D1Database, ids: string[], now: number): D
   return byIds(
     d1,
     ids,
-    (list) => `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id IN (${list}) AND state = 'held'`,
+    (list) =>
+      `UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE id IN (${list}) AND state = 'held'`,
     [now, now],
   );
 }

@@ -37,8 +37,9 @@ export interface DeliveryRow {
   include_detail: number;
 }
 
-const DELIVERY_COLUMNS =
-  "seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts, next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email, include_detail";
+const DELIVERY_COLUMNS = `seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts,
+  next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email,
+  include_detail`;
 
 const SETTLED = `(${SETTLED_STATES.map((s) => `'${s}'`).join(", ")})`;
 
@@ -58,7 +59,8 @@ export function filterClause(f: DeliveryFilter): Sql {
 export function listDeliveries(siteId: string, f: DeliveryFilter, beforeSeq: number | null, limit: number): Sql {
   const w = filterClause(f);
   return {
-    sql: `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE site_id = ?${w.sql}${beforeSeq !== null ? " AND seq < ?" : ""} ORDER BY seq DESC LIMIT ?`,
+    sql: `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE site_id = ?${w.sql}${beforeSeq !== null ? " AND seq < ?" : ""}
+          ORDER BY seq DESC LIMIT ?`,
     params: [siteId, ...w.params, ...(beforeSeq !== null ? [beforeSeq] : []), limit],
   };
 }
@@ -82,21 +84,27 @@ export function attemptsOf(deliveryId: string): Sql {
 
 export function statsCounts(siteId: string, webhookId: string, since: number): Sql {
   return {
-    sql: "SELECT state, COUNT(*) AS n FROM deliveries WHERE site_id = ? AND webhook_id = ? AND created_at >= ? GROUP BY state",
+    sql:
+      "SELECT state, COUNT(*) AS n FROM deliveries WHERE site_id = ? AND webhook_id = ? AND created_at >= ?" +
+      " GROUP BY state",
     params: [siteId, webhookId, since],
   };
 }
 
 export function statsLatencies(siteId: string, webhookId: string, since: number): Sql {
   return {
-    sql: "SELECT latency_ms FROM deliveries WHERE site_id = ? AND webhook_id = ? AND created_at >= ? AND state = 'delivered' AND latency_ms IS NOT NULL ORDER BY latency_ms",
+    sql:
+      "SELECT latency_ms FROM deliveries WHERE site_id = ? AND webhook_id = ? AND created_at >= ? AND state" +
+      " = 'delivered' AND latency_ms IS NOT NULL ORDER BY latency_ms",
     params: [siteId, webhookId, since],
   };
 }
 
 export function statsHourly(siteId: string, webhookId: string, since: number): Sql {
   return {
-    sql: "SELECT created_at / 3600000 AS hour, COUNT(*) AS n FROM deliveries WHERE site_id = ? AND webhook_id = ? AND created_at >= ? GROUP BY hour ORDER BY hour",
+    sql:
+      "SELECT created_at / 3600000 AS hour, COUNT(*) AS n FROM deliveries WHERE site_id = ? AND webhook_id " +
+      "= ? AND created_at >= ? GROUP BY hour ORDER BY hour",
     params: [siteId, webhookId, since],
   };
 }

@@ -39,7 +39,8 @@ export function knownEventsStatements(d1: D1Database, siteId: string, ids: strin
 
 export function parseKnownEvents(results: D1Result[]): Map<string, number> {
   const known = new Map<string, number>();
-  for (const r of results) for (const e of r.results as { id: string; deliveries: number }[]) known.set(e.id, e.deliveries);
+  for (const r of results)
+    for (const e of r.results as { id: string; deliveries: number }[]) known.set(e.id, e.deliveries);
   return known;
 }
 

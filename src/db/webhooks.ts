@@ -36,7 +36,9 @@ export function listWebhooks(
   limit: number,
 ): Promise<WebhookRow[]> {
   const key = sort === "created_at" ? sql`${webhooks.createdAt}` : sql`COALESCE(${webhooks.lastDeliveryAt}, -1)`;
-  const page = after ? sql`(${key} < ${after[0]} OR (${key} = ${after[0]} AND ${webhooks.id} < ${after[1]}))` : undefined;
+  const page = after
+    ? sql`(${key} < ${after[0]} OR (${key} = ${after[0]} AND ${webhooks.id} < ${after[1]}))`
+    : undefined;
   return database(d1)
     .select()
     .from(webhooks)

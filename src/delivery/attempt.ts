@@ -58,12 +58,18 @@ export async function attemptDelivery(
   });
   if (!hook || hook.deleted_at !== null || !event) {
     const now = Date.now();
-    return unsent({ ...base, state: "failed", next_attempt_at: null, last_error: "webhook_deleted", updated_at: now }, { kind: "orphaned" });
+    return unsent(
+      { ...base, state: "failed", next_attempt_at: null, last_error: "webhook_deleted", updated_at: now },
+      { kind: "orphaned" },
+    );
   }
   if (!isTest && !manual && hook.status !== "active") {
     // Paused or disabled since this delivery was released: it waits in the line for resume.
     const now = Date.now();
-    return unsent({ ...base, state: "held", next_attempt_at: now, last_error: null, updated_at: now }, { kind: "held" });
+    return unsent(
+      { ...base, state: "held", next_attempt_at: now, last_error: null, updated_at: now },
+      { kind: "held" },
+    );
   }
 
   const n = d.attempts + 1;
@@ -147,7 +153,9 @@ async function requestHeaders(env: Env, d: ClaimedDelivery, hook: SendContextWeb
   const secrets = hook.secrets_enc
     ? activeSecrets(await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, hook.secrets_enc), Date.now())
     : [];
-  const custom = hook.headers_enc ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc) : {};
+  const custom = hook.headers_enc
+    ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc)
+    : {};
   const prefix = env.HEADER_PREFIX || "X-SGEN";
   const t = Math.floor(Date.now() / 1000);
   return deliveryHeaders({

@@ -63,7 +63,8 @@ type Verdict = { kind: "recorded"; status: WebhookStatus | undefined } | { kind:
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
-    if (first.has(msg.body.delivery_id)) msg.ack(); // the same delivery twice in one batch: one is enough
+    if (first.has(msg.body.delivery_id))
+      msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
   // Claims (with what sending needs) and outcomes each share D1 round trips across lanes; an outcome is
@@ -164,7 +165,12 @@ async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
   return ids.map((id) => {
     const d = claimed.get(id);
     return d
-      ? { kind: "claimed", delivery: d, hook: r.hooks.get(d.webhook_id), event: r.events.get(`${d.site_id}/${d.event_id}`) }
+      ? {
+          kind: "claimed",
+          delivery: d,
+          hook: r.hooks.get(d.webhook_id),
+          event: r.events.get(`${d.site_id}/${d.event_id}`),
+        }
       : { kind: "unclaimed", state: r.unclaimed.get(id) };
   });
 }
@@ -214,8 +220,14 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, Webhoo
     ...(reaction.status && { status: reaction.status }),
   }));
   await env.DB.batch([
-    ...insertAttemptsStatements(env.DB, outcomes.flatMap((o) => (o.attempt ? [o.attempt] : []))),
-    ...outcomeStatements(env.DB, outcomes.map((o) => o.update)),
+    ...insertAttemptsStatements(
+      env.DB,
+      outcomes.flatMap((o) => (o.attempt ? [o.attempt] : [])),
+    ),
+    ...outcomeStatements(
+      env.DB,
+      outcomes.map((o) => o.update),
+    ),
     ...summaryStatements(env.DB, summaries),
   ]);
   return new Map(summaries.flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));

@@ -115,7 +115,11 @@ function eventRow(site: SiteRef, input: EventInput, eventId: string, deliveries:
   };
 }
 
-function deliveryRow(event: NewEventRow, hook: Pick<Subscriber, "id" | "name" | "status" | "destinationHost" | "retryPolicy" | "includeDetail">, now: number): NewDeliveryRow {
+function deliveryRow(
+  event: NewEventRow,
+  hook: Pick<Subscriber, "id" | "name" | "status" | "destinationHost" | "retryPolicy" | "includeDetail">,
+  now: number,
+): NewDeliveryRow {
   return newDeliveryRow(
     hook,
     {

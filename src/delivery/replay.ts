@@ -42,7 +42,13 @@ export async function replay(
       continue;
     }
     const row = newDeliveryRow(
-      { id: hook.id, name: hook.name, status: hook.status, destinationHost: hook.destination_host, retryPolicy: hook.retry_policy },
+      {
+        id: hook.id,
+        name: hook.name,
+        status: hook.status,
+        destinationHost: hook.destination_host,
+        retryPolicy: hook.retry_policy,
+      },
       {
         id: newId("dlv"),
         site_id: s.site_id,
@@ -62,7 +68,14 @@ export async function replay(
   }
   if (!rows.length) return { replayed, skipped };
   const statements = insertDeliveriesStatements(env.DB, rows);
-  if (opts.resolveOriginals) statements.push(...resolveFailedStatements(env.DB, rows.map((r) => r.replay_of!), now));
+  if (opts.resolveOriginals)
+    statements.push(
+      ...resolveFailedStatements(
+        env.DB,
+        rows.map((r) => r.replay_of!),
+        now,
+      ),
+    );
   await handToSequencers(env, rows, seqsOf(await env.DB.batch(statements)));
   return { replayed, skipped };
 }

@@ -27,6 +27,10 @@ export function decodeCursor(cursor: string, shape: readonly CursorPart[]): (str
 export function readCursor(cursor: string | undefined, shape: readonly CursorPart[]): (string | number)[] | null {
   if (cursor === undefined || cursor === "") return null;
   const parts = decodeCursor(cursor, shape);
-  if (!parts) throw new InvalidInput([{ path: "query.cursor", message: "is not a cursor we gave out" }], "cursor is not one we gave out");
+  if (!parts)
+    throw new InvalidInput(
+      [{ path: "query.cursor", message: "is not a cursor we gave out" }],
+      "cursor is not one we gave out",
+    );
   return parts;
 }

@@ -24,7 +24,8 @@ export interface FilterInput {
 export function toDeliveryFilter(q: FilterInput): { filter: DeliveryFilter } | { error: FieldError } {
   const from = q.from ? Date.parse(q.from) : undefined;
   const to = q.to ? Date.parse(q.to) : undefined;
-  if (from !== undefined && to !== undefined && from >= to) return { error: { path: "from", message: "must be before to" } };
+  if (from !== undefined && to !== undefined && from >= to)
+    return { error: { path: "from", message: "must be before to" } };
   return {
     filter: {
       ...(q.state && { state: q.state }),

@@ -20,9 +20,15 @@ export interface Rotation {
  * `next` becomes the current secret. With an overlap, the secret that was current until now stays valid until
  * now + overlap; any older one is dropped (one overlap at a time).
  */
-export function rotateSecrets(current: readonly StoredSecret[], next: string, overlapSeconds: number, now: number): Rotation {
+export function rotateSecrets(
+  current: readonly StoredSecret[],
+  next: string,
+  overlapSeconds: number,
+  now: number,
+): Rotation {
   const previous = current[0];
-  if (!previous || overlapSeconds <= 0) return { entries: [{ secret: next, expires_at: null }], previousExpiresAt: null };
+  if (!previous || overlapSeconds <= 0)
+    return { entries: [{ secret: next, expires_at: null }], previousExpiresAt: null };
   const previousExpiresAt = now + overlapSeconds * 1000;
   return {
     entries: [

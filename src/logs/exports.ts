@@ -140,7 +140,14 @@ export async function runExport(env: Env, exportId: string): Promise<void> {
     }
     if (buffered > 0 || parts.length === 0) await flush(true);
     await upload.complete(parts);
-    await updateExport(env.DB, exportId, { status: "complete", objectKey: key, rows, bytes, completedAt: Date.now(), error: null });
+    await updateExport(env.DB, exportId, {
+      status: "complete",
+      objectKey: key,
+      rows,
+      bytes,
+      completedAt: Date.now(),
+      error: null,
+    });
   } catch (err) {
     await upload.abort().catch(() => undefined);
     await updateExport(env.DB, exportId, { status: "failed", error: String(err).slice(0, 500) });

@@ -10,7 +10,12 @@ export function sequencer(env: Env, webhookId: string) {
   return env.SEQUENCER.get(env.SEQUENCER.idFromName(webhookId));
 }
 
-export function settleDeliveries(env: Env, webhookId: string, items: SettleItem[], status?: WebhookStatus): Promise<void> {
+export function settleDeliveries(
+  env: Env,
+  webhookId: string,
+  items: SettleItem[],
+  status?: WebhookStatus,
+): Promise<void> {
   return sequencer(env, webhookId).settle(webhookId, items, status);
 }
 
@@ -37,14 +42,21 @@ export async function handToSequencers(env: Env, rows: readonly NewLineDelivery[
   const byHook = new Map<string, EnqueueItem[]>();
   for (const row of rows) {
     const items = byHook.get(row.webhook_id) ?? [];
-    items.push({ id: row.id, order: row.order_key ?? seqs.get(row.id) ?? Number.MAX_SAFE_INTEGER, target: row.target_key });
+    items.push({
+      id: row.id,
+      order: row.order_key ?? seqs.get(row.id) ?? Number.MAX_SAFE_INTEGER,
+      target: row.target_key,
+    });
     byHook.set(row.webhook_id, items);
   }
   const hooks = [...byHook];
   const calls = await Promise.allSettled(hooks.map(([hookId, items]) => sequencer(env, hookId).enqueue(hookId, items)));
   calls.forEach((c, i) => {
     if (c.status === "rejected") {
-      log("error", "sequencer enqueue failed; the sweeper will re-drive", { webhook_id: hooks[i]![0], error: String(c.reason) });
+      log("error", "sequencer enqueue failed; the sweeper will re-drive", {
+        webhook_id: hooks[i]![0],
+        error: String(c.reason),
+      });
     }
   });
 }

@@ -192,8 +192,16 @@ export class WebhookSequencer extends DurableObject<Env> {
     const now = Date.now();
     const db = this.env.DB;
     const statements = [
-      ...holdStatements(db, toHold.map((e) => e.id), now),
-      ...releaseStatements(db, toUnhold.map((e) => e.id), now),
+      ...holdStatements(
+        db,
+        toHold.map((e) => e.id),
+        now,
+      ),
+      ...releaseStatements(
+        db,
+        toUnhold.map((e) => e.id),
+        now,
+      ),
     ];
     if (statements.length) await db.batch(statements);
     for (const e of toHold) e.held = true;

@@ -32,7 +32,13 @@ export async function getWebhook(env: Env, siteId: string, id: string): Promise<
 }
 
 /** One page of the index; `cursor` is what the previous page returned. */
-export async function listWebhookPage(env: Env, siteId: string, sort: WebhookSort, cursor: string | undefined, limit: number) {
+export async function listWebhookPage(
+  env: Env,
+  siteId: string,
+  sort: WebhookSort,
+  cursor: string | undefined,
+  limit: number,
+) {
   const after = readCursor(cursor, ["number", "string"]);
   const rows = await listWebhooks(env.DB, siteId, sort, after as [number, string] | null, limit + 1);
   const page = rows.slice(0, limit);
@@ -105,7 +111,12 @@ export async function createWebhook(env: Env, siteId: string, input: NewWebhookI
       action: "webhook.created",
       targetType: "webhook",
       targetId: row.id,
-      changes: { name: row.name, url: row.url, headers: Object.keys(input.headers ?? {}), secret_set: Boolean(input.secret) },
+      changes: {
+        name: row.name,
+        url: row.url,
+        headers: Object.keys(input.headers ?? {}),
+        secret_set: Boolean(input.secret),
+      },
       at: now,
     }),
   ]);
@@ -124,7 +135,15 @@ async function applyChange(
 ): Promise<WebhookRow> {
   await env.DB.batch([
     updateWebhookStatement(env.DB, row.id, { ...set, updatedAt: now }),
-    auditStatement(env.DB, { siteId: row.siteId, actor, action, targetType: "webhook", targetId: row.id, changes, at: now }),
+    auditStatement(env.DB, {
+      siteId: row.siteId,
+      actor,
+      action,
+      targetType: "webhook",
+      targetId: row.id,
+      changes,
+      at: now,
+    }),
   ]);
   return { ...row, ...set, updatedAt: now };
 }
@@ -157,7 +176,13 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
 }
 
 /** Subscriptions. A draft with at least one event becomes active. */
-export async function setEvents(env: Env, row: WebhookRow, events: string[], includeDetail: boolean | undefined, actor: string) {
+export async function setEvents(
+  env: Env,
+  row: WebhookRow,
+  events: string[],
+  includeDetail: boolean | undefined,
+  actor: string,
+) {
   const unknown = unknownEventTypes(events);
   if (unknown.length) {
     throw new InvalidInput(

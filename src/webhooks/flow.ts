@@ -50,13 +50,18 @@ export async function pauseWebhook(env: Env, row: WebhookRow, actor: string): Pr
   return { id: row.id, status, held: await heldCount(env.DB, row.id), replayed: 0 };
 }
 
-export async function resumeWebhook(env: Env, row: WebhookRow, replayFailed: boolean, actor: string): Promise<FlowResult> {
+export async function resumeWebhook(
+  env: Env,
+  row: WebhookRow,
+  replayFailed: boolean,
+  actor: string,
+): Promise<FlowResult> {
   requireFlow(row);
   const now = Date.now();
   let replayed = 0;
   if (replayFailed) {
     // In place: each re-send takes its original's position, so together they go out before anything held.
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const failed = await failedDeliveriesPage(env.DB, row.id, after, REPLAY_PAGE);
       if (!failed.length) break;
       replayed += (await replay(env, failed, { inPlace: true, resolveOriginals: true }, now)).replayed.length;

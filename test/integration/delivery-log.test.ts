@@ -15,10 +15,12 @@ import {
 import { spyReceiver } from "../receiver-spy";
 import {
   attemptsOf,
+  countMatching,
   listDeliveries,
   oneDelivery,
   pageForExport,
   purgeable,
+  replayPage,
   statsCounts,
   statsHourly,
   statsLatencies,
@@ -408,6 +410,8 @@ describe("query plans", () => {
       ["stats latency", statsLatencies("site_x", "wh_x", now - HOUR)],
       ["stats hourly", statsHourly("site_x", "wh_x", now - HOUR)],
       ["purgeable", purgeable("site_x", now, 500)],
+      ["bulk replay count", countMatching("site_x", { state: "failed", webhook_id: "wh_x" })],
+      ["bulk replay page", replayPage("site_x", { event_type: "post.published" }, 0, 1000, 100)],
     ];
     for (const [name, q] of queries) {
       const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)

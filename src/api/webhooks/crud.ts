@@ -17,7 +17,10 @@ crudRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Create a webhook (a draft, subscribed to nothing)",
     security: bearer,
-    request: { params: siteParam, body: { content: { "application/json": { schema: CreateWebhook } }, required: true } },
+    request: {
+      params: siteParam,
+      body: { content: { "application/json": { schema: CreateWebhook } }, required: true },
+    },
     responses: { 201: json(WebhookSchema, "Created"), ...problems(400, 401, 403, 404, 413, 415, 422) },
   }),
   async (c) => {
@@ -81,9 +84,13 @@ crudRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Change name, description, url or headers",
     description:
-      "A changed URL applies from the next attempt, also for deliveries already retrying. `headers` replaces the whole set (`{}` clears it).",
+      "A changed URL applies from the next attempt, also for deliveries already retrying. `headers` " +
+      "replaces the whole set (`{}` clears it).",
     security: bearer,
-    request: { params: siteAndId, body: { content: { "application/json": { schema: UpdateWebhook } }, required: true } },
+    request: {
+      params: siteAndId,
+      body: { content: { "application/json": { schema: UpdateWebhook } }, required: true },
+    },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 413, 415, 422) },
   }),
   async (c) => {

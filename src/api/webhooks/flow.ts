@@ -39,7 +39,9 @@ flowRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Resume a paused or disabled webhook",
     description:
-      "Clears the alert and releases held deliveries in order. With `replay_failed: true`, failed deliveries of this webhook are first re-sent as new deliveries, oldest first, ahead of the held ones; the failed originals become `resolved`.",
+      "Clears the alert and releases held deliveries in order. With `replay_failed: true`, failed " +
+      "deliveries of this webhook are first re-sent as new deliveries, oldest first, ahead of the held " +
+      "ones; the failed originals become `resolved`.",
     security: bearer,
     request: { params: siteAndId, body: { content: { "application/json": { schema: Resume } }, required: false } },
     responses: { 200: json(FlowResult, "Resumed"), ...errors },

@@ -8,4 +8,5 @@ import { statsRoutes } from "./stats";
 
 export const webhooksRouter = newRouter();
 
-for (const routes of [crudRoutes, policyRoutes, secretRoutes, flowRoutes, statsRoutes]) webhooksRouter.route("/", routes);
+for (const routes of [crudRoutes, policyRoutes, secretRoutes, flowRoutes, statsRoutes])
+  webhooksRouter.route("/", routes);

@@ -40,7 +40,8 @@ policyRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Set the delivery policy",
     description:
-      "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; failure_mode continue|pause. A delivery keeps the policy it started with.",
+      "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; failure_mode continue|pause. A " +
+      "delivery keeps the policy it started with.",
     security: bearer,
     request: { params: siteAndId, body: { content: { "application/json": { schema: PutDelivery } }, required: true } },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },

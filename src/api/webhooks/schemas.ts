@@ -110,9 +110,12 @@ export const FlowResult = z
   })
   .openapi("WebhookFlow");
 
-export const Resume = z.object({ replay_failed: z.boolean().optional() }).strict().openapi("Resume", {
-  example: { replay_failed: true },
-});
+export const Resume = z
+  .object({ replay_failed: z.boolean().optional() })
+  .strict()
+  .openapi("Resume", {
+    example: { replay_failed: true },
+  });
 
 export const TestSent = z.object({ event_id: z.string(), delivery_id: z.string() }).openapi("TestSent");
 

@@ -16,7 +16,8 @@ statsRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Health signals of a webhook",
     description:
-      "Over the window: counts by state, success rate (delivered / (delivered + failed)), p50/p95 latency of delivered ones, and deliveries per hour (the steady-cadence signal to watch).",
+      "Over the window: counts by state, success rate (delivered / (delivered + failed)), p50/p95 latency " +
+      "of delivered ones, and deliveries per hour (the steady-cadence signal to watch).",
     security: bearer,
     request: { params: siteAndId, query: z.object({ window: z.enum(["24h", "7d"]).optional() }) },
     responses: { 200: json(WebhookStats, "Stats"), ...problems(401, 403, 404, 422) },
