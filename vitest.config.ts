@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: TEST_ADMIN_TOKEN,
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
             DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
+            ALLOW_DEV_DESTINATIONS: "1",
           },
           // Lets a test call exports.default.queue() directly and see msg.retry's delaySeconds.
           compatibilityFlags: ["service_binding_extra_handlers"],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run dev: the whole service locally. Creates .dev.vars on first run (random ADMIN_TOKEN and
-// ENCRYPTION_KEY, DEV_DESTINATION_HOSTS=127.0.0.1,localhost), applies the D1 migrations, starts
+// ENCRYPTION_KEY, DEV_DESTINATION_HOSTS=127.0.0.1,localhost with ALLOW_DEV_DESTINATIONS=1), applies the D1 migrations, starts
 // `wrangler dev` on 127.0.0.1:8787 (PORT overrides) and, since cron triggers do not fire under
 // wrangler dev, drives the scheduled handler (sweeper, retention, exports) every SWEEP_EVERY_SECONDS.
 // Pass --persist-to DIR to keep local state elsewhere than .wrangler/state.
@@ -21,10 +21,15 @@ if (!existsSync(varsFile)) {
       `ADMIN_TOKEN=eh_root_${randomBytes(24).toString("hex")}`,
       `ENCRYPTION_KEY=${randomBytes(32).toString("base64")}`,
       "DEV_DESTINATION_HOSTS=127.0.0.1,localhost",
+      "ALLOW_DEV_DESTINATIONS=1",
       "",
     ].join("\n"),
   );
   console.log("Created .dev.vars with a fresh ADMIN_TOKEN and ENCRYPTION_KEY.");
+}
+// A .dev.vars from before ALLOW_DEV_DESTINATIONS existed: without it, the dev hosts would be ignored.
+if (!/^ALLOW_DEV_DESTINATIONS=/m.test(readFileSync(varsFile, "utf8"))) {
+  writeFileSync(varsFile, readFileSync(varsFile, "utf8").replace(/\n?$/, "\nALLOW_DEV_DESTINATIONS=1\n"));
 }
 const vars = Object.fromEntries(
   readFileSync(varsFile, "utf8")

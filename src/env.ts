@@ -17,6 +17,8 @@ declare global {
       HEADER_PREFIX?: string;
       LOG_RETENTION_DAYS?: string;
       DEV_DESTINATION_HOSTS?: string;
+      /** "1" lets DEV_DESTINATION_HOSTS take effect (npm run dev sets it; never in production). */
+      ALLOW_DEV_DESTINATIONS?: string;
       SWEEP_GRACE_SECONDS?: string;
       /** "1" turns on the cost counters read by `npm run bench` (never in production). */
       BENCH_METRICS?: string;

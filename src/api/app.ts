@@ -3,8 +3,9 @@
 import { HTTPException } from "hono/http-exception";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { Env } from "../env";
-import { authenticate } from "./middleware/auth";
-import { ProblemError, problemFor, problemResponse } from "./problem";
+import { authenticate, ownSiteOnly } from "./middleware/auth";
+import { jsonBodyRules } from "./middleware/body";
+import { problemFor, problemResponse } from "./problem";
 import { newRouter } from "./router";
 import { health } from "./health";
 import { sitesRouter } from "./sites";
@@ -19,9 +20,6 @@ import { exportDownloads, exportsRouter } from "./exports";
 import { VERSION } from "../version";
 import { counters, resetCounters } from "../metrics";
 import { log } from "../log";
-
-/** Admin bodies are small; ingest sets its own limits (64 KiB an event, 1 MiB a batch). */
-const ADMIN_BODY_LIMIT = 64 * 1024;
 
 export function createApp() {
   const app = newRouter();
@@ -52,20 +50,8 @@ export function createApp() {
     return problemResponse(404, "Not found", `No route for ${c.req.method} ${c.req.path}`);
   });
 
-  // A body must be JSON and small: 415 and 413 before any route reads it.
-  app.use("/v1/*", async (c, next) => {
-    if (["POST", "PUT", "PATCH"].includes(c.req.method)) {
-      const length = Number(c.req.header("content-length") ?? "0");
-      const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
-      if (hasBody && !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(c.req.header("content-type") ?? "")) {
-        throw new ProblemError(415, "Unsupported media type", "Send the body as application/json");
-      }
-      if (length > ADMIN_BODY_LIMIT && !/\/events(\/batch)?$/.test(c.req.path)) {
-        throw new ProblemError(413, "Payload too large", `The body exceeds ${ADMIN_BODY_LIMIT / 1024} KiB`);
-      }
-    }
-    return next();
-  });
+  // A body must be JSON, small and not too deep: 415, 413 and 422 before any route reads it.
+  app.use("/v1/*", jsonBodyRules);
 
   app.route("/", health);
   // Cost counters for `npm run bench`; absent unless BENCH_METRICS is "1" (never in production).
@@ -75,6 +61,9 @@ export function createApp() {
   );
   app.route("/", exportDownloads);
   app.use("/v1/*", authenticate);
+  // Before any route validates its input: another site's key learns nothing, not even which fields are wrong.
+  app.use("/v1/sites/:site/*", ownSiteOnly);
+  app.use("/v1/sites/:site", ownSiteOnly);
   for (const router of [
     eventTypesRouter,
     sitesRouter,

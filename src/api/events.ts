@@ -1,8 +1,8 @@
 // Ingest: POST /v1/sites/{site}/events and …/events/batch, with role ingest.
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { newRouter } from "./router";
 import { requireAccess } from "./middleware/auth";
+import { tooLarge } from "./middleware/body";
 import { bearer, problems } from "./openapi-common";
 import { ProblemError } from "./problem";
 import { NotFound } from "../domain/problems";
@@ -28,21 +28,15 @@ async function accept(...args: Parameters<typeof acceptEvents>) {
   }
 }
 
-const tooLarge = (limit: number) =>
-  bodyLimit({
-    maxSize: limit,
-    onError: () => {
-      throw new ProblemError(413, "Payload too large", `The body exceeds ${limit / 1024} KiB`);
-    },
-  });
-
 const accepted = z
   .object({ event_id: z.string(), deliveries: z.number().int(), duplicate: z.boolean() })
   .openapi("EventAccepted", { example: { event_id: "evt_2026_05_22_a4b1c9d2", deliveries: 2, duplicate: false } });
 
 const siteParam = z.object({ site: z.string().openapi({ example: "site_yoursite" }) });
 
-const EventInput = eventInputSchema.openapi("EventInput", { example: EVENT_INPUT_EXAMPLE });
+// A new object from the domain schema's shape, made here so it carries OpenAPI metadata (the domain module may be
+// loaded before @hono/zod-openapi extends zod).
+const EventInput = z.object(eventInputSchema.shape).strict().openapi("EventInput", { example: EVENT_INPUT_EXAMPLE });
 const EventBatch = z
   .object({ events: z.array(EventInput).min(1).max(MAX_BATCH_EVENTS) })
   .strict()

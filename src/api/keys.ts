@@ -14,6 +14,7 @@ import { iso } from "../domain/time";
 export const keysRouter = newRouter();
 
 const ROLES = ["ingest", "viewer", "integrations-admin"] as const;
+const RESERVED_ACTOR_NAMES = ["root", "system"];
 
 const KeySchema = z
   .object({
@@ -45,7 +46,15 @@ const NewKeySchema = KeySchema.extend({
 });
 
 const CreateKey = z
-  .object({ name: z.string().min(1).max(100), role: z.enum(ROLES) })
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      // The audit log names actors; a key must never pass for the root token or the system.
+      .refine((n) => !RESERVED_ACTOR_NAMES.includes(n.trim().toLowerCase()), "root and system are reserved names"),
+    role: z.enum(ROLES),
+  })
   .strict()
   .openapi("CreateKey", { example: { name: "CMS ingest", role: "ingest" } });
 

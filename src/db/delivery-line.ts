@@ -87,18 +87,24 @@ export function markRedrivenStatements(d1: D1Database, ids: string[], now: numbe
  *   was lost, or the dev server restarted and dropped the local queue);
  * - a held delivery of an active webhook with nothing ahead of it in flight (a settle call was lost). One held
  *   behind an in-flight delivery of its line is simply waiting its turn.
+ * Sites take turns (every site's first webhook before any site's second, in random order within a site), so one
+ * site with many stuck webhooks cannot use up the whole run.
  */
 export async function stuckWebhooks(d1: D1Database, now: number, graceMs: number, limit: number): Promise<string[]> {
   const cutoff = now - graceMs;
   const { results } = await d1
     .prepare(
-      `SELECT webhook_id FROM deliveries
-         WHERE state IN ('pending', 'retrying') AND next_attempt_at < ? AND (lease_until IS NULL OR lease_until < ?)
-       UNION
-       SELECT d.webhook_id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-         WHERE d.state = 'held' AND d.next_attempt_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = d.webhook_id AND o.state IN ('pending', 'retrying')
-                             AND (w.failure_mode = 'pause' OR o.target_key = d.target_key))
+      `WITH stuck AS (
+         SELECT site_id, webhook_id FROM deliveries
+           WHERE state IN ('pending', 'retrying') AND next_attempt_at < ? AND (lease_until IS NULL OR lease_until < ?)
+         UNION
+         SELECT d.site_id, d.webhook_id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
+           WHERE d.state = 'held' AND d.next_attempt_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = d.webhook_id AND o.state IN ('pending', 'retrying')
+                               AND (w.failure_mode = 'pause' OR o.target_key = d.target_key)))
+       SELECT webhook_id FROM (
+         SELECT webhook_id, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY random()) AS turn FROM stuck)
+       ORDER BY turn, random()
        LIMIT ?`,
     )
     .bind(cutoff, now, cutoff, limit)

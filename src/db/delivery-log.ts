@@ -91,11 +91,17 @@ export function statsCounts(siteId: string, webhookId: string, since: number): S
   };
 }
 
-export function statsLatencies(siteId: string, webhookId: string, since: number): Sql {
+/**
+ * The nearest-rank p50 and p95 latency of delivered ones, computed in SQL: the Worker gets two numbers, never the
+ * window's rows. Rank = ceil(p·n/100), written in integer arithmetic.
+ */
+export function statsLatencyPercentiles(siteId: string, webhookId: string, since: number): Sql {
   return {
-    sql:
-      "SELECT latency_ms FROM deliveries WHERE site_id = ? AND webhook_id = ? AND created_at >= ? AND state" +
-      " = 'delivered' AND latency_ms IS NOT NULL ORDER BY latency_ms",
+    sql: `SELECT MAX(CASE WHEN rn = MAX(1, (50 * n + 99) / 100) THEN latency_ms END) AS p50,
+                 MAX(CASE WHEN rn = MAX(1, (95 * n + 99) / 100) THEN latency_ms END) AS p95
+          FROM (SELECT latency_ms, ROW_NUMBER() OVER (ORDER BY latency_ms) AS rn, COUNT(*) OVER () AS n
+                FROM deliveries
+                WHERE site_id = ? AND webhook_id = ? AND created_at >= ? AND state = 'delivered' AND latency_ms IS NOT NULL)`,
     params: [siteId, webhookId, since],
   };
 }

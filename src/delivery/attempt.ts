@@ -7,7 +7,7 @@ import { envelopeWithDetail } from "../domain/envelope";
 import { signatureHeaders } from "../domain/signing";
 import { deliveryHeaders, maskedHeaders } from "../domain/delivery-request";
 import { decideAfterAttempt, parseRetryAfter, type AttemptVerdict } from "../domain/retry-policy";
-import { checkDestination, parseDevHosts } from "../domain/ssrf";
+import { checkDestination } from "../domain/ssrf";
 import { TEST_EVENT_TYPE } from "../domain/catalog";
 import { activeSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { NO_REACTION, reactToOutcome, type Reaction } from "../domain/webhook-reaction";
@@ -17,6 +17,7 @@ import type { AttemptRow } from "../db/attempts";
 import type { ClaimedDelivery, DeliveryUpdate, SendContextEvent, SendContextWebhook } from "../db/deliveries";
 import { USER_AGENT } from "../version";
 import { log } from "../log";
+import { devDestinationHosts, headerPrefix } from "../config";
 import { send, type SendOutcome } from "./sender";
 
 export interface Outcome {
@@ -75,7 +76,7 @@ export async function attemptDelivery(
   const n = d.attempts + 1;
   const body = envelopeWithDetail(event.body, event.detail, d.include_detail === 1);
   const headers = await requestHeaders(env, d, hook, body, n);
-  const destination = checkDestination(hook.url, parseDevHosts(env.DEV_DESTINATION_HOSTS));
+  const destination = checkDestination(hook.url, devDestinationHosts(env));
   const preparedAt = Date.now();
   const result: SendOutcome = destination.ok
     ? await send(hook.url, headers, body, hook.timeout_ms)
@@ -156,7 +157,7 @@ async function requestHeaders(env: Env, d: ClaimedDelivery, hook: SendContextWeb
   const custom = hook.headers_enc
     ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc)
     : {};
-  const prefix = env.HEADER_PREFIX || "X-SGEN";
+  const prefix = headerPrefix(env);
   const t = Math.floor(Date.now() / 1000);
   return deliveryHeaders({
     prefix,

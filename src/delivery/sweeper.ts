@@ -5,14 +5,10 @@ import type { Env } from "../env";
 import { overdueTestDeliveries, stuckWebhooks } from "../db/delivery-line";
 import { sequencer } from "../sequencer/client";
 import { log } from "../log";
+import { sweepGraceMs } from "../config";
 
 const MAX_WEBHOOKS_PER_RUN = 200;
 const MAX_TEST_RESENDS_PER_RUN = 100;
-
-export function sweepGraceMs(env: Env): number {
-  const s = Number(env.SWEEP_GRACE_SECONDS ?? "60");
-  return (Number.isFinite(s) && s >= 0 ? s : 60) * 1000;
-}
 
 /** Test deliveries skip the line, so the sweeper puts their lost messages back on the queue itself. */
 async function resendOverdueTests(env: Env, now: number, graceMs: number): Promise<number> {

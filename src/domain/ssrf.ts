@@ -2,7 +2,7 @@
 // we do: https only, and no loopback, private, link-local, CGNAT, multicast, reserved or metadata address in
 // any notation. The WHATWG URL parser already turns decimal, octal, hex and short IPv4 forms into dotted
 // quads; ipaddr.js classifies the result, including IPv6 forms that embed an IPv4 address.
-// Hosts in DEV_DESTINATION_HOSTS (empty in production) are exempt from both rules.
+// Hosts in DEV_DESTINATION_HOSTS (empty in production; only with ALLOW_DEV_DESTINATIONS=1) are exempt from both.
 // A public name that resolves to a private address is not caught here: Workers cannot resolve names.
 import ipaddr from "ipaddr.js";
 
@@ -33,10 +33,11 @@ export function checkDestination(raw: string, devHosts: readonly string[]): Dest
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, reason: "must use https" };
   if (url.username || url.password) return { ok: false, reason: "must not carry a user name or password" };
+  // Every trailing dot goes ("localhost.." is localhost), so no name slips past the lists below.
   const host = url.hostname
     .toLowerCase()
     .replace(/^\[|\]$/g, "")
-    .replace(/\.$/, "");
+    .replace(/\.+$/, "");
   if (!host) return { ok: false, reason: "has no host" };
   if (devHosts.includes(host) || devHosts.includes(url.hostname.toLowerCase())) return { ok: true, url, host };
   if (url.protocol !== "https:") return { ok: false, reason: "must use https" };

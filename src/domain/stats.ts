@@ -1,4 +1,5 @@
 // A webhook's health signals from plain numbers: counts, success rate, latency percentiles, hourly cadence.
+// The log's percentiles are computed in SQL with the same nearest-rank rule as `percentile` here.
 import { deliveryStates } from "./delivery-state";
 
 /** Nearest-rank percentile of an ascending list. */
@@ -10,7 +11,7 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 
 export function summarize(
   counts: { state: string; n: number }[],
-  latenciesAsc: number[],
+  latency: { p50: number | null; p95: number | null },
   hourly: { hour: number; n: number }[],
   since: number,
   now: number,
@@ -26,7 +27,7 @@ export function summarize(
   return {
     counts: byState,
     success_rate: settled ? byState.delivered! / settled : null,
-    latency_ms: { p50: percentile(latenciesAsc, 50), p95: percentile(latenciesAsc, 95) },
+    latency_ms: { p50: latency.p50, p95: latency.p95 },
     per_hour: buckets,
   };
 }

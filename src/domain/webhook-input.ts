@@ -1,11 +1,11 @@
 // The rules a webhook's destination and subscriptions must meet, as field errors.
-import { checkDestination, parseDevHosts } from "./ssrf";
+import { checkDestination } from "./ssrf";
 import { isKnownEventType } from "./catalog";
 import type { FieldError } from "./problems";
 
 /** The URL's host when it is an allowed destination, or the field error. */
-export function destinationHost(url: string, devHosts: string | undefined): { host: string } | { error: FieldError } {
-  const verdict = checkDestination(url, parseDevHosts(devHosts));
+export function destinationHost(url: string, devHosts: readonly string[]): { host: string } | { error: FieldError } {
+  const verdict = checkDestination(url, devHosts);
   return verdict.ok ? { host: verdict.host } : { error: { path: "url", message: verdict.reason } };
 }
 

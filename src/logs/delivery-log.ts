@@ -12,7 +12,7 @@ import {
   run,
   statsCounts,
   statsHourly,
-  statsLatencies,
+  statsLatencyPercentiles,
   type DeliveryRow,
 } from "../db/delivery-log";
 import type { AttemptRecord } from "../db/attempts";
@@ -64,14 +64,14 @@ export async function webhookStats(env: Env, siteId: string, webhookId: string, 
   const since = now - STATS_WINDOWS[window];
   const [counts, latencies, hourly] = await env.DB.batch([
     run(env.DB, statsCounts(siteId, webhookId, since)),
-    run(env.DB, statsLatencies(siteId, webhookId, since)),
+    run(env.DB, statsLatencyPercentiles(siteId, webhookId, since)),
     run(env.DB, statsHourly(siteId, webhookId, since)),
   ]);
   return {
     window,
     ...summarize(
       rowsOf<{ state: string; n: number }>(counts),
-      rowsOf<{ latency_ms: number }>(latencies).map((r) => r.latency_ms),
+      rowsOf<{ p50: number | null; p95: number | null }>(latencies)[0] ?? { p50: null, p95: null },
       rowsOf<{ hour: number; n: number }>(hourly),
       since,
       now,

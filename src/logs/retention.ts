@@ -2,6 +2,7 @@
 // then events no delivery refers to, in bounded chunks. A held, pending or retrying delivery, and the event it
 // needs, is never touched.
 import type { Env } from "../env";
+import { retentionDays } from "../config";
 import { allSiteIds } from "../db/sites";
 import { purgeChunk } from "../db/delivery-log";
 import { purgeOrphanEvents } from "../db/events";
@@ -10,8 +11,7 @@ const CHUNK = 500;
 const MAX_ROUNDS = 20;
 
 export function retentionCutoff(env: Env, now: number): number {
-  const days = Number(env.LOG_RETENTION_DAYS ?? "30");
-  return now - (Number.isFinite(days) && days > 0 ? days : 30) * 86_400_000;
+  return now - retentionDays(env) * 86_400_000;
 }
 
 export async function purgeOldDeliveries(env: Env, now: number): Promise<{ deliveries: number; events: number }> {

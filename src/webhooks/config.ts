@@ -9,6 +9,7 @@ import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defau
 import { resolveRetryPolicy, type RetryPolicyInput } from "../domain/retry-policy";
 import { rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
+import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
 import { InvalidInput, NotFound } from "../domain/problems";
 import type { FailureMode } from "../domain/line";
@@ -24,6 +25,7 @@ import {
   type WebhookSort,
 } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
+import { devDestinationHosts, headerPrefix } from "../config";
 
 export async function getWebhook(env: Env, siteId: string, id: string): Promise<WebhookRow> {
   const row = await findWebhook(env.DB, siteId, id);
@@ -55,13 +57,18 @@ export interface NewWebhookInput {
 }
 
 function checkedHost(env: Env, url: string): string {
-  const verdict = destinationHost(url, env.DEV_DESTINATION_HOSTS);
+  const verdict = destinationHost(url, devDestinationHosts(env));
   if ("error" in verdict) throw new InvalidInput([verdict.error], `url ${verdict.error.message}`);
   return verdict.host;
 }
 
+function checkSecret(secret: string | undefined) {
+  const problem = secret === undefined ? null : secretProblem(secret);
+  if (problem) throw new InvalidInput([{ path: "secret", message: problem }], `secret ${problem}`);
+}
+
 function checkHeaders(env: Env, headers: Record<string, string>) {
-  const errors = validateCustomHeaders(headers, env.HEADER_PREFIX || "X-SGEN");
+  const errors = validateCustomHeaders(headers, headerPrefix(env));
   if (errors.length) throw new InvalidInput(errors, errors.map((e) => e.message).join("; "));
 }
 
@@ -72,6 +79,7 @@ async function encryptedHeaders(env: Env, headers: Record<string, string>) {
 /** A draft subscribed to nothing, with the defaults. */
 export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: string, now = Date.now()) {
   const host = checkedHost(env, input.url);
+  checkSecret(input.secret);
   if (input.headers) checkHeaders(env, input.headers);
   const defaults = webhookDefaults();
   const row: WebhookRow = {
@@ -237,6 +245,7 @@ export async function setSecret(
   actor: string,
   now = Date.now(),
 ) {
+  checkSecret(input.secret);
   const secret = input.secret ?? generateSecret();
   const overlap = input.overlap_seconds ?? 0;
   const current = row.secretsEnc ? await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, row.secretsEnc) : [];

@@ -22,7 +22,13 @@ export async function startEdgehooks(vars: Record<string, string> = {}): Promise
   mkdirSync(join(ROOT, ".e2e"), { recursive: true });
   const persistTo = mkdtempSync(join(ROOT, ".e2e", "state-"));
   applyMigrations({ persistTo });
-  const allVars = { ADMIN_TOKEN: ADMIN, ENCRYPTION_KEY, DEV_DESTINATION_HOSTS: "127.0.0.1,localhost", ...vars };
+  const allVars = {
+    ADMIN_TOKEN: ADMIN,
+    ENCRYPTION_KEY,
+    DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
+    ALLOW_DEV_DESTINATIONS: "1",
+    ...vars,
+  };
   const start = () => startWranglerDev({ persistTo, vars: allVars, logFile: join(persistTo, "wrangler.log") });
   let dev: WranglerDev = await start();
   const port = dev.port;

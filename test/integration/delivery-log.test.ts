@@ -23,10 +23,11 @@ import {
   replayPage,
   statsCounts,
   statsHourly,
-  statsLatencies,
+  statsLatencyPercentiles,
   type Sql,
 } from "../../src/db/delivery-log";
 import { purgeOldDeliveries } from "../../src/logs/retention";
+import { percentile } from "../../src/domain/stats";
 import { expireExports, runExport } from "../../src/logs/exports";
 import { runScheduled } from "../../src/scheduled";
 
@@ -257,6 +258,28 @@ describe("stats", () => {
     expect(week.counts.delivered).toBe(3);
     expect((await api("GET", `/v1/sites/${site.id}/webhooks/${a.id}/stats?window=1y`)).status).toBe(422);
   });
+
+  it("computes p50/p95 in SQL exactly as the nearest-rank rule does, for any count", async () => {
+    const site = await insertSite();
+    const hook = await insertHook(site.id);
+    const latencies: number[] = [];
+    for (let i = 0; i < 37; i++) {
+      const d = await insertDelivery(site, hook, { target: { type: "post", id: i } });
+      const latency = (i * 7919) % 1000; // distinct, unordered
+      latencies.push(latency);
+      await env.DB.prepare("UPDATE deliveries SET state = 'delivered', latency_ms = ? WHERE id = ?")
+        .bind(latency, d.deliveryId)
+        .run();
+      const sorted = [...latencies].sort((x, y) => x - y);
+      if ([1, 2, 3, 19, 20, 37].includes(latencies.length)) {
+        const stats = await json(api("GET", `/v1/sites/${site.id}/webhooks/${hook.id}/stats`));
+        expect(stats.latency_ms, `n=${latencies.length}`).toEqual({
+          p50: percentile(sorted, 50),
+          p95: percentile(sorted, 95),
+        });
+      }
+    }
+  });
 });
 
 describe("exports", () => {
@@ -407,7 +430,7 @@ describe("query plans", () => {
       ["attempts", attemptsOf("dlv_x")],
       ["export page", pageForExport("site_x", { state: "delivered" }, 0, 1000)],
       ["stats counts", statsCounts("site_x", "wh_x", now - HOUR)],
-      ["stats latency", statsLatencies("site_x", "wh_x", now - HOUR)],
+      ["stats latency", statsLatencyPercentiles("site_x", "wh_x", now - HOUR)],
       ["stats hourly", statsHourly("site_x", "wh_x", now - HOUR)],
       ["purgeable", purgeable("site_x", now, 500)],
       ["bulk replay count", countMatching("site_x", { state: "failed", webhook_id: "wh_x" })],

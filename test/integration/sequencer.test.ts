@@ -169,4 +169,29 @@ describe("sequencer", () => {
       .run();
     expect(await stuckWebhooks(env.DB, Date.now(), 60_000, 200)).toContain(hook.id);
   });
+
+  it("the sweeper lets sites take turns: one site's many stuck webhooks never crowd out another's", async () => {
+    const busy = await insertSite();
+    const quiet = [await insertSite(), await insertSite()];
+    const stuckAt = Date.now() - 10 * 60_000;
+    const make = async (site: Awaited<ReturnType<typeof insertSite>>) => {
+      const hook = await insertHook(site.id);
+      const d = await insertDelivery(site, hook);
+      await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ? WHERE id = ?").bind(stuckAt, d.deliveryId).run();
+      return hook.id;
+    };
+    for (let i = 0; i < 12; i++) await make(busy);
+    const quietHooks = [await make(quiet[0]!), await make(quiet[1]!)];
+    // Earlier tests of this file may have left stuck webhooks of their own: count every site that has one, and
+    // ask for exactly that many, far fewer than the busy site's twelve.
+    const all = await stuckWebhooks(env.DB, Date.now(), 60_000, 10_000);
+    const sites = await env.DB.prepare(
+      `SELECT COUNT(DISTINCT site_id) AS n FROM webhooks WHERE id IN (${all.map(() => "?").join(",")})`,
+    )
+      .bind(...all)
+      .first<{ n: number }>();
+    expect(sites!.n).toBeLessThan(12);
+    const picked = await stuckWebhooks(env.DB, Date.now(), 60_000, sites!.n);
+    for (const id of quietHooks) expect(picked).toContain(id);
+  });
 });

@@ -27,7 +27,7 @@ describe("summarize", () => {
         { state: "failed", n: 1 },
         { state: "held", n: 2 },
       ],
-      [10, 20, 30],
+      { p50: 20, p95: 30 },
       [{ hour: 101, n: 4 }],
       since,
       since + 2 * hour,
@@ -40,6 +40,6 @@ describe("summarize", () => {
   });
 
   it("has no success rate before anything settled", () => {
-    expect(summarize([{ state: "pending", n: 1 }], [], [], 0, 0).success_rate).toBeNull();
+    expect(summarize([{ state: "pending", n: 1 }], { p50: null, p95: null }, [], 0, 0).success_rate).toBeNull();
   });
 });

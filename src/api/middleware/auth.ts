@@ -25,6 +25,15 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
+/** A site key reaches its own site only: any other site is a 404, exactly as if it did not exist. */
+export const ownSiteOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const auth = c.get("auth");
+  if (auth.kind === "key" && auth.siteId !== c.req.param("site")) {
+    throw new ProblemError(404, "Not found", "Site not found");
+  }
+  return next();
+};
+
 /** What a call needs: `ingest` sends events, `read` views, `manage` changes webhooks and keys. */
 export type Capability = "ingest" | "read" | "manage";
 

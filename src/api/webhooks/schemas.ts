@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_OVERLAP_SECONDS } from "../../domain/secret-rotation";
 import { retryPolicyInputSchema } from "../../domain/retry-policy";
+import { MIN_SECRET_LENGTH } from "../../domain/secret-rules";
 
 export const WebhookSchema = z
   .object({
@@ -38,13 +39,17 @@ export const WebhookSchema = z
 const headersSchema = z
   .record(z.string(), z.string())
   .openapi({ example: { "X-Team": "content" }, description: "Fixed headers sent with every delivery" });
+const secretSchema = z.string().openapi({
+  description: `At least ${MIN_SECRET_LENGTH} characters; a whsec_ secret must decode to 24–64 bytes`,
+  example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+});
 const urlSchema = z.string().min(1).max(2048).openapi({ example: "https://hooks.yoursite.com/edgehooks" });
 
 export const CreateWebhook = z
   .object({
     name: z.string().min(1).max(100),
     url: urlSchema,
-    secret: z.string().min(8).max(256).optional(),
+    secret: secretSchema.optional(),
     headers: headersSchema.optional(),
     description: z.string().max(1000).optional(),
   })
@@ -87,7 +92,7 @@ export const PutDelivery = z
 
 export const SetSecret = z
   .object({
-    secret: z.string().min(8).max(256).optional(),
+    secret: secretSchema.optional(),
     overlap_seconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).optional(),
   })
   .strict()
