@@ -136,5 +136,22 @@ export default defineConfig(
       "boundaries/no-unknown-files": "error",
     },
   },
+  {
+    // `wrangler types` declares every queue as Queue<unknown>, so a send straight on the binding would take
+    // any body. Messages go through the typed accessor in delivery/messages.ts.
+    files: ["src/**/*.{ts,tsx}"],
+    ignores: ["src/delivery/messages.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "CallExpression[callee.property.name=/^send(Batch)?$/][callee.object.property.name=/^(DELIVERIES|DEAD_LETTERS)$/]",
+          message:
+            "Send queue messages through the typed accessor in delivery/messages.ts, not on the untyped binding.",
+        },
+      ],
+    },
+  },
   prettier,
 );
