@@ -66,7 +66,7 @@ const sweeper = (async () => {
   }
 })();
 
-let exitCode = 1;
+let exitCode;
 let outage;
 try {
   const s = await setupSite(eh, "chaos");
