@@ -25,7 +25,7 @@ const elements = [
 // First match wins (files-single-match), so the catch-all "route" categories come last.
 const files = [
   { category: "entry", pattern: "src/{index,scheduled}.ts" },
-  { category: "shared", pattern: "src/{env,log,metrics,version}.ts" },
+  { category: "shared", pattern: "src/{env,log,metrics,version,config}.ts" },
   { category: "api-app", pattern: "src/api/app.ts" },
   { category: "api-infra", pattern: ["src/api/{router,problem,openapi-common}.ts", "src/api/middleware/**"] },
   { category: "webhooks-index", pattern: "src/api/webhooks/index.ts" },

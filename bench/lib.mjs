@@ -11,7 +11,13 @@ export async function startEdgehooks(name, vars = {}, extraArgs = []) {
   mkdirSync(join(ROOT, "bench", ".state"), { recursive: true });
   const persistTo = mkdtempSync(join(ROOT, "bench", ".state", `${name}-`));
   applyMigrations({ persistTo });
-  const allVars = { ADMIN_TOKEN: ADMIN, ENCRYPTION_KEY, DEV_DESTINATION_HOSTS: "127.0.0.1,localhost", ALLOW_DEV_DESTINATIONS: "1", ...vars };
+  const allVars = {
+    ADMIN_TOKEN: ADMIN,
+    ENCRYPTION_KEY,
+    DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
+    ALLOW_DEV_DESTINATIONS: "1",
+    ...vars,
+  };
   const logFile = join(persistTo, "wrangler.log");
   let dev = await startWranglerDev({ persistTo, vars: allVars, logFile, extraArgs });
   const port = dev.port;

@@ -21,6 +21,12 @@ import { VERSION } from "../version";
 import { counters, resetCounters } from "../metrics";
 import { log } from "../log";
 
+/**
+ * The package is private (package.json). A constant, because @hono/zod-openapi types doc31's license as OpenAPI
+ * 3.0's (name and url), while 3.1 and Redocly's lint want an SPDX `identifier`.
+ */
+const LICENSE = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
+
 export function createApp() {
   const app = newRouter();
 
@@ -90,6 +96,7 @@ export function createApp() {
       version: VERSION,
       description:
         "Webhook delivery for content platforms, on Cloudflare Workers. Errors are application/problem+json.",
+      license: LICENSE,
     },
     servers: [{ url: "/" }],
   });

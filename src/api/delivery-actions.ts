@@ -97,7 +97,7 @@ deliveryActionsRouter.openapi(
   createRoute({
     method: "post",
     path: "/sites/{site}/deliveries/replay",
-    operationId: "replayDeliveries",
+    operationId: "bulkReplayDeliveries",
     tags: ["Deliveries"],
     summary: "Bulk replay by filter",
     description:

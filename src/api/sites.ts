@@ -34,7 +34,7 @@ const CreateSite = z
       .string()
       .min(1)
       .max(253)
-      .regex(/^[a-z0-9.-]+(:\d+)?$/i, "must be a host name such as yoursite.com"),
+      .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name such as yoursite.com"),
     name: z.string().min(1).max(200).optional(),
   })
   .strict()

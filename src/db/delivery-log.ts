@@ -45,13 +45,16 @@ const SETTLED = `(${SETTLED_STATES.map((s) => `'${s}'`).join(", ")})`;
 
 /** The log's filter as SQL: state, event_type, webhook_id, and from/to over when a delivery was triggered. */
 export function filterClause(f: DeliveryFilter): Sql {
-  const parts: string[] = [];
-  const params: (string | number)[] = [];
-  if (f.state) (parts.push("state = ?"), params.push(f.state));
-  if (f.event_type) (parts.push("event_type = ?"), params.push(f.event_type));
-  if (f.webhook_id) (parts.push("webhook_id = ?"), params.push(f.webhook_id));
-  if (f.from !== undefined) (parts.push("created_at >= ?"), params.push(f.from));
-  if (f.to !== undefined) (parts.push("created_at < ?"), params.push(f.to));
+  const clauses: [string, string | number | undefined][] = [
+    ["state = ?", f.state],
+    ["event_type = ?", f.event_type],
+    ["webhook_id = ?", f.webhook_id],
+    ["created_at >= ?", f.from],
+    ["created_at < ?", f.to],
+  ];
+  const given = clauses.filter((c): c is [string, string | number] => c[1] !== undefined);
+  const parts = given.map(([clause]) => clause);
+  const params = given.map(([, value]) => value);
   return { sql: parts.map((p) => ` AND ${p}`).join(""), params };
 }
 

@@ -1,5 +1,5 @@
 // Webhooks: configuration (secrets and header values encrypted), status, alert and the last-delivery summary.
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { database } from "./client";
 import { webhooks } from "./schema";
 import { chunk, PARAM_CHUNK, placeholders, statement } from "./sql";

@@ -11,6 +11,7 @@ import {
 import { clearSettledAlertStatement } from "../db/webhooks";
 import type { DeliveryState } from "../domain/delivery-state";
 import { replay } from "./replay";
+import { deliveriesQueue } from "./messages";
 
 export interface ActionResult {
   id: string;
@@ -34,7 +35,7 @@ export async function retryNow(env: Env, siteId: string, id: string, now = Date.
   if (!(await scheduleAttemptNow(env.DB, id, now))) {
     throw new Conflict(`A ${d.state} delivery cannot be retried now: only retrying and failed ones can`);
   }
-  await env.DELIVERIES.send({ delivery_id: id, webhook_id: d.webhook_id, manual: true });
+  await deliveriesQueue(env).send({ delivery_id: id, webhook_id: d.webhook_id, manual: true });
   return { id, state: "retrying", next_attempt_at: now, replay_of: null };
 }
 

@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import type { DeliveryFilter } from "../domain/filter";
 import { countMatching as countQuery, replayPage as pageQuery, run } from "../db/delivery-log";
 import type { ReplaySource } from "../db/deliveries";
-import type { BulkReplayMessage } from "./messages";
+import { deliveriesQueue, type BulkReplayMessage } from "./messages";
 import { replay } from "./replay";
 
 export const BULK_REPLAY_PAGE = 100;
@@ -17,7 +17,8 @@ export async function countMatching(d1: D1Database, siteId: string, filter: Deli
 
 export async function startBulkReplay(env: Env, siteId: string, filter: DeliveryFilter) {
   const { count, max_seq } = await countMatching(env.DB, siteId, filter);
-  if (count > 0) await env.DELIVERIES.send({ kind: "bulk_replay", site_id: siteId, filter, after_seq: 0, max_seq });
+  if (count > 0)
+    await deliveriesQueue(env).send({ kind: "bulk_replay", site_id: siteId, filter, after_seq: 0, max_seq });
   return { count };
 }
 
@@ -29,7 +30,7 @@ export async function replayPage(env: Env, msg: BulkReplayMessage): Promise<numb
   await replay(env, results, { inPlace: false, resolveOriginals: false });
   const last = results[results.length - 1];
   if (results.length === BULK_REPLAY_PAGE && last) {
-    await env.DELIVERIES.send({ ...msg, after_seq: last.seq });
+    await deliveriesQueue(env).send({ ...msg, after_seq: last.seq });
   }
   return results.length;
 }

@@ -12,6 +12,7 @@ import { parseSubscribers, subscribersStatement, type Subscriber, type WebhookRo
 import { insertEventsStatements, knownEventsStatements, parseKnownEvents, type NewEventRow } from "../db/events";
 import { insertDeliveriesStatements, newDeliveryRow, seqsOf, type NewDeliveryRow } from "../db/deliveries";
 import { handToSequencers } from "../sequencer/client";
+import { deliveriesQueue } from "./messages";
 
 export interface AcceptedEvent {
   event_id: string;
@@ -88,7 +89,7 @@ export async function sendTestEvent(
     ...insertEventsStatements(env.DB, [event]),
     ...insertDeliveriesStatements(env.DB, [{ ...delivery, state: "pending", include_detail: 1 }]),
   ]);
-  await env.DELIVERIES.send({ delivery_id: delivery.id, webhook_id: webhook.id });
+  await deliveriesQueue(env).send({ delivery_id: delivery.id, webhook_id: webhook.id });
   return { event_id: event.id, delivery_id: delivery.id };
 }
 

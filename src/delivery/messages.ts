@@ -1,6 +1,7 @@
 // What travels on the deliveries queue. A message is only transport: D1 holds the delivery itself, and a lost
 // message is re-driven from D1 by the sweeper.
 import type { DeliveryFilter } from "../domain/filter";
+import type { Env } from "../env";
 
 /** A pointer to one delivery. `manual` marks an operator's "attempt now", which goes out even while paused. */
 export interface DeliveryMessage {
@@ -25,3 +26,8 @@ export interface ExportMessage {
 }
 
 export type QueueMessage = DeliveryMessage | BulkReplayMessage | ExportMessage;
+
+/** The deliveries queue, typed: `wrangler types` declares every queue as Queue<unknown>. */
+export function deliveriesQueue(env: Env): Queue<QueueMessage> {
+  return env.DELIVERIES as Queue<QueueMessage>;
+}

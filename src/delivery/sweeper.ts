@@ -6,6 +6,7 @@ import { overdueTestDeliveries, stuckWebhooks } from "../db/delivery-line";
 import { sequencer } from "../sequencer/client";
 import { log } from "../log";
 import { sweepGraceMs } from "../config";
+import { deliveriesQueue } from "./messages";
 
 const MAX_WEBHOOKS_PER_RUN = 200;
 const MAX_TEST_RESENDS_PER_RUN = 100;
@@ -14,7 +15,9 @@ const MAX_TEST_RESENDS_PER_RUN = 100;
 async function resendOverdueTests(env: Env, now: number, graceMs: number): Promise<number> {
   const overdue = await overdueTestDeliveries(env.DB, now, graceMs, MAX_TEST_RESENDS_PER_RUN);
   if (overdue.length) {
-    await env.DELIVERIES.sendBatch(overdue.map((r) => ({ body: { delivery_id: r.id, webhook_id: r.webhook_id } })));
+    await deliveriesQueue(env).sendBatch(
+      overdue.map((r) => ({ body: { delivery_id: r.id, webhook_id: r.webhook_id } })),
+    );
   }
   return overdue.length;
 }

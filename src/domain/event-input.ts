@@ -19,7 +19,7 @@ const targetSchema = z
       .string()
       .min(1)
       .max(64)
-      .regex(/^[a-z][a-z0-9_.-]*$/i, "must be a word such as post or page"),
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, "must be a word such as post or page"),
     id: z.union([z.string().min(1).max(256), z.number().int()]),
     title: z.string().max(1000).optional(),
     url: z.string().url().max(2048).optional(),

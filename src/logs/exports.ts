@@ -17,6 +17,7 @@ import {
   type ExportRow,
 } from "../db/exports";
 import { deliveryView } from "./delivery-view";
+import { deliveriesQueue } from "../delivery/messages";
 
 export const EXPORT_TTL_MS = 7 * 24 * 3600_000;
 const PAGE_ROWS = 1000;
@@ -73,7 +74,7 @@ export async function createExport(
     expiresAt: now + EXPORT_TTL_MS,
   };
   await insertExportStatement(env.DB, row).run();
-  await env.DELIVERIES.send({ kind: "export", export_id: row.id });
+  await deliveriesQueue(env).send({ kind: "export", export_id: row.id });
   return row;
 }
 
@@ -117,7 +118,10 @@ export async function runExport(env: Env, exportId: string): Promise<void> {
   const flush = async (last: boolean) => {
     const all = new Uint8Array(buffered);
     let o = 0;
-    for (const c of chunks) (all.set(c, o), (o += c.byteLength));
+    for (const c of chunks) {
+      all.set(c, o);
+      o += c.byteLength;
+    }
     const size = last ? buffered : PART_BYTES;
     parts.push(await upload.uploadPart(parts.length + 1, all.slice(0, size)));
     bytes += size;
@@ -158,7 +162,7 @@ export async function runExport(env: Env, exportId: string): Promise<void> {
 /** The cron's pass: queue jobs that never started or stalled. */
 export async function runPendingExports(env: Env, now: number): Promise<number> {
   const ids = await stalledExports(env.DB, now, 20);
-  for (const id of ids) await env.DELIVERIES.send({ kind: "export", export_id: id });
+  for (const id of ids) await deliveriesQueue(env).send({ kind: "export", export_id: id });
   return ids.length;
 }
 

@@ -25,6 +25,7 @@ import {
   type LineDelivery,
 } from "../db/delivery-line";
 import { instrument } from "../metrics";
+import { deliveriesQueue } from "../delivery/messages";
 
 export interface EnqueueItem {
   id: string;
@@ -220,7 +221,9 @@ export class WebhookSequencer extends DurableObject<Env> {
   private async send(ids: string[]) {
     const webhookId = this.webhookId!;
     for (const part of chunk(ids, 100)) {
-      await this.env.DELIVERIES.sendBatch(part.map((id) => ({ body: { delivery_id: id, webhook_id: webhookId } })));
+      await deliveriesQueue(this.env).sendBatch(
+        part.map((id) => ({ body: { delivery_id: id, webhook_id: webhookId } })),
+      );
     }
   }
 }
