@@ -2,9 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
-import { bearer, cursorQuery, problems, siteParam } from "./openapi-common";
+import { bearer, cursorQuery, json, listOf, problems, siteParam } from "./openapi-common";
 import { iso } from "../domain/time";
-import { encodeCursor, readCursor } from "../domain/cursor";
+import { pageOf, readCursor } from "../domain/cursor";
 import { listAudit } from "../db/audit";
 
 export const auditRouter = newRouter();
@@ -41,14 +41,7 @@ auditRouter.openapi(
     security: bearer,
     request: { params: siteParam, query: cursorQuery },
     responses: {
-      200: {
-        content: {
-          "application/json": {
-            schema: z.object({ data: z.array(AuditEntrySchema), next_cursor: z.string().nullable() }),
-          },
-        },
-        description: "Newest first",
-      },
+      200: json(listOf(AuditEntrySchema), "Newest first"),
       ...problems(401, 403, 404, 422),
     },
   }),
@@ -57,8 +50,8 @@ auditRouter.openapi(
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
     const after = readCursor(cursor, ["number"]);
-    const results = await listAudit(c.env.DB, site, after ? (after[0] as number) : null, limit + 1);
-    const page = results.slice(0, limit);
+    const rows = await listAudit(c.env.DB, site, after ? (after[0] as number) : null, limit + 1);
+    const { page, nextCursor } = pageOf(rows, limit, (r) => [r.id]);
     return c.json(
       {
         data: page.map((r) => ({
@@ -66,7 +59,7 @@ auditRouter.openapi(
           changes: r.changes === null ? null : JSON.parse(r.changes),
           created_at: iso(r.created_at)!,
         })),
-        next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.id]) : null,
+        next_cursor: nextCursor,
       },
       200,
     );

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
-import { FilterQuery, bearer, filterFromQuery, json, problems, siteAndId, siteParam } from "./openapi-common";
+import { FilterQuery, bearer, filterFromQuery, json, listOf, problems, siteAndId, siteParam } from "./openapi-common";
 import { deliveryStates } from "../domain/delivery-state";
 import { deliveryDetail, deliveryPage } from "../logs/delivery-log";
 
@@ -72,7 +72,7 @@ deliveriesRouter.openapi(
     security: bearer,
     request: { params: siteParam, query: ListQuery },
     responses: {
-      200: json(z.object({ data: z.array(DeliverySchema), next_cursor: z.string().nullable() }), "One page"),
+      200: json(listOf(DeliverySchema), "One page"),
       ...problems(401, 403, 404, 422),
     },
   }),

@@ -2,11 +2,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, actorName } from "./router";
 import { requireSite } from "./middleware/auth";
-import { bearer, cursorQuery, problems, siteAndId, siteParam } from "./openapi-common";
+import { bearer, cursorQuery, json, listOf, problems, siteAndId, siteParam } from "./openapi-common";
 import { findKey, insertKeyStatement, listKeys, revokeKeyStatement, type KeyRow } from "../db/api-keys";
 import { auditStatement } from "../db/audit";
 import { sha256Hex } from "../domain/crypto";
-import { encodeCursor, readCursor } from "../domain/cursor";
+import { pageOf, readCursor } from "../domain/cursor";
 import { NotFound } from "../domain/problems";
 import { newId, randomToken } from "../domain/ids";
 import { iso } from "../domain/time";
@@ -125,12 +125,7 @@ keysRouter.openapi(
     security: bearer,
     request: { params: siteParam, query: cursorQuery },
     responses: {
-      200: {
-        content: {
-          "application/json": { schema: z.object({ data: z.array(KeySchema), next_cursor: z.string().nullable() }) },
-        },
-        description: "Newest first",
-      },
+      200: json(listOf(KeySchema), "Newest first"),
       ...problems(401, 403, 404, 422),
     },
   }),
@@ -138,11 +133,10 @@ keysRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
-    const after = readCursor(cursor, ["number"]);
-    const rows = await listKeys(c.env.DB, site, after ? (after[0] as number) : null, limit + 1);
-    const page = rows.slice(0, limit);
-    const next = rows.length > limit ? encodeCursor([page[page.length - 1]!.createdAt]) : null;
-    return c.json({ data: page.map(view), next_cursor: next }, 200);
+    const after = readCursor(cursor, ["number", "string"]) as [number, string] | null;
+    const rows = await listKeys(c.env.DB, site, after, limit + 1);
+    const { page, nextCursor } = pageOf(rows, limit, (k) => [k.createdAt, k.id]);
+    return c.json({ data: page.map(view), next_cursor: nextCursor }, 200);
   },
 );
 

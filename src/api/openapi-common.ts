@@ -61,6 +61,10 @@ export const cursorQuery = z.object({
 /** A public route: no token (the document's default is bearer). */
 export const noAuth: { bearer: string[] }[] = [];
 
+/** A page of a list: `{data, next_cursor}`, newest first. */
+export const listOf = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
 /** A JSON response in the document. */
 export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   content: { "application/json": { schema } },

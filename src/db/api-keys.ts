@@ -1,5 +1,5 @@
 // Site keys: one role each; the token itself is never stored, only its SHA-256.
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import { database } from "./client";
 import { apiKeys } from "./schema";
 import { statement } from "./sql";
@@ -23,15 +23,16 @@ export function findKey(d1: D1Database, siteId: string, id: string): Promise<Key
     .get();
 }
 
-/** Newest first; `beforeCreatedAt` is the cursor. */
-export function listKeys(d1: D1Database, siteId: string, beforeCreatedAt: number | null, limit: number) {
+/** Newest first; `after` is the cursor: the last row's created_at and id (keys made in the same millisecond). */
+export function listKeys(d1: D1Database, siteId: string, after: [number, string] | null, limit: number) {
+  const page = after
+    ? or(lt(apiKeys.createdAt, after[0]), and(eq(apiKeys.createdAt, after[0]), lt(apiKeys.id, after[1])))
+    : undefined;
   return database(d1)
     .select()
     .from(apiKeys)
-    .where(
-      and(eq(apiKeys.siteId, siteId), beforeCreatedAt !== null ? lt(apiKeys.createdAt, beforeCreatedAt) : undefined),
-    )
-    .orderBy(desc(apiKeys.createdAt))
+    .where(and(eq(apiKeys.siteId, siteId), page))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(limit);
 }
 

@@ -34,3 +34,10 @@ export function readCursor(cursor: string | undefined, shape: readonly CursorPar
     );
   return parts;
 }
+
+/** One page of a list read with `limit + 1` rows: the page, and the cursor after its last row when there is more. */
+export function pageOf<T>(rows: readonly T[], limit: number, sortKey: (row: T) => readonly (string | number)[]) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(sortKey(last)) : null };
+}

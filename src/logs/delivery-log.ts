@@ -1,7 +1,7 @@
 // Reading the delivery log: a filtered page, one delivery with every attempt, and a webhook's health signals.
 import type { Env } from "../env";
 import type { DeliveryFilter } from "../domain/filter";
-import { encodeCursor, readCursor } from "../domain/cursor";
+import { pageOf, readCursor } from "../domain/cursor";
 import { NotFound } from "../domain/problems";
 import { summarize } from "../domain/stats";
 import { rowsOf } from "../db/sql";
@@ -33,11 +33,8 @@ export async function deliveryPage(
     env.DB,
     listDeliveries(siteId, filter, before ? (before[0] as number) : null, limit + 1),
   ).all<DeliveryRow>();
-  const page = results.slice(0, limit);
-  return {
-    data: page.map(deliveryView),
-    next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null,
-  };
+  const { page, nextCursor } = pageOf(results, limit, (d) => [d.seq]);
+  return { data: page.map(deliveryView), next_cursor: nextCursor };
 }
 
 /** One delivery with every attempt, each with the body that was sent. */

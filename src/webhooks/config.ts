@@ -13,7 +13,7 @@ import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
 import { InvalidInput, NotFound } from "../domain/problems";
 import type { FailureMode } from "../domain/line";
-import { encodeCursor, readCursor } from "../domain/cursor";
+import { pageOf, readCursor } from "../domain/cursor";
 import { auditStatement } from "../db/audit";
 import {
   findWebhook,
@@ -43,9 +43,7 @@ export async function listWebhookPage(
 ) {
   const after = readCursor(cursor, ["number", "string"]);
   const rows = await listWebhooks(env.DB, siteId, sort, after as [number, string] | null, limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return { page, nextCursor: rows.length > limit && last ? encodeCursor(webhookSortKey(last, sort)) : null };
+  return pageOf(rows, limit, (row) => webhookSortKey(row, sort));
 }
 
 export interface NewWebhookInput {

@@ -1,6 +1,6 @@
 // Hostile input that must end in a clear 4xx and change nothing: bodies that are too large or too deep, chunked
 // bodies that never say their length, and keys of another site probing with invalid bodies.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createKey, createSite, createWebhook, json, ROOT } from "../helpers";
 
@@ -130,6 +130,30 @@ describe("secrets and names", () => {
       const res = await api("POST", `/v1/sites/${siteId}/keys`, { name, role: "viewer" });
       expect(res.status, name).toBe(422);
       expect((await json(res)).errors[0].path).toBe("name");
+    }
+  });
+});
+
+describe("list cursors", () => {
+  it("pages keys made in the same millisecond without skipping one", async () => {
+    const site = (await createSite()).id;
+    for (let i = 0; i < 3; i++) await createKey(site, "viewer", `same-ms ${i}`);
+    await env.DB.prepare("UPDATE api_keys SET created_at = 1700000000000 WHERE site_id = ?").bind(site).run();
+    const seen: string[] = [];
+    let cursor = "";
+    do {
+      const page = await json(api("GET", `/v1/sites/${site}/keys?limit=1${cursor ? `&cursor=${cursor}` : ""}`));
+      seen.push(...page.data.map((k: { id: string }) => k.id));
+      cursor = page.next_cursor ?? "";
+    } while (cursor);
+    expect(new Set(seen).size).toBe(3);
+  });
+
+  it("answers a cursor of the wrong shape with 422 naming query.cursor, on every list", async () => {
+    for (const path of ["webhooks", "keys", "audit-log", "deliveries"]) {
+      const res = await api("GET", `/v1/sites/${siteId}/${path}?cursor=WyJ4Il0`);
+      expect(res.status, path).toBe(422);
+      expect((await json(res)).errors[0].path, path).toBe("query.cursor");
     }
   });
 });

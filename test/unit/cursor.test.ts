@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, readCursor } from "../../src/domain/cursor";
+import { decodeCursor, encodeCursor, pageOf, readCursor } from "../../src/domain/cursor";
 import { InvalidInput } from "../../src/domain/problems";
 
 describe("cursors", () => {
@@ -29,5 +29,15 @@ describe("cursors", () => {
       expect(err).toBeInstanceOf(InvalidInput);
       expect((err as InvalidInput).errors[0]!.path).toBe("query.cursor");
     }
+  });
+});
+
+describe("pageOf", () => {
+  it("cuts limit + 1 rows to a page with a cursor after its last row, and no cursor on the last page", () => {
+    const rows = [{ id: 5 }, { id: 4 }, { id: 3 }];
+    const first = pageOf(rows, 2, (r) => [r.id]);
+    expect(first.page).toEqual([{ id: 5 }, { id: 4 }]);
+    expect(decodeCursor(first.nextCursor!, ["number"])).toEqual([4]);
+    expect(pageOf(rows.slice(0, 2), 2, (r) => [r.id]).nextCursor).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, actorName } from "../router";
 import { requireSite } from "../middleware/auth";
-import { bearer, cursorQuery, json, problems, siteAndId, siteParam } from "../openapi-common";
+import { bearer, cursorQuery, json, listOf, problems, siteAndId, siteParam } from "../openapi-common";
 import { createWebhook, deleteWebhook, getWebhook, listWebhookPage, updateWebhook } from "../../webhooks/config";
 import { webhookView } from "../../webhooks/view";
 import { CreateWebhook, UpdateWebhook, WebhookSchema } from "./schemas";
@@ -45,7 +45,7 @@ crudRoutes.openapi(
     security: bearer,
     request: { params: siteParam, query: ListQuery },
     responses: {
-      200: json(z.object({ data: z.array(WebhookSchema), next_cursor: z.string().nullable() }), "One page"),
+      200: json(listOf(WebhookSchema), "One page"),
       ...problems(401, 403, 404, 422),
     },
   }),
