@@ -17,6 +17,9 @@ export default defineConfig(async () => {
             ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
             DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
             ALLOW_DEV_DESTINATIONS: "1",
+            // `npm run fuzz` runs the API fuzz sweep longer (see test/fuzz/api.fuzz.test.ts).
+            FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+            FUZZ_SEED: process.env.FUZZ_SEED ?? "",
           },
           // Lets a test call exports.default.queue() directly and see msg.retry's delaySeconds.
           compatibilityFlags: ["service_binding_extra_handlers"],
@@ -24,7 +27,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       globalSetup: ["./test/http-fixture.ts"],
     },
