@@ -32,7 +32,7 @@ const operations: Operation[] = Object.entries(document.paths).flatMap(([path, o
 );
 
 /** Real ids of the fixture, so requests also reach existing things, not only 404s. */
-const known: Record<string, string[]> = { site: [], id: [] };
+const known: { site: string[]; id: string[] } = { site: [], id: [] };
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -72,6 +72,10 @@ async function fingerprint(): Promise<string> {
 /** encodeURIComponent, but a lone surrogate (which it refuses) becomes U+FFFD; raw bad bytes come from constants. */
 const encode = (s: string) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, "\ufffd"));
 
+/** A query value: shaped by its schema, and for a cursor, cursors of every shape but ours. */
+const valueFor = (p: Operation["params"][number]) =>
+  p.name === "cursor" ? fc.oneof(hostileCursor, fromSchema(p.schema, components)) : fromSchema(p.schema, components);
+
 const segment = (name: string) =>
   fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...(name === "site" ? known.site : known.id)) },
@@ -87,9 +91,7 @@ const request = fc.constantFrom(...operations).chain((op) =>
     ),
     query: fc.array(
       fc.oneof(
-        ...op.params
-          .filter((p) => p.in === "query")
-          .map((p) => fromSchema(p.schema, components).map((v) => [p.name, String(v)] as const)),
+        ...op.params.filter((p) => p.in === "query").map((p) => valueFor(p).map((v) => [p.name, String(v)] as const)),
         fc.tuple(hostileString, hostileString),
       ),
       { maxLength: 4 },
