@@ -18,6 +18,7 @@ const elements = [
   { type: "service", pattern: "src/logs", partialMatch: false },
   { type: "service", pattern: "src/sequencer", partialMatch: false },
   { type: "service", pattern: "src/webhooks", partialMatch: false },
+  { type: "service", pattern: "src/jobs", partialMatch: false },
   { type: "api", pattern: "src/api", partialMatch: false },
   { type: "console", pattern: "src/console", partialMatch: false },
 ];

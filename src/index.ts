@@ -1,8 +1,10 @@
-// Entry: fetch (the Hono app), queue (the delivery consumer), scheduled (sweeper and housekeeping).
+// Entry: fetch (the Hono app), queue (the deliveries consumer, the jobs consumer, the dead letters), scheduled
+// (sweeper and housekeeping).
 import type { Env } from "./env";
-import type { QueueMessage } from "./delivery/messages";
+import type { DeliveryMessage, JobMessage } from "./delivery/messages";
 import { createApp } from "./api/app";
 import { consumeQueue, consumeDeadLetters } from "./delivery/consumer";
+import { consumeJobs } from "./jobs/consumer";
 import { runScheduled } from "./scheduled";
 import { instrument } from "./metrics";
 
@@ -12,11 +14,12 @@ const app = createApp();
 
 export default {
   fetch: (req: Request, env: Env, ctx: ExecutionContext) => app.fetch(req, instrument(env), ctx),
-  async queue(batch: MessageBatch<QueueMessage>, env: Env) {
+  async queue(batch: MessageBatch<unknown>, env: Env) {
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-    return consumeQueue(batch, instrument(env));
+    if (batch.queue === "edgehooks-jobs") return consumeJobs(batch as MessageBatch<JobMessage>, instrument(env));
+    return consumeQueue(batch as MessageBatch<DeliveryMessage>, instrument(env));
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     await runScheduled(instrument(env), controller.scheduledTime, ctx);
   },
-} satisfies ExportedHandler<Env, QueueMessage>;
+} satisfies ExportedHandler<Env>;

@@ -86,5 +86,5 @@ function countingQueue<T>(q: Queue<T>): Queue<T> {
 /** The env every entry point uses: counting wrappers when BENCH_METRICS is "1", the bindings as they are otherwise. */
 export function instrument(env: Env): Env {
   if (env.BENCH_METRICS !== "1") return env;
-  return { ...env, DB: countingD1(env.DB), DELIVERIES: countingQueue(env.DELIVERIES) };
+  return { ...env, DB: countingD1(env.DB), DELIVERIES: countingQueue(env.DELIVERIES), JOBS: countingQueue(env.JOBS) };
 }

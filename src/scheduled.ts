@@ -3,7 +3,8 @@
 import type { Env } from "./env";
 import { sweep } from "./delivery/sweeper";
 import { purgeOldDeliveries } from "./logs/retention";
-import { expireExports, runPendingExports } from "./logs/exports";
+import { expireExports, requeueStalledExports } from "./logs/exports";
+import { requeueStalledBulkReplays } from "./delivery/bulk-replay";
 import { writeDailySummaries } from "./db/audit";
 import { log } from "./log";
 
@@ -13,7 +14,8 @@ const SUMMARY_WINDOW_MS = 10 * 60_000;
 export async function runScheduled(env: Env, now: number, _ctx?: ExecutionContext) {
   const steps: [string, () => Promise<unknown>][] = [
     ["sweep", () => sweep(env, now)],
-    ["exports", () => runPendingExports(env, now)],
+    ["stalled exports", () => requeueStalledExports(env, now)],
+    ["stalled bulk replays", () => requeueStalledBulkReplays(env, now)],
     ["export expiry", () => expireExports(env, now)],
     ["retention", () => purgeOldDeliveries(env, now)],
   ];

@@ -1,7 +1,7 @@
 // Operator actions on deliveries: retry now, replay as a new delivery, resolve, and bulk replay by filter.
 // Role integrations-admin (or root).
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter } from "./router";
+import { actorName, newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
 import { FilterQuery, bearer, filterFromQuery, json, problems, siteAndId, siteParam } from "./openapi-common";
 import { deliveryStates } from "../domain/delivery-state";
@@ -44,7 +44,7 @@ deliveryActionsRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(view(await retryNow(c.env, site, id)), 202);
+    return c.json(view(await retryNow(c.env, site, id, actorName(c.get("auth")))), 202);
   },
 );
 
@@ -65,7 +65,7 @@ deliveryActionsRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(view(await replayOne(c.env, site, id)), 202);
+    return c.json(view(await replayOne(c.env, site, id, actorName(c.get("auth")))), 202);
   },
 );
 
@@ -85,7 +85,7 @@ deliveryActionsRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(view(await resolveOne(c.env, site, id)), 200);
+    return c.json(view(await resolveOne(c.env, site, id, actorName(c.get("auth")))), 200);
   },
 );
 
@@ -101,15 +101,26 @@ deliveryActionsRouter.openapi(
     tags: ["Deliveries"],
     summary: "Bulk replay by filter",
     description:
-      "Replays every delivery that matches now (state, event_type, webhook_id, from/to over the time it was" +
-      " triggered), oldest first, each as a new delivery. `dry_run` only counts. No cap: the work is paged " +
-      "through the queue.",
+      "Replays every original delivery that matches now (state, event_type, webhook_id, from/to over the time " +
+      "it was triggered), oldest first, each as a new delivery. Replays never match, so running it again does " +
+      "not double the work. `dry_run` only counts. No cap: a job pages through the jobs queue. At most one runs " +
+      "per site (409 names the running job).",
     security: bearer,
     request: { params: siteParam, body: { content: { "application/json": { schema: BulkReplay } }, required: true } },
     responses: {
       200: json(z.object({ count: z.number().int(), dry_run: z.literal(true) }), "Dry run: how many would be replayed"),
-      202: json(z.object({ count: z.number().int(), dry_run: z.literal(false) }), "Replay started"),
-      ...problems(400, 401, 403, 404, 415, 422),
+      202: json(
+        z.object({
+          count: z.number().int(),
+          dry_run: z.literal(false),
+          job_id: z
+            .string()
+            .nullable()
+            .openapi({ description: "The bulk replay job (rpl_…); null when nothing matched" }),
+        }),
+        "Replay started",
+      ),
+      ...problems(400, 401, 403, 404, 409, 415, 422),
     },
   }),
   async (c) => {
@@ -119,7 +130,7 @@ deliveryActionsRouter.openapi(
     const filter = filterFromQuery(q);
     if (dry_run)
       return c.json({ count: (await countMatching(c.env.DB, site, filter)).count, dry_run: true as const }, 200);
-    const { count } = await startBulkReplay(c.env, site, filter);
-    return c.json({ count, dry_run: false as const }, 202);
+    const { count, job_id } = await startBulkReplay(c.env, site, filter, actorName(c.get("auth")));
+    return c.json({ count, dry_run: false as const, job_id }, 202);
   },
 );

@@ -43,10 +43,10 @@ exportsRouter.openapi(
     summary: "Export the delivery log (NDJSON or CSV)",
     description:
       "Starts an asynchronous job over the same filters as the log. Poll GET …/exports/{id} for the signed " +
-      "download link, valid 7 days.",
+      "download link, valid 7 days. At most 2 exports run per site at once (409 names them).",
     security: bearer,
     request: { params: siteParam, body: { content: { "application/json": { schema: CreateExport } }, required: true } },
-    responses: { 202: json(ExportSchema, "Started"), ...problems(400, 401, 403, 404, 415, 422) },
+    responses: { 202: json(ExportSchema, "Started"), ...problems(400, 401, 403, 404, 409, 415, 422) },
   }),
   async (c) => {
     const { site } = c.req.valid("param");

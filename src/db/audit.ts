@@ -4,7 +4,7 @@ export interface AuditEntry {
   siteId: string;
   actor: string;
   action: string;
-  targetType: "site" | "key" | "webhook" | "delivery" | "export";
+  targetType: "site" | "key" | "webhook" | "delivery" | "export" | "bulk_replay";
   targetId: string;
   changes?: unknown;
   at: number;
@@ -20,11 +20,17 @@ export interface AuditRecord {
   created_at: number;
 }
 
-export function auditStatement(d1: D1Database, e: AuditEntry): D1PreparedStatement {
+/** The one audit writer. With `onlyIf`, the entry is written only when that SQL condition holds at that point in
+ * the batch (an insert that may have found no room). */
+export function auditStatement(
+  d1: D1Database,
+  e: AuditEntry,
+  onlyIf?: { sql: string; params: (string | number)[] },
+): D1PreparedStatement {
   return d1
     .prepare(
       `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+       SELECT ?, ?, ?, ?, ?, ?, ? ${onlyIf ? `WHERE ${onlyIf.sql}` : ""}`,
     )
     .bind(
       e.siteId,
@@ -34,8 +40,12 @@ export function auditStatement(d1: D1Database, e: AuditEntry): D1PreparedStateme
       e.targetId,
       e.changes === undefined ? null : JSON.stringify(e.changes),
       e.at,
+      ...(onlyIf?.params ?? []),
     );
 }
+
+/** The condition "the statement just before changed something", for an audit entry that follows it in a batch. */
+export const previousStatementChanged = { sql: "changes() > 0", params: [] };
 
 /** Newest first; `beforeId` is the cursor. */
 export async function listAudit(d1: D1Database, siteId: string, beforeId: number | null, limit: number) {

@@ -63,8 +63,18 @@ export function newDeliveryRow(
   };
 }
 
+/** A condition every row of an insert waits on, so a repeated job step inserts nothing (see bulk-replays.ts). */
+export interface InsertGuard {
+  sql: string;
+  params: (string | number)[];
+}
+
 /** Inserts in array order, so seq follows event order. RETURNING gives each new row's seq (see seqsOf). */
-export function insertDeliveriesStatements(d1: D1Database, rows: NewDeliveryRow[]): D1PreparedStatement[] {
+export function insertDeliveriesStatements(
+  d1: D1Database,
+  rows: NewDeliveryRow[],
+  guard?: InsertGuard,
+): D1PreparedStatement[] {
   return chunk(rows, JSON_ROWS_PER_STATEMENT).map((part) =>
     d1
       .prepare(
@@ -76,10 +86,10 @@ export function insertDeliveriesStatements(d1: D1Database, rows: NewDeliveryRow[
                 j.value->>'include_detail', j.value->>'retry_delays', j.value->>'state', 0, j.value->>'next_attempt_at',
                 j.value->>'order_key', j.value->>'replay_of', j.value->>'actor_email', j.value->>'created_at',
                 j.value->>'created_at'
-         FROM json_each(?) j ORDER BY j.key
+         FROM json_each(?) j ${guard ? `WHERE ${guard.sql}` : ""} ORDER BY j.key
          RETURNING id, seq`,
       )
-      .bind(JSON.stringify(part)),
+      .bind(JSON.stringify(part), ...(guard?.params ?? [])),
   );
 }
 
@@ -264,15 +274,13 @@ export async function failedDeliveriesPage(d1: D1Database, webhookId: string, af
 }
 
 /** "Attempt now": a retrying or failed delivery that no consumer holds becomes due at once. */
-export async function scheduleAttemptNow(d1: D1Database, id: string, now: number): Promise<boolean> {
-  const changed = await d1
+export function scheduleAttemptNowStatement(d1: D1Database, id: string, now: number): D1PreparedStatement {
+  return d1
     .prepare(
       `UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, updated_at = ?
        WHERE id = ? AND state IN ('retrying', 'failed') AND (lease_until IS NULL OR lease_until < ?)`,
     )
-    .bind(now, now, id, now)
-    .run();
-  return (changed.meta.changes ?? 0) > 0;
+    .bind(now, now, id, now);
 }
 
 /** failed → resolved, for these ids (one operator's resolve, or the originals a resume replayed). */

@@ -118,11 +118,15 @@ export function statsHourly(siteId: string, webhookId: string, since: number): S
   };
 }
 
-/** How many deliveries match now, and the newest seq among them (a bulk replay never goes past it). */
+/**
+ * How many deliveries a bulk replay would take now, and the newest seq among them (it never goes past it). A bulk
+ * replay takes original deliveries only, never a replay, so running it twice does not double the work.
+ */
 export function countMatching(siteId: string, f: DeliveryFilter): Sql {
   const w = filterClause(f);
   return {
-    sql: `SELECT COUNT(*) AS count, COALESCE(MAX(seq), 0) AS max_seq FROM deliveries WHERE site_id = ?${w.sql}`,
+    sql: `SELECT COUNT(*) AS count, COALESCE(MAX(seq), 0) AS max_seq FROM deliveries
+          WHERE site_id = ?${w.sql} AND replay_of IS NULL`,
     params: [siteId, ...w.params],
   };
 }
@@ -131,7 +135,8 @@ export function countMatching(siteId: string, f: DeliveryFilter): Sql {
 export function replayPage(siteId: string, f: DeliveryFilter, afterSeq: number, maxSeq: number, limit: number): Sql {
   const w = filterClause(f);
   return {
-    sql: `SELECT ${REPLAY_SOURCE_COLUMNS} FROM deliveries WHERE site_id = ? AND seq > ? AND seq <= ?${w.sql} ORDER BY seq LIMIT ?`,
+    sql: `SELECT ${REPLAY_SOURCE_COLUMNS} FROM deliveries WHERE site_id = ? AND seq > ? AND seq <= ?${w.sql}
+          AND replay_of IS NULL ORDER BY seq LIMIT ?`,
     params: [siteId, afterSeq, maxSeq, ...w.params, limit],
   };
 }

@@ -2,6 +2,7 @@
 // Every list and filter query has an index here (the query-plan test in test/integration/delivery-log.test.ts
 // runs EXPLAIN QUERY PLAN on each).
 // D1 bills each index entry a write touches as a row written, so there is no index that no query needs.
+import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
 import { deliveryStates } from "../domain/delivery-state";
 
@@ -187,6 +188,42 @@ export const exportsTable = sqliteTable(
     createdAt: integer("created_at").notNull(),
     completedAt: integer("completed_at"),
     expiresAt: integer("expires_at").notNull(),
+    // Where a running export stands, so a failed step resumes instead of starting over: the R2 multipart upload,
+    // the parts uploaded so far, the last delivery written, and the bytes read but not yet in a part.
+    uploadId: text("upload_id"),
+    parts: text("parts"), // JSON [{partNumber, etag}]
+    afterSeq: integer("after_seq").notNull().default(0),
+    carry: text("carry"), // base64
+    // Held while a step runs, so two copies of a job's message never write the same export at once.
+    leaseUntil: integer("lease_until"),
+    updatedAt: integer("updated_at"),
   },
   (t) => [index("exports_site").on(t.siteId, t.createdAt), index("exports_expires").on(t.status, t.expiresAt)],
+);
+
+/** A bulk replay by filter: one page per job message, its progress in D1, at most one running per site. */
+export const bulkReplays = sqliteTable(
+  "bulk_replays",
+  {
+    id: text("id").primaryKey(),
+    siteId: text("site_id").notNull(),
+    filter: text("filter").notNull(), // JSON DeliveryFilter
+    status: text("status", { enum: ["running", "complete", "failed"] }).notNull(),
+    afterSeq: integer("after_seq").notNull().default(0),
+    // The newest matching delivery when it started: deliveries made later, its own included, never match.
+    maxSeq: integer("max_seq").notNull(),
+    matched: integer("matched").notNull(),
+    replayed: integer("replayed").notNull().default(0),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [
+    // At most one running bulk replay per site, enforced by the database itself.
+    uniqueIndex("bulk_replays_running")
+      .on(t.siteId)
+      .where(sql`status = 'running'`),
+    index("bulk_replays_site").on(t.siteId, t.createdAt),
+  ],
 );

@@ -1,17 +1,19 @@
-// An operator's actions on one delivery: attempt it now, replay it as a new delivery, or mark it resolved.
+// An operator's actions on one delivery: attempt it now, replay it as a new delivery, or mark it resolved. Each is
+// written with its audit entry in one atomic batch.
 import type { Env } from "../env";
 import { Conflict, NotFound } from "../domain/problems";
+import type { DeliveryState } from "../domain/delivery-state";
 import {
   deliveryState,
   findReplaySource,
   resolveFailedStatements,
-  scheduleAttemptNow,
+  scheduleAttemptNowStatement,
   type ReplaySource,
 } from "../db/deliveries";
 import { clearSettledAlertStatement } from "../db/webhooks";
-import type { DeliveryState } from "../domain/delivery-state";
-import { replay } from "./replay";
+import { auditStatement, previousStatementChanged, type AuditEntry } from "../db/audit";
 import { deliveriesQueue } from "./messages";
+import { replay } from "./replay";
 
 export interface ActionResult {
   id: string;
@@ -26,35 +28,66 @@ async function findDelivery(env: Env, siteId: string, id: string): Promise<Repla
   return row;
 }
 
+const entry = (d: ReplaySource, actor: string, action: string, at: number, changes?: unknown): AuditEntry => ({
+  siteId: d.site_id,
+  actor,
+  action,
+  targetType: "delivery",
+  targetId: d.id,
+  changes,
+  at,
+});
+
 /**
  * A retrying delivery skips the rest of its wait; a failed one gets one more attempt. It goes out even while the
  * webhook is paused. Held and pending deliveries go out in order and cannot be jumped ahead.
  */
-export async function retryNow(env: Env, siteId: string, id: string, now = Date.now()): Promise<ActionResult> {
+export async function retryNow(env: Env, siteId: string, id: string, actor: string, now = Date.now()) {
   const d = await findDelivery(env, siteId, id);
-  if (!(await scheduleAttemptNow(env.DB, id, now))) {
+  const [changed] = await env.DB.batch([
+    scheduleAttemptNowStatement(env.DB, id, now),
+    auditStatement(env.DB, entry(d, actor, "delivery.retried", now, { state: d.state }), previousStatementChanged),
+  ]);
+  if (!changed!.meta.changes) {
     throw new Conflict(`A ${d.state} delivery cannot be retried now: only retrying and failed ones can`);
   }
   await deliveriesQueue(env).send({ delivery_id: id, webhook_id: d.webhook_id, manual: true });
-  return { id, state: "retrying", next_attempt_at: now, replay_of: null };
+  return { id, state: "retrying", next_attempt_at: now, replay_of: null } satisfies ActionResult;
 }
 
 /** A new delivery of the same event, at the end of the webhook's line; the original is left as it is. */
-export async function replayOne(env: Env, siteId: string, id: string): Promise<ActionResult> {
+export async function replayOne(env: Env, siteId: string, id: string, actor: string, now = Date.now()) {
   const d = await findDelivery(env, siteId, id);
-  const made = (await replay(env, [d], { inPlace: false, resolveOriginals: false })).replayed[0];
+  const made = (
+    await replay(
+      env,
+      [d],
+      {
+        inPlace: false,
+        resolveOriginals: false,
+        then: [auditStatement(env.DB, entry(d, actor, "delivery.replayed", now), previousStatementChanged)],
+      },
+      now,
+    )
+  ).replayed[0];
   if (!made) throw new Conflict("The delivery's webhook was deleted: there is nothing to replay it to");
   const row = await deliveryState(env.DB, made.delivery_id);
-  return { id: made.delivery_id, state: row!.state, next_attempt_at: row!.next_attempt_at, replay_of: id };
+  return {
+    id: made.delivery_id,
+    state: row!.state,
+    next_attempt_at: row!.next_attempt_at,
+    replay_of: id,
+  } satisfies ActionResult;
 }
 
 /** failed → resolved; the webhook's alert clears once none of its deliveries is failed and unresolved. */
-export async function resolveOne(env: Env, siteId: string, id: string, now = Date.now()): Promise<ActionResult> {
+export async function resolveOne(env: Env, siteId: string, id: string, actor: string, now = Date.now()) {
   const d = await findDelivery(env, siteId, id);
   const [changed] = await env.DB.batch([
     ...resolveFailedStatements(env.DB, [id], now),
+    auditStatement(env.DB, entry(d, actor, "delivery.resolved", now), previousStatementChanged),
     clearSettledAlertStatement(env.DB, d.webhook_id, now),
   ]);
   if (!changed!.meta.changes) throw new Conflict(`A ${d.state} delivery cannot be resolved: only failed ones can`);
-  return { id, state: "resolved", next_attempt_at: null, replay_of: null };
+  return { id, state: "resolved", next_attempt_at: null, replay_of: null } satisfies ActionResult;
 }

@@ -1,5 +1,4 @@
-// The queue consumer: routes each message, and sends deliveries claim → attempt → record → settle, each in one of
-// six lanes.
+// The deliveries queue's consumer: claim → attempt → record → settle, each delivery in one of six lanes.
 //
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
@@ -21,33 +20,13 @@ import {
 import { summaryStatements, type WebhookSummary } from "../db/webhooks";
 import { settleDeliveries } from "../sequencer/client";
 import type { SettleItem } from "../sequencer/webhook-sequencer";
-import { runExport } from "../logs/exports";
 import { log } from "../log";
 import { attemptDelivery, type Outcome } from "./attempt";
 import { coalesce } from "./coalesce";
-import { replayPage } from "./bulk-replay";
-import type { BulkReplayMessage, DeliveryMessage, ExportMessage, QueueMessage } from "./messages";
+import type { DeliveryMessage } from "./messages";
 
-export async function consumeQueue(batch: MessageBatch<QueueMessage>, env: Env) {
-  const deliveries: Message<DeliveryMessage>[] = [];
-  for (const msg of batch.messages) {
-    if (!("kind" in msg.body)) deliveries.push(msg as Message<DeliveryMessage>);
-    else if (msg.body.kind === "bulk_replay")
-      await runJob(msg, () => replayPage(env, (msg as Message<BulkReplayMessage>).body));
-    else await runJob(msg, () => runExport(env, (msg as Message<ExportMessage>).body.export_id));
-  }
-  if (deliveries.length) await consumeDeliveries(deliveries, env);
-}
-
-/** Bulk replay pages and exports: ack when done, retry shortly when not. */
-async function runJob(msg: Message<QueueMessage>, job: () => Promise<unknown>) {
-  try {
-    await job();
-    msg.ack();
-  } catch (err) {
-    log("error", "queue job failed; retrying", { kind: (msg.body as { kind: string }).kind, error: String(err) });
-    msg.retry({ delaySeconds: 5 });
-  }
+export async function consumeQueue(batch: MessageBatch<DeliveryMessage>, env: Env) {
+  if (batch.messages.length) await consumeDeliveries([...batch.messages], env);
 }
 
 /**
@@ -234,9 +213,12 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, Webhoo
 }
 
 /** Messages that crashed the consumer max_retries times. D1 still has the delivery; the sweeper re-drives it. */
-export async function consumeDeadLetters(batch: MessageBatch<QueueMessage>, _env: Env) {
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, _env: Env) {
   for (const msg of batch.messages) {
-    log("error", "dead-lettered delivery message; the sweeper re-drives it from D1", { ...msg.body });
+    log("error", "dead-lettered message; the cron re-drives its delivery or job from D1", {
+      queue: batch.queue,
+      body: msg.body,
+    });
     msg.ack();
   }
 }

@@ -1,6 +1,5 @@
-// What travels on the deliveries queue. A message is only transport: D1 holds the delivery itself, and a lost
-// message is re-driven from D1 by the sweeper.
-import type { DeliveryFilter } from "../domain/filter";
+// What travels on the queues. A message is only transport: D1 holds the delivery or the job itself, and a lost
+// message is re-driven from D1 by the cron.
 import type { Env } from "../env";
 
 /** A pointer to one delivery. `manual` marks an operator's "attempt now", which goes out even while paused. */
@@ -10,24 +9,18 @@ export interface DeliveryMessage {
   manual?: boolean;
 }
 
-/** One page of a bulk replay: the consumer replays it and queues the next page. */
-export interface BulkReplayMessage {
-  kind: "bulk_replay";
-  site_id: string;
-  filter: DeliveryFilter;
-  after_seq: number;
-  max_seq: number;
-}
-
-/** An export job to write (or finish writing) to R2. */
-export interface ExportMessage {
-  kind: "export";
-  export_id: string;
-}
-
-export type QueueMessage = DeliveryMessage | BulkReplayMessage | ExportMessage;
+/**
+ * Background work, on its own queue so a large export or bulk replay never delays deliveries: one step of an
+ * export, or one page of a bulk replay. Each step leaves its progress in D1, so a repeated or lost message only
+ * repeats or delays a step.
+ */
+export type JobMessage = { kind: "export"; export_id: string } | { kind: "bulk_replay"; job_id: string };
 
 /** The deliveries queue, typed: `wrangler types` declares every queue as Queue<unknown>. */
-export function deliveriesQueue(env: Env): Queue<QueueMessage> {
-  return env.DELIVERIES as Queue<QueueMessage>;
+export function deliveriesQueue(env: Env): Queue<DeliveryMessage> {
+  return env.DELIVERIES as Queue<DeliveryMessage>;
+}
+
+export function jobsQueue(env: Env): Queue<JobMessage> {
+  return env.JOBS as Queue<JobMessage>;
 }

@@ -9,10 +9,22 @@ import {
   newDeliveryRow,
   resolveFailedStatements,
   seqsOf,
+  type InsertGuard,
   type NewDeliveryRow,
   type ReplaySource,
 } from "../db/deliveries";
 import { handToSequencers } from "../sequencer/client";
+
+export interface ReplayOptions {
+  /** Take the original's place in the line (resume with replay_failed) instead of joining its end. */
+  inPlace: boolean;
+  /** The failed originals become `resolved`: the new deliveries stand for them. */
+  resolveOriginals: boolean;
+  /** Insert only while this holds (a bulk replay page: its job has not moved on). */
+  guard?: InsertGuard;
+  /** Statements to run in the same atomic batch, after the inserts (a bulk replay page's progress). */
+  then?: D1PreparedStatement[];
+}
 
 export interface ReplayResult {
   replayed: { original: string; delivery_id: string }[];
@@ -27,10 +39,10 @@ export interface ReplayResult {
 export async function replay(
   env: Env,
   sources: ReplaySource[],
-  opts: { inPlace: boolean; resolveOriginals: boolean },
+  opts: ReplayOptions,
   now = Date.now(),
 ): Promise<ReplayResult> {
-  if (!sources.length) return { replayed: [], skipped: [] };
+  if (!sources.length && !opts.then?.length) return { replayed: [], skipped: [] };
   const hooks = await hooksForReplay(env.DB, [...new Set(sources.map((s) => s.webhook_id))]);
   const rows: NewDeliveryRow[] = [];
   const replayed: ReplayResult["replayed"] = [];
@@ -66,9 +78,8 @@ export async function replay(
     rows.push(row);
     replayed.push({ original: s.id, delivery_id: row.id });
   }
-  if (!rows.length) return { replayed, skipped };
-  const statements = insertDeliveriesStatements(env.DB, rows);
-  if (opts.resolveOriginals)
+  const statements = [...insertDeliveriesStatements(env.DB, rows, opts.guard), ...(opts.then ?? [])];
+  if (opts.resolveOriginals) {
     statements.push(
       ...resolveFailedStatements(
         env.DB,
@@ -76,6 +87,11 @@ export async function replay(
         now,
       ),
     );
-  await handToSequencers(env, rows, seqsOf(await env.DB.batch(statements)));
-  return { replayed, skipped };
+  }
+  if (!statements.length) return { replayed, skipped };
+  // With a guard that no longer holds, nothing was inserted: only the rows D1 returned are new.
+  const seqs = seqsOf(await env.DB.batch(statements));
+  const inserted = rows.filter((r) => seqs.has(r.id));
+  await handToSequencers(env, inserted, seqs);
+  return { replayed: replayed.filter((r) => seqs.has(r.delivery_id)), skipped };
 }

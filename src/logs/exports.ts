@@ -1,27 +1,29 @@
-// Exports of the delivery log to R2, as NDJSON or CSV. A job pages through D1 by seq and uploads in
-// multipart parts of ≥ 5 MiB, so an export of any size never holds more than one part in memory.
+// Exports of the delivery log to R2, as NDJSON or CSV: created here, written in steps by export-writer.ts on the
+// jobs queue, fetched through a signed link. At most MAX_RUNNING_EXPORTS run per site at once.
 // Rows are delivery objects only: never request headers, bodies, secrets or header values.
 import type { Env } from "../env";
 import type { DeliveryFilter } from "../domain/filter";
 import { csvCell } from "../domain/csv";
 import { fromBase64, timingSafeEqual, toHex } from "../domain/crypto";
 import { newId } from "../domain/ids";
+import { Conflict } from "../domain/problems";
 import { iso } from "../domain/time";
-import { pageForExport, run, type DeliveryRow } from "../db/delivery-log";
+import { auditStatement } from "../db/audit";
 import {
   expiredExports,
-  findExportById,
-  insertExportStatement,
+  exportExists,
+  insertExportIfRoomStatement,
+  runningExports,
   stalledExports,
   updateExport,
   type ExportRow,
 } from "../db/exports";
 import { deliveryView } from "./delivery-view";
-import { deliveriesQueue } from "../delivery/messages";
+import { jobsQueue } from "../delivery/messages";
 
 export const EXPORT_TTL_MS = 7 * 24 * 3600_000;
-const PAGE_ROWS = 1000;
-const PART_BYTES = 5 * 1024 * 1024; // R2's minimum for every part but the last
+/** Exports a site may have pending or running at once. */
+export const MAX_RUNNING_EXPORTS = 2;
 
 export type ExportFormat = ExportRow["format"];
 
@@ -49,7 +51,7 @@ export function formatRow(format: ExportFormat, view: ReturnType<typeof delivery
   return CSV_COLUMNS.map((c) => csvCell(view[c])).join(",") + "\r\n";
 }
 
-/** Records a pending export job and queues it; the link is valid EXPORT_TTL_MS from now. */
+/** Records a pending export job (audited) and queues it; the link is valid EXPORT_TTL_MS from now. */
 export async function createExport(
   env: Env,
   siteId: string,
@@ -72,9 +74,36 @@ export async function createExport(
     createdAt: now,
     completedAt: null,
     expiresAt: now + EXPORT_TTL_MS,
+    uploadId: null,
+    parts: null,
+    afterSeq: 0,
+    carry: null,
+    leaseUntil: null,
+    updatedAt: now,
   };
-  await insertExportStatement(env.DB, row).run();
-  await deliveriesQueue(env).send({ kind: "export", export_id: row.id });
+  const [inserted] = await env.DB.batch([
+    insertExportIfRoomStatement(env.DB, row, MAX_RUNNING_EXPORTS),
+    auditStatement(
+      env.DB,
+      {
+        siteId,
+        actor,
+        action: "export.created",
+        targetType: "export",
+        targetId: row.id,
+        changes: { format, filter },
+        at: now,
+      },
+      exportExists(row.id),
+    ),
+  ]);
+  if (!inserted!.meta.changes) {
+    const running = await runningExports(env.DB, siteId);
+    throw new Conflict(
+      `A site may run ${MAX_RUNNING_EXPORTS} exports at once; these are still running: ${running.join(", ")}`,
+    );
+  }
+  await jobsQueue(env).send({ kind: "export", export_id: row.id });
   return row;
 }
 
@@ -100,78 +129,24 @@ export async function exportView(env: Env, origin: string, e: ExportRow) {
   };
 }
 
-export async function runExport(env: Env, exportId: string): Promise<void> {
-  const job = await findExportById(env.DB, exportId);
-  if (!job || job.status === "complete" || job.status === "expired") return;
-  await updateExport(env.DB, exportId, { status: "running" });
-  const key = `exports/${job.siteId}/${job.id}.${job.format}`;
-  const upload = await env.EXPORTS.createMultipartUpload(key, {
-    httpMetadata: { contentType: job.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson" },
-  });
-  const encoder = new TextEncoder();
-  const parts: R2UploadedPart[] = [];
-  let chunks: Uint8Array[] = job.format === "csv" ? [encoder.encode(CSV_COLUMNS.join(",") + "\r\n")] : [];
-  let buffered = chunks.reduce((n, c) => n + c.byteLength, 0);
-  let bytes = 0;
-  let rows = 0;
-  /** Uploads exactly PART_BYTES (or everything left, for the last part): R2 wants equal parts but the last. */
-  const flush = async (last: boolean) => {
-    const all = new Uint8Array(buffered);
-    let o = 0;
-    for (const c of chunks) {
-      all.set(c, o);
-      o += c.byteLength;
-    }
-    const size = last ? buffered : PART_BYTES;
-    parts.push(await upload.uploadPart(parts.length + 1, all.slice(0, size)));
-    bytes += size;
-    chunks = size < buffered ? [all.slice(size)] : [];
-    buffered -= size;
-  };
-  try {
-    const filter = JSON.parse(job.filter) as DeliveryFilter;
-    for (let after = 0; ;) {
-      const { results } = await run(env.DB, pageForExport(job.siteId, filter, after, PAGE_ROWS)).all<DeliveryRow>();
-      for (const r of results) {
-        const line = encoder.encode(formatRow(job.format, deliveryView(r)));
-        chunks.push(line);
-        buffered += line.byteLength;
-      }
-      rows += results.length;
-      while (buffered >= PART_BYTES) await flush(false);
-      if (results.length < PAGE_ROWS) break;
-      after = results[results.length - 1]!.seq;
-    }
-    if (buffered > 0 || parts.length === 0) await flush(true);
-    await upload.complete(parts);
-    await updateExport(env.DB, exportId, {
-      status: "complete",
-      objectKey: key,
-      rows,
-      bytes,
-      completedAt: Date.now(),
-      error: null,
-    });
-  } catch (err) {
-    await upload.abort().catch(() => undefined);
-    await updateExport(env.DB, exportId, { status: "failed", error: String(err).slice(0, 500) });
-    throw err;
-  }
-}
-
-/** The cron's pass: queue jobs that never started or stalled. */
-export async function runPendingExports(env: Env, now: number): Promise<number> {
+/** The cron's pass: queue again the exports that never started or stopped moving (their message was lost). */
+export async function requeueStalledExports(env: Env, now: number): Promise<number> {
   const ids = await stalledExports(env.DB, now, 20);
-  for (const id of ids) await deliveriesQueue(env).send({ kind: "export", export_id: id });
+  for (const id of ids) await jobsQueue(env).send({ kind: "export", export_id: id });
   return ids.length;
 }
 
-/** Removes the files of exports whose link has expired. */
+/** Removes the files of exports whose link has expired, and abandons an upload that never finished. */
 export async function expireExports(env: Env, now: number): Promise<number> {
   const rows = await expiredExports(env.DB, now, 100);
   for (const r of rows) {
     if (r.objectKey) await env.EXPORTS.delete(r.objectKey);
-    await updateExport(env.DB, r.id, { status: "expired" });
+    else if (r.uploadId) {
+      await env.EXPORTS.resumeMultipartUpload(`exports/${r.siteId}/${r.id}.${r.format}`, r.uploadId)
+        .abort()
+        .catch(() => undefined);
+    }
+    await updateExport(env.DB, r.id, { status: "expired", carry: null });
   }
   return rows.length;
 }

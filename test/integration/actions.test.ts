@@ -174,7 +174,8 @@ describe("delivery actions", () => {
 
     const go = await api("POST", `${base}/deliveries/replay`, { webhook_id: hook.id, state: "delivered" }, admin);
     expect(go.status).toBe(202);
-    expect(await json(go)).toEqual({ count: 130, dry_run: false });
+    const started = await json(go);
+    expect(started).toEqual({ count: 130, dry_run: false, job_id: expect.stringMatching(/^rpl_/) });
     await vi.waitFor(
       async () => expect((await statesOf(hook.id)).filter((s) => s === "delivered")).toHaveLength(260),
       WAIT,
@@ -182,6 +183,35 @@ describe("delivery actions", () => {
     const all = await rows(hook.id);
     expect(all.slice(130).map((r) => r.event_id)).toEqual(events.map((e) => e.event_id));
     expect(new Set(all.slice(130).map((r) => r.replay_of))).toEqual(new Set(all.slice(0, 130).map((r) => r.id)));
+
+    // Replays never match a bulk replay: running it again takes the 130 originals, not 260.
+    await vi.waitFor(async () => {
+      const job = await env.DB.prepare("SELECT status, replayed FROM bulk_replays WHERE id = ?")
+        .bind(started.job_id)
+        .first<{ status: string; replayed: number }>();
+      expect(job).toEqual({ status: "complete", replayed: 130 });
+    }, WAIT);
+    const again = await api("POST", `${base}/deliveries/replay`, { webhook_id: hook.id, dry_run: true }, admin);
+    expect(await json(again)).toEqual({ count: 130, dry_run: true });
+    const audit = await json(api("GET", `${base}/audit-log`, undefined, admin));
+    expect(audit.data.map((e: { action: string }) => e.action)).toContain("deliveries.bulk_replay_started");
+  });
+
+  it("runs at most one bulk replay per site: a second start names the running job (409)", async () => {
+    const { site, admin, base } = await setup();
+    await acceptEvents(env, site.id, [event(5000), event(5001)]);
+    // A running job that is not moving (its message is not processed here): the site's one slot is taken.
+    await env.DB.prepare(
+      `INSERT INTO bulk_replays (id, site_id, filter, status, after_seq, max_seq, matched, replayed, created_by, created_at, updated_at)
+       VALUES ('rpl_running', ?, '{}', 'running', 0, 1, 1, 0, 'root', ?, ?)`,
+    )
+      .bind(site.id, Date.now(), Date.now())
+      .run();
+    const res = await api("POST", `${base}/deliveries/replay`, {}, admin);
+    expect(res.status).toBe(409);
+    expect((await json(res)).detail).toContain("rpl_running");
+    const jobs = await env.DB.prepare("SELECT COUNT(*) AS n FROM bulk_replays WHERE site_id = ?").bind(site.id).first();
+    expect(jobs).toEqual({ n: 1 });
   });
 
   it("refuses a bad bulk filter with 422 naming it", async () => {

@@ -20,7 +20,8 @@ import {
 } from "../../src/db/delivery-log";
 import { purgeOldDeliveries } from "../../src/logs/retention";
 import { percentile } from "../../src/domain/stats";
-import { expireExports, runExport } from "../../src/logs/exports";
+import { expireExports } from "../../src/logs/exports";
+import { runExport } from "../../src/logs/export-writer";
 import { runScheduled } from "../../src/scheduled";
 
 afterEach(() => vi.restoreAllMocks());
