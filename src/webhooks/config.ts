@@ -4,14 +4,19 @@
 import type { Env } from "../env";
 import { encryptJson, decryptJson } from "../domain/crypto";
 import { validateCustomHeaders } from "../domain/custom-headers";
-import { destinationHost, unknownEventTypes } from "../domain/webhook-input";
+import {
+  destinationHost,
+  unknownEventTypes,
+  type DeliveryPolicyInput,
+  type NewWebhookInput,
+  type WebhookPatchInput,
+} from "../domain/webhook-input";
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
-import { resolveRetryPolicy, type RetryPolicyInput } from "../domain/retry-policy";
+import { resolveRetryPolicy } from "../domain/retry-policy";
 import { rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
 import { newId } from "../domain/ids";
 import { InvalidInput, NotFound } from "../domain/problems";
-import type { FailureMode } from "../domain/line";
 import { encodeCursor, readCursor } from "../domain/cursor";
 import { auditStatement } from "../db/audit";
 import {
@@ -44,14 +49,6 @@ export async function listWebhookPage(
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { page, nextCursor: rows.length > limit && last ? encodeCursor(webhookSortKey(last, sort)) : null };
-}
-
-export interface NewWebhookInput {
-  name: string;
-  url: string;
-  secret?: string;
-  headers?: Record<string, string>;
-  description?: string;
 }
 
 function checkedHost(env: Env, url: string): string {
@@ -148,16 +145,8 @@ async function applyChange(
   return { ...row, ...set, updatedAt: now };
 }
 
-export interface WebhookPatch {
-  name?: string;
-  url?: string;
-  /** Replaces the whole set; `{}` clears it. */
-  headers?: Record<string, string>;
-  description?: string | null;
-}
-
 /** A changed URL applies from the next attempt, also for deliveries already retrying. */
-export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatch, actor: string) {
+export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatchInput, actor: string) {
   const set: Partial<WebhookRow> = {};
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
@@ -201,12 +190,6 @@ export async function setEvents(
   });
   if (set.status) await webhookConfigChanged(env, row.id);
   return next;
-}
-
-export interface DeliveryPolicyInput {
-  timeout_ms?: number;
-  retry_policy?: RetryPolicyInput;
-  failure_mode?: FailureMode;
 }
 
 /** Applies to deliveries created from now on: a delivery keeps the policy it started with. */
