@@ -18,7 +18,7 @@ import {
 import type { AttemptRecord } from "../db/attempts";
 import { eventPayloadStatement, type EventPayload } from "../db/events";
 import { webhookEverExisted } from "../db/webhooks";
-import { attemptView, deliveryView } from "./delivery-view";
+import { attemptView, deliveryView, logRowView } from "./delivery-view";
 
 /** Newest first; `cursor` pages back in time and stays stable while new deliveries arrive. */
 export async function deliveryPage(
@@ -28,16 +28,30 @@ export async function deliveryPage(
   cursor: string | undefined,
   limit: number,
 ) {
+  const { page, next_cursor } = await logRows(env, siteId, filter, cursor, limit);
+  return { data: page.map(deliveryView), next_cursor };
+}
+
+/** The same page as the console shows it: each row also says how many attempts its policy allows. */
+export async function deliveryLogPage(
+  env: Env,
+  siteId: string,
+  filter: DeliveryFilter,
+  cursor: string | undefined,
+  limit: number,
+) {
+  const { page, next_cursor } = await logRows(env, siteId, filter, cursor, limit);
+  return { data: page.map(logRowView), next_cursor };
+}
+
+async function logRows(env: Env, siteId: string, filter: DeliveryFilter, cursor: string | undefined, limit: number) {
   const before = readCursor(cursor, ["number"]);
   const { results } = await run(
     env.DB,
     listDeliveries(siteId, filter, before ? (before[0] as number) : null, limit + 1),
   ).all<DeliveryRow>();
   const page = results.slice(0, limit);
-  return {
-    data: page.map(deliveryView),
-    next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null,
-  };
+  return { page, next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null };
 }
 
 /** One delivery with every attempt, each with the body that was sent. */
@@ -61,6 +75,11 @@ export type StatsWindow = keyof typeof STATS_WINDOWS;
 /** Counts by state, success rate, p50/p95 latency and deliveries per hour over the window. */
 export async function webhookStats(env: Env, siteId: string, webhookId: string, window: StatsWindow, now = Date.now()) {
   if (!(await webhookEverExisted(env.DB, siteId, webhookId))) throw new NotFound("Webhook");
+  return statsOf(env, siteId, webhookId, window, now);
+}
+
+/** The stats of a webhook the caller has already loaded (one round trip). */
+export async function statsOf(env: Env, siteId: string, webhookId: string, window: StatsWindow, now = Date.now()) {
   const since = now - STATS_WINDOWS[window];
   const [counts, latencies, hourly] = await env.DB.batch([
     run(env.DB, statsCounts(siteId, webhookId, since)),

@@ -3,7 +3,7 @@
 // is written with its audit entry in one atomic batch.
 import type { Env } from "../env";
 import { encryptJson, decryptJson } from "../domain/crypto";
-import { validateCustomHeaders } from "../domain/custom-headers";
+import { applyHeaderEdit, validateCustomHeaders, type HeaderEdit } from "../domain/custom-headers";
 import {
   destinationHost,
   unknownEventTypes,
@@ -162,6 +162,17 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
   const fields = Object.keys(patch);
   if (!fields.length) return row;
   return applyChange(env, row, set, actor, "webhook.updated", { fields });
+}
+
+/**
+ * The full header set after `edit`, checked by the same rules as any header change (a field error otherwise).
+ * Values stay write-only: the current ones are decrypted here and never leave the service.
+ */
+export async function planHeaderEdit(env: Env, row: WebhookRow, edit: HeaderEdit): Promise<Record<string, string>> {
+  const current = row.headersEnc ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, row.headersEnc) : {};
+  const next = applyHeaderEdit(current, edit);
+  checkHeaders(env, next);
+  return next;
 }
 
 /** Subscriptions. A draft with at least one event becomes active. */
