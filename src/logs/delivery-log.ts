@@ -44,6 +44,13 @@ export async function deliveryLogPage(
   return { data: page.map(logRowView), next_cursor };
 }
 
+/** One row of the console's log, as it is now (after an action on it). */
+export async function deliveryLogRow(env: Env, siteId: string, id: string) {
+  const d = await run(env.DB, oneDelivery(siteId, id)).first<DeliveryRow>();
+  if (!d) throw new NotFound("Delivery");
+  return logRowView(d);
+}
+
 async function logRows(env: Env, siteId: string, filter: DeliveryFilter, cursor: string | undefined, limit: number) {
   const before = readCursor(cursor, ["number"]);
   const { results } = await run(
