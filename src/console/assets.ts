@@ -1,7 +1,8 @@
-// The stylesheet and htmx (from npm, bundled as text by wrangler's [[rules]]) served by the Worker itself, under
+// The stylesheet, htmx and the icon (from npm, bundled as text by wrangler's [[rules]]) served by the Worker itself, under
 // names that carry a hash of their content so they can be cached for a year. No CDN is involved.
 import css from "./static/console.css";
 import htmx from "htmx.org/dist/htmx.min.js";
+import icon from "./static/favicon.svg";
 import { BASE, newConsoleRouter } from "./context";
 
 /** FNV-1a, 32 bits, hex: enough to tell two versions of one file apart. */
@@ -14,11 +15,13 @@ function fingerprint(text: string): string {
 const FILES = {
   [`console.${fingerprint(css)}.css`]: { body: css, type: "text/css; charset=utf-8" },
   [`htmx.${fingerprint(htmx)}.js`]: { body: htmx, type: "text/javascript; charset=utf-8" },
+  [`icon.${fingerprint(icon)}.svg`]: { body: icon, type: "image/svg+xml" },
 };
-const [CSS_NAME, HTMX_NAME] = Object.keys(FILES) as [string, string];
+const [CSS_NAME, HTMX_NAME, ICON_NAME] = Object.keys(FILES) as [string, string, string];
 
 export const STYLESHEET_URL = `${BASE}/assets/${CSS_NAME}`;
 export const HTMX_URL = `${BASE}/assets/${HTMX_NAME}`;
+export const ICON_URL = `${BASE}/assets/${ICON_NAME}`;
 
 export const assets = newConsoleRouter();
 

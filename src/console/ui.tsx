@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import type { Child, FC, PropsWithChildren } from "hono/jsx";
 import type { FieldError } from "../domain/problems";
-import { HTMX_URL, STYLESHEET_URL } from "./assets";
+import { HTMX_URL, ICON_URL, STYLESHEET_URL } from "./assets";
 import { BASE, sitePath, type ConsoleEnv } from "./context";
 
 /** Sends a whole page; `<!doctype html>` first so browsers render in standards mode. */
@@ -33,6 +33,7 @@ export const Shell: FC<PropsWithChildren<ShellProps>> = ({ title, site, who, csr
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="htmx-config" content='{"includeIndicatorCSS":false}' />
       <title>{`${title} · Edgehooks`}</title>
+      <link rel="icon" href={ICON_URL} type="image/svg+xml" />
       <link rel="stylesheet" href={STYLESHEET_URL} />
       <script src={HTMX_URL} defer></script>
     </head>

@@ -245,7 +245,7 @@ export const LogRow = ({
         hx-target={`#expand-${d.id}`}
         hx-swap="innerHTML"
       >
-        <summary aria-label={`${d.event_type} to ${d.webhook_name}, ${STATE_NAMES[d.state]}, ${utc(d.created_at)}`}>
+        <summary>
           <span>
             <span class="cell-label">Triggered</span>
             <Time at={d.created_at} now={now} />
