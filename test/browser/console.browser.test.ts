@@ -146,3 +146,295 @@ describe("the seed's four steps, through the console alone", () => {
     await cp.context.close();
   });
 });
+
+describe("Example B through the console: a pause-mode webhook rides out an outage", () => {
+  it("fails during the outage, and after the fix Replay on each row, oldest first, delivers in order once each", async () => {
+    const s = await setupSite(eh, "crm");
+    const crm = await startReceiver({ secret: SECRET });
+    try {
+      const cp = await openPage(browser);
+      await signIn(cp, s.ops);
+      await visit(cp, `/console/sites/${s.site}/webhooks/new`);
+      await cp.page.getByLabel("Name", { exact: true }).fill("crm-contact-mirror");
+      await cp.page.getByLabel("Destination URL").fill(crm.url);
+      await cp.page.getByLabel("Shared secret (optional)").fill(SECRET);
+      await cp.page.getByRole("button", { name: "Save draft" }).click();
+      const hookPath = new URL(cp.page.url()).pathname.replace(/\/events$/, "");
+      await cp.page.getByRole("checkbox", { name: /^form\.submitted\b/ }).check();
+      await cp.page.getByRole("button", { name: "Save events" }).click();
+      await cp.page.getByRole("link", { name: "Delivery", exact: true }).click();
+      await cp.page.getByRole("radio", { name: /^Pause/ }).check();
+      await cp.page.getByRole("radio", { name: /^None/ }).check();
+      await cp.page.getByRole("button", { name: "Save delivery" }).click();
+      await cp.page.getByText("Delivery settings saved.").waitFor();
+
+      // The CRM is down. Five form submissions arrive; in pause mode each waits for the one before it.
+      crm.setBehaviour({ failStatus: 503, downUntil: Number.MAX_SAFE_INTEGER });
+      const events = Array.from({ length: 5 }, (_, i) => ({ ...event(700 + i), event_type: "form.submitted" }));
+      for (const e of events) expect((await eh.api("POST", `${s.base}/events`, e, s.cms)).status).toBe(202);
+
+      // Each failure pauses the webhook; the operator, hoping it is brief, resumes it from the Actions tab, and
+      // the next one fails too: five permanent failures.
+      for (let failed = 1; failed <= 5; failed++) {
+        await cp.page.goto(`${eh.baseUrl}${hookPath}/actions`);
+        await reloadUntil(
+          cp.page,
+          async () => (await cp.page.getByRole("button", { name: "Resume" }).count()) === 1,
+          `paused after failure ${failed}`,
+        );
+        await has(cp.page.locator(".head .badge"), "Paused", "exact");
+        if (failed === 1) await visit(cp, `${hookPath}/actions`, "webhook-paused");
+        if (failed < 5) {
+          await cp.page.getByRole("button", { name: "Resume" }).click();
+          await cp.page.getByText("Resumed").first().waitFor();
+        }
+      }
+
+      // The fix. Then the Delivery Log, the permanent failures of this webhook, Replay on each, oldest first.
+      crm.setBehaviour({});
+      await cp.page.getByRole("link", { name: "Delivery Log" }).click();
+      await cp.page.getByLabel("Webhook", { exact: true }).selectOption({ label: "crm-contact-mirror" });
+      await cp.page.waitForURL(/webhook_id=/);
+      await cp.page.getByLabel("Status", { exact: true }).selectOption({ label: "Permanently failed" });
+      await cp.page.waitForURL(/state=failed/);
+      await has(cp.page.locator("#log-results"), "Permanently failed");
+      const rows = cp.page.locator(".row");
+      expect(await rows.count()).toBe(5);
+      await check(cp, "filtered log");
+      await screenshot(cp.page, "delivery-log-failed");
+      for (let i = 4; i >= 0; i--) {
+        await rows
+          .nth(i)
+          .getByRole("button", { name: /^Replay dlv_/ })
+          .click();
+        await has(rows.nth(i).locator(".row-actions"), "Replayed as dlv_");
+      }
+      // The webhook is still paused: the replays wait in its line, in order, until it resumes.
+      await cp.page.goto(`${eh.baseUrl}${hookPath}/actions`);
+      await cp.page.getByRole("button", { name: "Resume" }).click();
+      await cp.page.getByText("Resumed").first().waitFor();
+
+      await eh.until(
+        async () => crm.received.filter((r) => r.respondedStatus === 200).length,
+        (n) => n >= 5,
+      );
+      const ok = crm.received.filter((r) => r.respondedStatus === 200).map((r) => r.json.event_id as string);
+      expect(ok).toEqual(events.map((e) => e.event_id));
+      expect(crm.received.every((r) => verifySignatures(r.headers, r.rawBody, SECRET).v1)).toBe(true);
+      await cp.page.goto(`${eh.baseUrl}/console/sites/${s.site}/log`);
+      await reloadUntil(cp.page, async () => (await row(cp.page, "Delivered").count()) === 5, "five delivered");
+      await visit(cp, `/console/sites/${s.site}/log`, "delivery-log");
+      await cp.context.close();
+    } finally {
+      await crm.close();
+    }
+  });
+});
+
+describe("the log's filter row, paging and export", () => {
+  it("narrows by Status, Event and time, pages with Older, and exports a working link", async () => {
+    const s = await setupSite(eh, "busy");
+    const made = await eh.api(
+      "POST",
+      `${s.base}/webhooks`,
+      { name: "search-index", url: `${receiver.url}/busy` },
+      s.ops,
+    );
+    const hook = made.body.id as string;
+    await eh.api("PUT", `${s.base}/webhooks/${hook}/events`, { events: ["post.published", "page.published"] }, s.ops);
+    const batch = (n: number, type: string) =>
+      Array.from({ length: n }, (_, i) => ({ ...event(900 + i), event_type: type }));
+    for (const events of [batch(40, "post.published"), batch(20, "page.published")]) {
+      expect((await eh.api("POST", `${s.base}/events/batch`, { events }, s.cms)).status).toBe(202);
+    }
+    await eh.until(
+      () => eh.api("GET", `${s.base}/deliveries?limit=200&state=delivered`, undefined, s.ops),
+      (r) => r.body.data.length === 60,
+    );
+
+    const cp = await openPage(browser);
+    await signIn(cp, s.ops);
+    await visit(cp, `/console/sites/${s.site}/log`);
+    expect(await cp.page.locator(".row").count()).toBe(50);
+    await cp.page.getByRole("link", { name: "Older" }).click();
+    await cp.page.waitForURL(/cursor=/);
+    expect(await cp.page.locator(".row").count()).toBe(10);
+    expect(await cp.page.getByRole("link", { name: "Older" }).count()).toBe(0);
+
+    // htmx applies the filter on change, swaps the results in place and keeps the URL in step.
+    await cp.page.goto(`${eh.baseUrl}/console/sites/${s.site}/log`);
+    await cp.page.getByLabel("Event", { exact: true }).selectOption("page.published");
+    await cp.page.waitForURL(/event_type=page\.published/);
+    await expect.poll(() => cp.page.locator(".row").count()).toBe(20);
+    expect(await cp.page.locator(".row", { hasText: "post.published" }).count()).toBe(0);
+    await cp.page.getByLabel("Status", { exact: true }).selectOption({ label: "Retrying" });
+    await expect.poll(() => cp.page.locator(".row").count()).toBe(0);
+    // A time window that ends before anything happened matches nothing; From after To is named.
+    await cp.page.goto(`${eh.baseUrl}/console/sites/${s.site}/log?from=2030-01-02T00:00&to=2030-01-01T00:00`);
+    await has(cp.page.locator("#filter-errors"), "must be before to");
+    await visit(cp, `/console/sites/${s.site}/log?to=2001-01-01T00:00`);
+    expect(await cp.page.locator(".row").count()).toBe(0);
+
+    // Export what the filter shows, as NDJSON; the link downloads without a session.
+    await visit(cp, `/console/sites/${s.site}/log?event_type=page.published`);
+    await cp.page.getByRole("radio", { name: "NDJSON" }).check();
+    await cp.page.getByRole("button", { name: "Export", exact: true }).click();
+    await cp.page.getByText("Export started.").waitFor();
+    const link = cp.page.getByRole("link", { name: /^Download exp_/ });
+    await reloadUntil(cp.page, async () => (await link.count()) === 1, "export link");
+    await visit(cp, new URL(cp.page.url()).pathname + new URL(cp.page.url()).search, "delivery-log-export");
+    const href = (await link.getAttribute("href"))!;
+    const file = await fetch(new URL(href, eh.baseUrl));
+    expect(file.status).toBe(200);
+    const lines = (await file.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(20);
+    expect(lines.every((d) => d.event_type === "page.published")).toBe(true);
+
+    // Replay all matching says how many first.
+    await cp.page.getByRole("button", { name: "Replay all matching…" }).click();
+    await has(cp.page.locator("#bulk"), "20 deliveries match this filter");
+    await check(cp, "bulk replay dry run");
+    await cp.context.close();
+  });
+});
+
+describe("roles, CSRF and sessions", () => {
+  it("shows a viewer no control that changes anything, and refuses its forged post (403)", async () => {
+    const s = await setupSite(eh, "viewing");
+    const viewer = (await eh.api("POST", `${s.base}/keys`, { name: "auditor", role: "viewer" }, s.ops)).body.token;
+    const made = await eh.api("POST", `${s.base}/webhooks`, { name: "watched", url: `${receiver.url}/v` }, s.ops);
+    const hook = made.body.id as string;
+    await eh.api("PUT", `${s.base}/webhooks/${hook}/events`, { events: ["post.published"] }, s.ops);
+    await eh.api("POST", `${s.base}/events`, event(1), s.cms);
+    await eh.until(
+      () => eh.api("GET", `${s.base}/deliveries?state=delivered`, undefined, s.ops),
+      (r) => r.body.data.length === 1,
+    );
+    const cp = await openPage(browser);
+    await signIn(cp, viewer);
+    const mutating =
+      /^(New webhook|Save draft|Save events|Save delivery|Set secret|Generate secret|Send test event|Pause|Resume|Delete webhook.*|Save|Retry.*|Replay.*|Resolve.*)$/;
+    const pages = [
+      ["webhooks", "viewer-webhooks"],
+      [`webhooks/${hook}/events`, "viewer-events"],
+      [`webhooks/${hook}/delivery`],
+      [`webhooks/${hook}/secret`],
+      [`webhooks/${hook}/actions`],
+      [`webhooks/${hook}/health`],
+      ["log"],
+      ["audit"],
+    ];
+    for (const [path, shot] of pages) {
+      await visit(cp, `/console/sites/${s.site}/${path}`, shot);
+      for (const role of ["button", "link", "checkbox", "radio", "textbox"] as const) {
+        const names = await cp.page.getByRole(role).evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ""));
+        expect(
+          names.filter((n) => mutating.test(n)),
+          `${path}: ${role}`,
+        ).toEqual([]);
+      }
+      expect(
+        await cp.page.locator('form[method="post"]').evaluateAll((fs) => fs.map((f) => f.getAttribute("action"))),
+      ).toEqual(path === "log" ? ["/console/sign-out", `/console/sites/${s.site}/exports`] : ["/console/sign-out"]);
+    }
+    // Forged posts, carrying the viewer's own valid CSRF token: refused by the server anyway.
+    const csrf = await cp.page.locator('input[name="_csrf"]').first().inputValue();
+    for (const action of ["pause", "test", "delete", "events"]) {
+      const res = await cp.page.request.post(`${eh.baseUrl}/console/sites/${s.site}/webhooks/${hook}/${action}`, {
+        form: { _csrf: csrf, confirm: "yes", events: "post.published" },
+        maxRedirects: 0,
+      });
+      expect(res.status(), action).toBe(403);
+    }
+    const dlv = (await eh.api("GET", `${s.base}/deliveries`, undefined, s.ops)).body.data[0].id;
+    const replay = await cp.page.request.post(`${eh.baseUrl}/console/sites/${s.site}/log/${dlv}/replay`, {
+      form: { _csrf: csrf },
+      maxRedirects: 0,
+    });
+    expect(replay.status()).toBe(403);
+    expect((await cp.page.request.get(`${eh.baseUrl}/console/sites/${s.site}/webhooks/new`)).status()).toBe(403);
+    expect((await eh.api("GET", `${s.base}/webhooks/${hook}`, undefined, s.ops)).body.status).toBe("active");
+    await cp.context.close();
+  });
+
+  it("refuses a post without its CSRF token, and keeps the token out of the browser", async () => {
+    const s = await setupSite(eh, "csrf");
+    const made = await eh.api("POST", `${s.base}/webhooks`, { name: "guarded", url: `${receiver.url}/g` }, s.ops);
+    const hook = made.body.id as string;
+    await eh.api("PUT", `${s.base}/webhooks/${hook}/events`, { events: ["post.published"] }, s.ops);
+    const cp = await openPage(browser);
+    await signIn(cp, s.ops);
+    const cookies = await cp.context.cookies();
+    const session = cookies.find((c) => c.name === "eh_console")!;
+    expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/console" });
+    expect(session.expires * 1000 - Date.now()).toBeGreaterThan(11.9 * 3600_000);
+    expect(JSON.stringify(cookies)).not.toContain(s.ops);
+    expect(await cp.page.evaluate("document.cookie")).toBe("");
+    const url = `${eh.baseUrl}/console/sites/${s.site}/webhooks/${hook}/pause`;
+    expect((await cp.page.request.post(url, { form: {}, maxRedirects: 0 })).status()).toBe(403);
+    expect((await cp.page.request.post(url, { form: { _csrf: "forged" }, maxRedirects: 0 })).status()).toBe(403);
+    const csrf = await cp.page.locator('input[name="_csrf"]').first().inputValue();
+    const otherSite = await cp.page.request.post(url, {
+      form: { _csrf: csrf },
+      headers: { origin: "https://evil.example" },
+      maxRedirects: 0,
+    });
+    expect(otherSite.status()).toBe(403);
+    expect((await eh.api("GET", `${s.base}/webhooks/${hook}`, undefined, s.ops)).body.status).toBe("active");
+    // With its token, the same post works.
+    expect((await cp.page.request.post(url, { form: { _csrf: csrf }, maxRedirects: 0 })).status()).toBe(303);
+    expect((await eh.api("GET", `${s.base}/webhooks/${hook}`, undefined, s.ops)).body.status).toBe("paused");
+    await cp.context.close();
+  });
+
+  it("ends a revoked key's session at once", async () => {
+    const s = await setupSite(eh, "revoked");
+    const key = (await eh.api("POST", `${s.base}/keys`, { name: "temp", role: "integrations-admin" }, s.ops)).body;
+    const cp = await openPage(browser);
+    await signIn(cp, key.token);
+    await visit(cp, `/console/sites/${s.site}/webhooks`);
+    expect((await eh.api("DELETE", `${s.base}/keys/${key.id}`, undefined, s.ops)).status).toBe(200);
+    await cp.page.goto(`${eh.baseUrl}/console/sites/${s.site}/webhooks`);
+    expect(new URL(cp.page.url()).pathname).toBe("/console/sign-in");
+    await cp.page.getByText("Your session has ended").waitFor();
+    await check(cp, "sign-in");
+    await screenshot(cp.page, "sign-in");
+    await cp.context.close();
+  });
+
+  it("lets root pick a site, and reads well at 390 px", async () => {
+    const s = await setupSite(eh, "picked");
+    const cp = await openPage(browser, 390);
+    await signIn(cp, ADMIN);
+    await visit(cp, "/console/sites", "sites-390");
+    await cp.page.getByRole("link", { name: s.site }).click();
+    await cp.page.waitForURL(/\/webhooks$/);
+    await cp.page.getByRole("link", { name: "New webhook" }).click();
+    await cp.page.getByLabel("Name", { exact: true }).fill("ops");
+    await cp.page.getByLabel("Destination URL").fill("http://10.0.0.1/hook");
+    await cp.page.getByRole("button", { name: "Save draft" }).click();
+    await has(cp.page.locator("#url-error"), "https");
+    await check(cp, "new webhook with an error");
+    await screenshot(cp.page, "new-webhook-error-390");
+    await cp.page.getByLabel("Destination URL").fill(`${receiver.url}/picked`);
+    await cp.page.getByRole("button", { name: "Save draft" }).click();
+    await cp.page.getByRole("checkbox", { name: /^post\.published\b/ }).check();
+    await cp.page.getByRole("button", { name: "Save events" }).click();
+    await eh.api("POST", `${s.base}/events`, event(5), s.cms);
+    await cp.page.goto(`${eh.baseUrl}/console/sites/${s.site}/log`);
+    await reloadUntil(cp.page, async () => (await row(cp.page, "Delivered").count()) === 1, "delivered");
+    await visit(cp, `/console/sites/${s.site}/webhooks`, "webhooks-index-390");
+    await visit(cp, `/console/sites/${s.site}/log`, "delivery-log-390");
+    // Keyboard alone: Tab through the page to the first row, open it with Enter, read what was sent.
+    for (let tabs = 0; (await cp.page.evaluate("document.activeElement?.tagName")) !== "SUMMARY"; tabs++) {
+      expect(tabs, "tabs to reach the first row").toBeLessThan(40);
+      await cp.page.keyboard.press("Tab");
+    }
+    await cp.page.keyboard.press("Enter");
+    await cp.page.locator(".row .req-body").first().waitFor();
+    await cp.context.close();
+  });
+});
