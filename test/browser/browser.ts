@@ -2,7 +2,7 @@
 // never downloads a browser. Each visit checks what every page must meet: a 200, at most 3 D1 round trips (the
 // Worker reports them when BENCH_METRICS is on), no Content-Security-Policy violation, and no serious or critical
 // axe-core finding (axe runs inside the page). Screenshots go to docs/screenshots/.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -21,7 +21,9 @@ const FLAGS = [
 ];
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-export const SCREENSHOTS = join(ROOT, "docs", "screenshots");
+/** Committed screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1); otherwise they go under .e2e/. */
+export const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "screenshots") : join(ROOT, ".e2e", "screenshots");
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
@@ -67,5 +69,6 @@ export function costOf(res: { headers(): Record<string, string>; status(): numbe
 }
 
 export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }

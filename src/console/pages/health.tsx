@@ -22,7 +22,7 @@ export const HealthView = ({ site, hook, stats }: { site: string; hook: WebhookV
   const rate = stats.success_rate === null ? "—" : `${(stats.success_rate * 100).toFixed(1)} %`;
   const ms = (v: number | null) => (v === null ? "—" : `${v} ms`);
   const windowName = stats.window === "24h" ? "24 hours" : "7 days";
-  const summary = `${total} deliveries in the last ${windowName}; at most ${max === 1 && total === 0 ? 0 : max} in one hour${
+  const summary = `${total} ${total === 1 ? "delivery" : "deliveries"} in the last ${windowName}; at most ${max === 1 && total === 0 ? 0 : max} in one hour${
     total ? `, in the hour from ${utc(busiest.hour)}` : ""
   }.`;
   return (

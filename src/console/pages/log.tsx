@@ -276,7 +276,7 @@ export const LogRow = ({
           </span>
           <span>
             <span class="cell-label">Attempt</span>
-            {d.attempts === 0 ? "not yet" : `attempt ${d.attempts} of ${d.max_attempts}`}
+            {d.attempts === 0 ? "none yet" : `${d.attempts} of ${d.max_attempts}`}
           </span>
           <span>
             <span class="cell-label">Actor</span>
