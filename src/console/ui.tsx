@@ -86,6 +86,30 @@ export const Tab: FC<PropsWithChildren<{ href: string; current: boolean }>> = ({
   </a>
 );
 
+/** A table that stacks into labelled lines on a narrow screen (each cell carries its column's name). */
+export const Table: FC<{ head: string[]; rows: Child[][] }> = ({ head, rows }) => (
+  <div class="table-wrap">
+    <table class="responsive-table">
+      <thead>
+        <tr>
+          {head.map((h) => (
+            <th scope="col">{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((cells) => (
+          <tr>
+            {cells.map((cell, i) => (
+              <td data-label={head[i]}>{cell}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
+);
+
 export const CsrfField: FC<{ token: string }> = ({ token }) => <input type="hidden" name="_csrf" value={token} />;
 
 /** A form that posts to the server; it works without script, htmx enhances it where asked. */
@@ -114,6 +138,42 @@ export const FieldErrors: FC<{ errors: FieldError[]; id: string }> = ({ errors, 
       ))}
     </div>
   ) : null;
+
+/** A labelled input with its hint and its field errors (named by the API's path for the field). */
+export const TextField: FC<{
+  name: string;
+  label: string;
+  errors: FieldError[];
+  type?: "text" | "url" | "password";
+  value?: string;
+  hint?: Child;
+  required?: boolean;
+  maxlength?: number;
+}> = ({ name, label, errors, type = "text", value, hint, required, maxlength }) => {
+  const mine = errorsFor(errors, name);
+  return (
+    <>
+      <label for={name}>{label}</label>
+      <input
+        id={name}
+        name={name}
+        type={type}
+        required={required}
+        maxlength={maxlength}
+        value={type === "password" ? undefined : value}
+        autocomplete={type === "password" ? "off" : undefined}
+        aria-invalid={mine.length ? "true" : undefined}
+        aria-describedby={`${name}-error${hint ? ` ${name}-hint` : ""}`}
+      />
+      {hint && (
+        <p id={`${name}-hint`} class="hint">
+          {hint}
+        </p>
+      )}
+      <FieldErrors id={`${name}-error`} errors={mine} />
+    </>
+  );
+};
 
 /** The errors whose path is `path` or below it ("retry_policy" takes "retry_policy.delays_s.0"). */
 export function errorsFor(errors: FieldError[], ...paths: string[]): FieldError[] {

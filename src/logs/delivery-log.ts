@@ -20,29 +20,13 @@ import { eventPayloadStatement, type EventPayload } from "../db/events";
 import { webhookEverExisted } from "../db/webhooks";
 import { attemptView, deliveryView, logRowView } from "./delivery-view";
 
+type PageArgs = [env: Env, siteId: string, filter: DeliveryFilter, cursor: string | undefined, limit: number];
+
 /** Newest first; `cursor` pages back in time and stays stable while new deliveries arrive. */
-export async function deliveryPage(
-  env: Env,
-  siteId: string,
-  filter: DeliveryFilter,
-  cursor: string | undefined,
-  limit: number,
-) {
-  const { page, next_cursor } = await logRows(env, siteId, filter, cursor, limit);
-  return { data: page.map(deliveryView), next_cursor };
-}
+export const deliveryPage = (...args: PageArgs) => logPage(deliveryView, ...args);
 
 /** The same page as the console shows it: each row also says how many attempts its policy allows. */
-export async function deliveryLogPage(
-  env: Env,
-  siteId: string,
-  filter: DeliveryFilter,
-  cursor: string | undefined,
-  limit: number,
-) {
-  const { page, next_cursor } = await logRows(env, siteId, filter, cursor, limit);
-  return { data: page.map(logRowView), next_cursor };
-}
+export const deliveryLogPage = (...args: PageArgs) => logPage(logRowView, ...args);
 
 /** One row of the console's log, as it is now (after an action on it). */
 export async function deliveryLogRow(env: Env, siteId: string, id: string) {
@@ -51,14 +35,17 @@ export async function deliveryLogRow(env: Env, siteId: string, id: string) {
   return logRowView(d);
 }
 
-async function logRows(env: Env, siteId: string, filter: DeliveryFilter, cursor: string | undefined, limit: number) {
+async function logPage<T>(view: (d: DeliveryRow) => T, ...[env, siteId, filter, cursor, limit]: PageArgs) {
   const before = readCursor(cursor, ["number"]);
   const { results } = await run(
     env.DB,
     listDeliveries(siteId, filter, before ? (before[0] as number) : null, limit + 1),
   ).all<DeliveryRow>();
   const page = results.slice(0, limit);
-  return { page, next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null };
+  return {
+    data: page.map(view),
+    next_cursor: results.length > limit ? encodeCursor([page[page.length - 1]!.seq]) : null,
+  };
 }
 
 /** One delivery with every attempt, each with the body that was sent. */

@@ -1,7 +1,7 @@
 // The Audit Log tab: who changed what, when; newest first, paged.
 import type { AuditPage } from "../../logs/audit";
 import { sitePath } from "../context";
-import { Shell, Time } from "../ui";
+import { Shell, Table, Time } from "../ui";
 
 function changesText(changes: unknown): string {
   if (changes === null || changes === undefined) return "";
@@ -22,38 +22,18 @@ export const AuditLogPage = (p: {
     {p.page.data.length === 0 ? (
       <p class="card muted">Nothing yet.</p>
     ) : (
-      <div class="table-wrap">
-        <table class="responsive-table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">On</th>
-              <th scope="col">Changes</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.page.data.map((e) => (
-              <tr>
-                <td data-label="When">
-                  <Time at={e.created_at} now={p.now} />
-                </td>
-                <td data-label="Who">{e.actor}</td>
-                <td data-label="What">
-                  <code>{e.action}</code>
-                </td>
-                <td data-label="On">
-                  {e.target_type} <code>{e.target_id}</code>
-                </td>
-                <td data-label="Changes">
-                  <code class="mono">{changesText(e.changes)}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={["When", "Who", "What", "On", "Changes"]}
+        rows={p.page.data.map((e) => [
+          <Time at={e.created_at} now={p.now} />,
+          e.actor,
+          <code>{e.action}</code>,
+          <>
+            {e.target_type} <code>{e.target_id}</code>
+          </>,
+          <code class="mono">{changesText(e.changes)}</code>,
+        ])}
+      />
     )}
     <nav class="pager" aria-label="Pages">
       {!p.first && <a href={sitePath(p.site, "/audit")}>Newest</a>}

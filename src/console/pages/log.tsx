@@ -13,6 +13,7 @@ import {
   PostForm,
   Shell,
   StateBadge,
+  Table,
   Time,
   responseText,
   utc,
@@ -158,39 +159,21 @@ const FilterRow = (p: LogPageProps) => {
       hx-swap="outerHTML"
       hx-push-url="true"
     >
-      <div>
-        <label for="f-state">Status</label>
-        <select id="f-state" name="state">
-          <option value="">Any</option>
-          {deliveryStates.map((s) => (
-            <option value={s} selected={f.state === s}>
-              {STATE_NAMES[s]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label for="f-event">Event</label>
-        <select id="f-event" name="event_type">
-          <option value="">Any</option>
-          {types.map((t) => (
-            <option value={t} selected={f.event_type === t}>
-              {t}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div>
-        <label for="f-webhook">Webhook</label>
-        <select id="f-webhook" name="webhook_id">
-          <option value="">Any</option>
-          {p.webhooks.map((w) => (
-            <option value={w.id} selected={f.webhook_id === w.id}>
-              {w.name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Choice
+        id="f-state"
+        name="state"
+        label="Status"
+        value={f.state}
+        options={deliveryStates.map((s) => [s, STATE_NAMES[s]!])}
+      />
+      <Choice id="f-event" name="event_type" label="Event" value={f.event_type} options={types.map((t) => [t, t])} />
+      <Choice
+        id="f-webhook"
+        name="webhook_id"
+        label="Webhook"
+        value={f.webhook_id}
+        options={p.webhooks.map((w) => [w.id, w.name])}
+      />
       <div>
         <label for="f-from">From (UTC)</label>
         <input
@@ -218,6 +201,21 @@ const FilterRow = (p: LogPageProps) => {
     </form>
   );
 };
+
+/** One select of the filter row, "Any" first. */
+const Choice = (p: { id: string; name: string; label: string; value?: string; options: [string, string][] }) => (
+  <div>
+    <label for={p.id}>{p.label}</label>
+    <select id={p.id} name={p.name}>
+      <option value="">Any</option>
+      {p.options.map(([value, text]) => (
+        <option value={value} selected={p.value === value}>
+          {text}
+        </option>
+      ))}
+    </select>
+  </div>
+);
 
 export const LogRow = ({
   site,
@@ -458,42 +456,24 @@ const ExportSection = (p: LogPageProps) => (
     {p.exports.length === 0 ? (
       <p class="muted">None yet.</p>
     ) : (
-      <div class="table-wrap">
-        <table class="responsive-table">
-          <thead>
-            <tr>
-              <th scope="col">Created</th>
-              <th scope="col">Format</th>
-              <th scope="col">Status</th>
-              <th scope="col">Rows</th>
-              <th scope="col">Link</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.exports.map((e) => (
-              <tr>
-                <td data-label="Created">
-                  <Time at={e.created_at} now={p.now} />
-                </td>
-                <td data-label="Format">{e.format.toUpperCase()}</td>
-                <td data-label="Status">{e.status}</td>
-                <td data-label="Rows">{e.rows ?? "—"}</td>
-                <td data-label="Link">
-                  {e.download_url ? (
-                    <a href={e.download_url} download>
-                      Download {e.id}.{e.format}
-                    </a>
-                  ) : e.status === "pending" || e.status === "running" ? (
-                    <a href={logPath(p.site, p.filter)}>Being written: refresh</a>
-                  ) : (
-                    <span class="muted">{e.error ?? "—"}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={["Created", "Format", "Status", "Rows", "Link"]}
+        rows={p.exports.map((e) => [
+          <Time at={e.created_at} now={p.now} />,
+          e.format.toUpperCase(),
+          e.status,
+          e.rows ?? "—",
+          e.download_url ? (
+            <a href={e.download_url} download>
+              Download {e.id}.{e.format}
+            </a>
+          ) : e.status === "pending" || e.status === "running" ? (
+            <a href={logPath(p.site, p.filter)}>Being written: refresh</a>
+          ) : (
+            <span class="muted">{e.error ?? "—"}</span>
+          ),
+        ])}
+      />
     )}
   </section>
 );

@@ -1,7 +1,7 @@
 // Sign in with a site key (viewer or integrations-admin) or the root token, and the root operator's site picker.
 import type { SiteRow } from "../../db/sites";
 import { BASE, sitePath } from "../context";
-import { CsrfField, FieldErrors, Flash, Shell } from "../ui";
+import { CsrfField, FieldErrors, Flash, Shell, Table } from "../ui";
 
 const REASONS: Record<string, string> = {
   ended: "Your session has ended (it expired, or its key was revoked). Sign in again.",
@@ -44,28 +44,10 @@ export const SitesPage = ({ sites, who, csrf }: { sites: SiteRow[]; who: string;
     {sites.length === 0 ? (
       <p class="card">No site yet. Create one with the API: POST /v1/sites.</p>
     ) : (
-      <div class="table-wrap">
-        <table class="responsive-table">
-          <thead>
-            <tr>
-              <th scope="col">Site</th>
-              <th scope="col">Host</th>
-              <th scope="col">Name</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sites.map((s) => (
-              <tr>
-                <td data-label="Site">
-                  <a href={sitePath(s.id, "/webhooks")}>{s.id}</a>
-                </td>
-                <td data-label="Host">{s.host}</td>
-                <td data-label="Name">{s.name ?? "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={["Site", "Host", "Name"]}
+        rows={sites.map((s) => [<a href={sitePath(s.id, "/webhooks")}>{s.id}</a>, s.host, s.name ?? "—"])}
+      />
     )}
     <form method="get" action={`${BASE}/go`} class="card">
       <label for="site">Open a site by id</label>

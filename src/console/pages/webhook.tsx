@@ -6,7 +6,7 @@ import { MAX_CUSTOM_HEADERS } from "../../domain/custom-headers";
 import { sitePath, webhookPath } from "../context";
 import { DELIVERY_FIELDS } from "../delivery-fields";
 import { text, texts, type Form } from "../forms";
-import { FieldErrors, Flash, PostForm, Shell, StatusBadge, Tab, Time, errorsFor, otherErrors } from "../ui";
+import { FieldErrors, Flash, PostForm, Shell, StatusBadge, Tab, TextField, Time, errorsFor, otherErrors } from "../ui";
 import { HealthView, type Stats } from "./health";
 
 export const TABS = ["events", "delivery", "secret", "actions", "health"] as const;
@@ -374,27 +374,23 @@ const ActionsTab = (p: WebhookPageProps) => {
       <PostForm action={at("/settings")} csrf={p.csrf} class="card">
         <h2>Name and destination</h2>
         <FieldErrors id="settings-errors" errors={otherErrors(errors, ["name", "url", "description"])} />
-        <label for="name">Name</label>
-        <input
-          id="name"
+        <TextField
           name="name"
-          type="text"
+          label="Name"
           required
           maxlength={100}
           value={p.posted ? text(p.posted, "name") : h.name}
-          aria-describedby="name-error"
+          errors={errors}
         />
-        <FieldErrors id="name-error" errors={errorsFor(errors, "name")} />
-        <label for="url">Destination URL</label>
-        <input
-          id="url"
+        <TextField
           name="url"
+          label="Destination URL"
           type="url"
           required
+          maxlength={2048}
           value={p.posted ? text(p.posted, "url") : h.url}
-          aria-describedby="url-error"
+          errors={errors}
         />
-        <FieldErrors id="url-error" errors={errorsFor(errors, "url")} />
         <p class="hint">A new URL applies from the next attempt, also for deliveries already retrying.</p>
         <label for="description">Description</label>
         <textarea id="description" name="description" maxlength={1000}>

@@ -9,6 +9,8 @@ import {
   Shell,
   StateBadge,
   StatusBadge,
+  Table,
+  TextField,
   Time,
   errorsFor,
   otherErrors,
@@ -54,59 +56,33 @@ export const WebhooksIndex = (
         No webhook yet. {p.canManage ? "Click New webhook to create one." : "An integrations-admin can create one."}
       </p>
     ) : (
-      <div class="table-wrap">
-        <table class="responsive-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Events</th>
-              <th scope="col">Destination host</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last delivery</th>
-              <th scope="col">Created by</th>
-              <th scope="col">Alert</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.hooks.map((w) => (
-              <tr>
-                <td data-label="Name">
-                  <a href={webhookPath(p.site, w.id, "/events")}>{w.name}</a>
-                </td>
-                <td data-label="Events">
-                  {w.events.length === 0 ? (
-                    <span class="muted">none</span>
-                  ) : (
-                    <span title={w.events.join(", ")}>
-                      {w.events.slice(0, 3).join(", ")}
-                      {w.events.length > 3 ? ` +${w.events.length - 3} more` : ""}
-                    </span>
-                  )}
-                </td>
-                <td data-label="Destination host">{w.destination_host}</td>
-                <td data-label="Status">
-                  <StatusBadge status={w.status} />
-                </td>
-                <td data-label="Last delivery">
-                  {w.last_delivery ? (
-                    <>
-                      <StateBadge state={w.last_delivery.state} /> {responseText(w.last_delivery.response_status, null)}
-                      <br />
-                      <Time at={w.last_delivery.at} now={p.now} />
-                    </>
-                  ) : (
-                    <span class="muted">never</span>
-                  )}
-                </td>
-                <td data-label="Created by">{w.created_by}</td>
-                <td data-label="Alert">
-                  {w.alert ? <span class="alert">⚠ {w.alert.message}</span> : <span class="muted">—</span>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        head={["Name", "Events", "Destination host", "Status", "Last delivery", "Created by", "Alert"]}
+        rows={p.hooks.map((w) => [
+          <a href={webhookPath(p.site, w.id, "/events")}>{w.name}</a>,
+          w.events.length === 0 ? (
+            <span class="muted">none</span>
+          ) : (
+            <span title={w.events.join(", ")}>
+              {w.events.slice(0, 3).join(", ")}
+              {w.events.length > 3 ? ` +${w.events.length - 3} more` : ""}
+            </span>
+          ),
+          w.destination_host,
+          <StatusBadge status={w.status} />,
+          w.last_delivery ? (
+            <>
+              <StateBadge state={w.last_delivery.state} /> {responseText(w.last_delivery.response_status, null)}
+              <br />
+              <Time at={w.last_delivery.at} now={p.now} />
+            </>
+          ) : (
+            <span class="muted">never</span>
+          ),
+          w.created_by,
+          w.alert ? <span class="alert">⚠ {w.alert.message}</span> : <span class="muted">—</span>,
+        ])}
+      />
     )}
     {p.next && (
       <nav class="pager" aria-label="Pages">
@@ -122,61 +98,38 @@ export const NewWebhookPage = (
   p: Common & { values?: { name?: string; url?: string; description?: string }; errors?: FieldError[] },
 ) => {
   const errors = p.errors ?? [];
-  const invalid = (path: string) => (errorsFor(errors, path).length ? "true" : undefined);
   return (
     <Shell title="New webhook" site={{ id: p.site, tab: "webhooks" }} who={p.who} csrf={p.csrf}>
       <h1>New webhook</h1>
       <p class="muted">It is saved as a Draft with no events; pick its events next.</p>
       <FieldErrors id="form-errors" errors={otherErrors(errors, NEW_FIELDS)} />
       <PostForm action={sitePath(p.site, "/webhooks")} csrf={p.csrf} class="card">
-        <label for="name">Name</label>
-        <input
-          id="name"
+        <TextField
           name="name"
-          type="text"
+          label="Name"
           required
           maxlength={100}
           value={p.values?.name}
-          aria-invalid={invalid("name")}
-          aria-describedby="name-error name-hint"
+          errors={errors}
+          hint="For people, such as slack-#editorial or crm-contact-mirror. It is not sent to the destination."
         />
-        <p id="name-hint" class="hint">
-          For people, such as slack-#editorial or crm-contact-mirror. It is not sent to the destination.
-        </p>
-        <FieldErrors id="name-error" errors={errorsFor(errors, "name")} />
-
-        <label for="url">Destination URL</label>
-        <input
-          id="url"
+        <TextField
           name="url"
+          label="Destination URL"
           type="url"
           required
           maxlength={2048}
           value={p.values?.url}
-          aria-invalid={invalid("url")}
-          aria-describedby="url-error url-hint"
+          errors={errors}
+          hint="An https:// URL on a public host."
         />
-        <p id="url-hint" class="hint">
-          An https:// URL on a public host.
-        </p>
-        <FieldErrors id="url-error" errors={errorsFor(errors, "url")} />
-
-        <label for="secret">Shared secret (optional)</label>
-        <input
-          id="secret"
+        <TextField
           name="secret"
+          label="Shared secret (optional)"
           type="password"
-          autocomplete="off"
-          aria-invalid={invalid("secret")}
-          aria-describedby="secret-error secret-hint"
+          errors={errors}
+          hint={`When set, every request is signed with it. It is stored encrypted and never shown again (8 to 256 characters; a whsec_… secret also gets Standard Webhooks signatures).${errors.length ? " Enter it again if you had typed one." : ""}`}
         />
-        <p id="secret-hint" class="hint">
-          When set, every request is signed with it. It is stored encrypted and never shown again (8 to 256 characters;
-          a whsec_… secret also gets Standard Webhooks signatures).
-          {errors.length ? " Enter it again if you had typed one." : ""}
-        </p>
-        <FieldErrors id="secret-error" errors={errorsFor(errors, "secret")} />
-
         <label for="description">Description</label>
         <textarea id="description" name="description" maxlength={1000} aria-describedby="description-error">
           {p.values?.description ?? ""}
