@@ -140,7 +140,8 @@ export const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => 
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
     const origin = c.req.header("origin");
     if (origin && origin !== new URL(c.req.url).origin) return renderError(c, 403, "This form came from another site.");
-    const body = await c.req.parseBody();
+    // Parsed once per request and cached by Hono; `all` keeps repeated names (the Events checkboxes) as arrays.
+    const body = await c.req.parseBody({ all: true });
     if (!(await csrfTokenIsValid(key, session.sid, body._csrf))) {
       return renderError(
         c,

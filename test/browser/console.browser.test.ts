@@ -78,6 +78,9 @@ async function has(loc: Locator, text: string, how: "exact" | "contains" = "cont
   await (how === "exact" ? poll.toBe(text) : poll.toContain(text));
 }
 
+/** "/{id}" of the webhook whose page this is. */
+const hookPathId = (url: string) => `/${new URL(url).pathname.split("/")[5]}`;
+
 const row = (page: Page, text: string | RegExp) => page.locator(".row", { hasText: text });
 
 describe("the seed's four steps, through the console alone", () => {
@@ -101,8 +104,11 @@ describe("the seed's four steps, through the console alone", () => {
 
     // 2. Pick the event types
     await cp.page.getByRole("checkbox", { name: /^post\.published\b/ }).check();
+    await cp.page.getByRole("checkbox", { name: /^page\.published\b/ }).check();
     await cp.page.getByRole("button", { name: "Save events" }).click();
     await cp.page.getByText("The webhook is now Active.").waitFor();
+    const subscribed = await eh.api("GET", `${s.base}/webhooks${hookPathId(cp.page.url())}`, undefined, s.ops);
+    expect(subscribed.body.events.sort()).toEqual(["page.published", "post.published"]);
     await has(cp.page.locator(".head .badge"), "Active", "exact");
     await visit(cp, `${hookPath}/events`, "webhook-events");
 
