@@ -50,6 +50,7 @@ const base = dev.baseUrl;
 console.log(`
 Edgehooks is running.
 
+  Console        ${base}/console   (sign in with the admin token below, or a site key)
   API            ${base}/v1
   API reference  ${base}/docs
   OpenAPI        ${base}/openapi.json

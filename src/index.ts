@@ -1,8 +1,9 @@
-// Entry: fetch (the Hono app), queue (the deliveries consumer, the jobs consumer, the dead letters), scheduled
-// (sweeper and housekeeping).
+// Entry: fetch (the Hono app: API and console), queue (the deliveries consumer, the jobs consumer, the dead
+// letters), scheduled (sweeper and housekeeping).
 import type { Env } from "./env";
 import type { DeliveryMessage, JobMessage } from "./delivery/messages";
 import { createApp } from "./api/app";
+import { consoleApp } from "./console/index";
 import { consumeQueue, consumeDeadLetters } from "./delivery/consumer";
 import { consumeJobs } from "./jobs/consumer";
 import { runScheduled } from "./scheduled";
@@ -10,7 +11,8 @@ import { instrument } from "./metrics";
 
 export { WebhookSequencer } from "./sequencer/webhook-sequencer";
 
-const app = createApp();
+// The REST API, and the operator console beside it on the same Worker (its own error pages and headers).
+const app = createApp().route("/console", consoleApp);
 
 export default {
   fetch: (req: Request, env: Env, ctx: ExecutionContext) => app.fetch(req, instrument(env), ctx),

@@ -88,3 +88,41 @@ export function instrument(env: Env): Env {
   if (env.BENCH_METRICS !== "1") return env;
   return { ...env, DB: countingD1(env.DB), DELIVERIES: countingQueue(env.DELIVERIES), JOBS: countingQueue(env.JOBS) };
 }
+
+/**
+ * D1 wrapped to count round trips (a statement run alone, or one batch) made through it: how the console shows,
+ * with BENCH_METRICS on, what one page cost. Per request, unlike the module-wide counters above.
+ */
+export function countRoundTrips(db: D1Database): { db: D1Database; trips: () => number } {
+  let trips = 0;
+  const wrap = (inner: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(inner, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
+        if (prop === "all" || prop === "run" || prop === "first" || prop === "raw") {
+          const fn = Reflect.get(target, prop) as (...args: unknown[]) => unknown;
+          return (...args: unknown[]) => (trips++, fn.apply(target, args));
+        }
+        if (prop === UNWRAP) return target;
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  const counted = new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql));
+      if (prop === "batch")
+        return (statements: D1PreparedStatement[]) => {
+          trips++;
+          return target.batch(
+            statements.map((s) => (s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s),
+          );
+        };
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db: counted, trips: () => trips };
+}
+
+const UNWRAP = Symbol("unwrap");

@@ -3,9 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteParam } from "./openapi-common";
-import { iso } from "../domain/time";
-import { pageOf, readCursor } from "../domain/cursor";
-import { listAudit } from "../db/audit";
+import { auditPage } from "../logs/audit";
 
 export const auditRouter = newRouter();
 
@@ -49,19 +47,6 @@ auditRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
-    const after = readCursor(cursor, ["number"]);
-    const rows = await listAudit(c.env.DB, site, after ? (after[0] as number) : null, limit + 1);
-    const { page, nextCursor } = pageOf(rows, limit, (r) => [r.id]);
-    return c.json(
-      {
-        data: page.map((r) => ({
-          ...r,
-          changes: r.changes === null ? null : JSON.parse(r.changes),
-          created_at: iso(r.created_at)!,
-        })),
-        next_cursor: nextCursor,
-      },
-      200,
-    );
+    return c.json(await auditPage(c.env, site, cursor, limit), 200);
   },
 );

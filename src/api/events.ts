@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
 import { requireAccess } from "./middleware/auth";
 import { tooLarge } from "./middleware/body";
-import { bearer, problems } from "./openapi-common";
+import { bearer, named, problems } from "./openapi-common";
 import { ProblemError } from "./problem";
 import { NotFound } from "../domain/problems";
 import { acceptEvents, UnknownSite } from "../delivery/ingest";
@@ -34,9 +34,7 @@ const accepted = z
 
 const siteParam = z.object({ site: z.string().openapi({ example: "site_yoursite" }) });
 
-// A new object from the domain schema's shape, made here so it carries OpenAPI metadata (the domain module may be
-// loaded before @hono/zod-openapi extends zod).
-const EventInput = z.object(eventInputSchema.shape).strict().openapi("EventInput", { example: EVENT_INPUT_EXAMPLE });
+const EventInput = named(eventInputSchema, "EventInput", { example: EVENT_INPUT_EXAMPLE });
 const EventBatch = z
   .object({ events: z.array(EventInput).min(1).max(MAX_BATCH_EVENTS) })
   .strict()

@@ -58,6 +58,16 @@ export const cursorQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+/**
+ * A domain schema named in the OpenAPI document. Domain modules build plain zod schemas, and one may be created
+ * before @hono/zod-openapi has extended zod (module load order), without `.openapi`; a fresh instance of the same
+ * definition, made here, always has it.
+ */
+export function named<T extends z.ZodTypeAny>(schema: T, refId: string, meta?: Parameters<T["openapi"]>[1]): T {
+  const Schema = schema.constructor as new (def: unknown) => T;
+  return new Schema((schema as unknown as { _def: unknown })._def).openapi(refId, meta) as T;
+}
+
 /** A public route: no token (the document's default is bearer). */
 export const noAuth: { bearer: string[] }[] = [];
 

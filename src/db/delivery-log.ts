@@ -35,11 +35,13 @@ export interface DeliveryRow {
   replay_of: string | null;
   actor_email: string | null;
   include_detail: number;
+  /** JSON number[]: the retry delays this delivery keeps. */
+  retry_delays: string;
 }
 
 const DELIVERY_COLUMNS = `seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts,
   next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email,
-  include_detail`;
+  include_detail, retry_delays`;
 
 const SETTLED = `(${SETTLED_STATES.map((s) => `'${s}'`).join(", ")})`;
 

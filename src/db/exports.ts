@@ -93,3 +93,14 @@ export function expiredExports(d1: D1Database, now: number, limit: number) {
     )
     .limit(limit);
 }
+
+/** A site's latest exports, newest first, as one statement of a batch (rows shaped as ExportRow). */
+export function recentExportsStatement(d1: D1Database, siteId: string, limit: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT id, site_id AS siteId, filter, format, status, object_key AS objectKey, rows, bytes, error,
+              created_by AS createdBy, created_at AS createdAt, completed_at AS completedAt, expires_at AS expiresAt
+       FROM exports WHERE site_id = ? ORDER BY created_at DESC LIMIT ?`,
+    )
+    .bind(siteId, limit);
+}

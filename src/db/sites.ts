@@ -1,5 +1,5 @@
 // Sites: the tenant every key, webhook, event and delivery belongs to.
-import { eq, or } from "drizzle-orm";
+import { desc, eq, or } from "drizzle-orm";
 import { database } from "./client";
 import { sites } from "./schema";
 import { statement } from "./sql";
@@ -33,4 +33,9 @@ export function siteRefStatement(d1: D1Database, id: string): D1PreparedStatemen
 export async function allSiteIds(d1: D1Database): Promise<string[]> {
   const { results } = await d1.prepare("SELECT id FROM sites").all<{ id: string }>();
   return results.map((r) => r.id);
+}
+
+/** Sites for the root operator's picker, newest first. */
+export function listSites(d1: D1Database, limit: number): Promise<SiteRow[]> {
+  return database(d1).select().from(sites).orderBy(desc(sites.createdAt)).limit(limit);
 }

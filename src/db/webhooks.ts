@@ -197,3 +197,12 @@ export function summaryStatements(d1: D1Database, rows: WebhookSummary[]): D1Pre
           ),
   );
 }
+
+/** The id and name of each of a site's webhooks (deleted ones excluded), for a filter's choices. */
+export function webhookChoicesStatement(d1: D1Database, siteId: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      "SELECT id, name FROM webhooks WHERE site_id = ? AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 500",
+    )
+    .bind(siteId);
+}

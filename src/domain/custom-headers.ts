@@ -51,3 +51,17 @@ export function validateCustomHeaders(headers: Record<string, string>, prefix: s
     errors.push({ path: "headers", message: `headers add up to more than ${MAX_CUSTOM_HEADER_BYTES / 1024} KiB` });
   return errors;
 }
+
+/** A change to some custom headers that keeps the others: values are write-only, so an edit never restates them. */
+export interface HeaderEdit {
+  /** Added, or replacing the header of the same name (ignoring case). */
+  set: Record<string, string>;
+  /** Names to drop (ignoring case). */
+  remove: string[];
+}
+
+export function applyHeaderEdit(current: Record<string, string>, edit: HeaderEdit): Record<string, string> {
+  const dropped = new Set([...edit.remove, ...Object.keys(edit.set)].map((n) => n.toLowerCase()));
+  const kept = Object.entries(current).filter(([name]) => !dropped.has(name.toLowerCase()));
+  return { ...Object.fromEntries(kept), ...edit.set };
+}

@@ -33,6 +33,11 @@ export function resolveRetryPolicy(input: RetryPolicyInput): RetryPolicy {
   return { name: "custom", delays_s: [...input.delays_s] };
 }
 
+/** Attempts in all under a policy's delays: the first, then one per delay. */
+export function maxAttempts(delays: readonly number[]): number {
+  return delays.length + 1;
+}
+
 /** Retry-After as delta-seconds or an HTTP-date → seconds from now, capped at 12 h; null when absent or invalid. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | null {
   if (value === null) return null;

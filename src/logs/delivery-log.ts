@@ -18,23 +18,31 @@ import {
 import type { AttemptRecord } from "../db/attempts";
 import { eventPayloadStatement, type EventPayload } from "../db/events";
 import { webhookEverExisted } from "../db/webhooks";
-import { attemptView, deliveryView } from "./delivery-view";
+import { attemptView, deliveryView, logRowView } from "./delivery-view";
+
+type PageArgs = [env: Env, siteId: string, filter: DeliveryFilter, cursor: string | undefined, limit: number];
 
 /** Newest first; `cursor` pages back in time and stays stable while new deliveries arrive. */
-export async function deliveryPage(
-  env: Env,
-  siteId: string,
-  filter: DeliveryFilter,
-  cursor: string | undefined,
-  limit: number,
-) {
+export const deliveryPage = (...args: PageArgs) => logPage(deliveryView, ...args);
+
+/** The same page as the console shows it: each row also says how many attempts its policy allows. */
+export const deliveryLogPage = (...args: PageArgs) => logPage(logRowView, ...args);
+
+/** One row of the console's log, as it is now (after an action on it). */
+export async function deliveryLogRow(env: Env, siteId: string, id: string) {
+  const d = await run(env.DB, oneDelivery(siteId, id)).first<DeliveryRow>();
+  if (!d) throw new NotFound("Delivery");
+  return logRowView(d);
+}
+
+async function logPage<T>(view: (d: DeliveryRow) => T, ...[env, siteId, filter, cursor, limit]: PageArgs) {
   const before = readCursor(cursor, ["number"]);
   const { results } = await run(
     env.DB,
     listDeliveries(siteId, filter, before ? (before[0] as number) : null, limit + 1),
   ).all<DeliveryRow>();
   const { page, nextCursor } = pageOf(results, limit, (d) => [d.seq]);
-  return { data: page.map(deliveryView), next_cursor: nextCursor };
+  return { data: page.map(view), next_cursor: nextCursor };
 }
 
 /** One delivery with every attempt, each with the body that was sent. */
@@ -58,6 +66,11 @@ export type StatsWindow = keyof typeof STATS_WINDOWS;
 /** Counts by state, success rate, p50/p95 latency and deliveries per hour over the window. */
 export async function webhookStats(env: Env, siteId: string, webhookId: string, window: StatsWindow, now = Date.now()) {
   if (!(await webhookEverExisted(env.DB, siteId, webhookId))) throw new NotFound("Webhook");
+  return statsOf(env, siteId, webhookId, window, now);
+}
+
+/** The stats of a webhook the caller has already loaded (one round trip). */
+export async function statsOf(env: Env, siteId: string, webhookId: string, window: StatsWindow, now = Date.now()) {
   const since = now - STATS_WINDOWS[window];
   const [counts, latencies, hourly] = await env.DB.batch([
     run(env.DB, statsCounts(siteId, webhookId, since)),

@@ -1,6 +1,7 @@
 // Rows of the delivery log as operators see them. Plain functions over plain rows.
 import { iso } from "../domain/time";
 import { envelopeWithDetail } from "../domain/envelope";
+import { maxAttempts } from "../domain/retry-policy";
 import type { DeliveryRow } from "../db/delivery-log";
 import type { AttemptRecord } from "../db/attempts";
 
@@ -28,6 +29,13 @@ export function deliveryView(d: DeliveryRow) {
 }
 
 export type DeliveryView = ReturnType<typeof deliveryView>;
+
+/** A row of the console's log: the delivery object plus how many attempts its policy allows ("attempt 2 of 6"). */
+export function logRowView(d: DeliveryRow) {
+  return { ...deliveryView(d), max_attempts: maxAttempts(JSON.parse(d.retry_delays) as number[]) };
+}
+
+export type LogRowView = ReturnType<typeof logRowView>;
 
 /** The request body is the same on every attempt: the event's envelope, with detail if the delivery has it. */
 export function attemptView(

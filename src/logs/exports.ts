@@ -13,11 +13,14 @@ import {
   expiredExports,
   exportExists,
   insertExportIfRoomStatement,
+  recentExportsStatement,
   runningExports,
   stalledExports,
   updateExport,
   type ExportRow,
 } from "../db/exports";
+import { webhookChoicesStatement } from "../db/webhooks";
+import { rowsOf } from "../db/sql";
 import { deliveryView } from "./delivery-view";
 import { jobsQueue } from "../delivery/messages";
 
@@ -185,3 +188,18 @@ export async function linkIsValid(
   if (!Number.isInteger(at) || !signature || at < now) return false;
   return timingSafeEqual(signature, await signLink(env, exportId, at));
 }
+
+/** The site's latest exports with their links, and its webhooks' names: what the delivery log page shows beside
+ * the log, read in one round trip. */
+export async function logPageContext(env: Env, origin: string, siteId: string, exportsShown = 10) {
+  const [choices, recent] = await env.DB.batch([
+    webhookChoicesStatement(env.DB, siteId),
+    recentExportsStatement(env.DB, siteId, exportsShown),
+  ]);
+  return {
+    webhooks: rowsOf<{ id: string; name: string }>(choices),
+    exports: await Promise.all(rowsOf<ExportRow>(recent).map((e) => exportView(env, origin, e))),
+  };
+}
+
+export type ExportView = Awaited<ReturnType<typeof exportView>>;

@@ -3,16 +3,21 @@
 // is written with its audit entry in one atomic batch.
 import type { Env } from "../env";
 import { encryptJson, decryptJson } from "../domain/crypto";
-import { validateCustomHeaders } from "../domain/custom-headers";
-import { destinationHost, unknownEventTypes } from "../domain/webhook-input";
+import { applyHeaderEdit, validateCustomHeaders, type HeaderEdit } from "../domain/custom-headers";
+import {
+  destinationHost,
+  unknownEventTypes,
+  type DeliveryPolicyInput,
+  type NewWebhookInput,
+  type WebhookPatchInput,
+} from "../domain/webhook-input";
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
-import { resolveRetryPolicy, type RetryPolicyInput } from "../domain/retry-policy";
+import { resolveRetryPolicy } from "../domain/retry-policy";
 import { rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
 import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
 import { InvalidInput, NotFound } from "../domain/problems";
-import type { FailureMode } from "../domain/line";
 import { pageOf, readCursor } from "../domain/cursor";
 import { auditStatement } from "../db/audit";
 import {
@@ -44,14 +49,6 @@ export async function listWebhookPage(
   const after = readCursor(cursor, ["number", "string"]);
   const rows = await listWebhooks(env.DB, siteId, sort, after as [number, string] | null, limit + 1);
   return pageOf(rows, limit, (row) => webhookSortKey(row, sort));
-}
-
-export interface NewWebhookInput {
-  name: string;
-  url: string;
-  secret?: string;
-  headers?: Record<string, string>;
-  description?: string;
 }
 
 function checkedHost(env: Env, url: string): string {
@@ -154,16 +151,8 @@ async function applyChange(
   return { ...row, ...set, updatedAt: now };
 }
 
-export interface WebhookPatch {
-  name?: string;
-  url?: string;
-  /** Replaces the whole set; `{}` clears it. */
-  headers?: Record<string, string>;
-  description?: string | null;
-}
-
 /** A changed URL applies from the next attempt, also for deliveries already retrying. */
-export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatch, actor: string) {
+export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatchInput, actor: string) {
   const set: Partial<WebhookRow> = {};
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
@@ -179,6 +168,17 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
   const fields = Object.keys(patch);
   if (!fields.length) return row;
   return applyChange(env, row, set, actor, "webhook.updated", { fields });
+}
+
+/**
+ * The full header set after `edit`, checked by the same rules as any header change (a field error otherwise).
+ * Values stay write-only: the current ones are decrypted here and never leave the service.
+ */
+export async function planHeaderEdit(env: Env, row: WebhookRow, edit: HeaderEdit): Promise<Record<string, string>> {
+  const current = row.headersEnc ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, row.headersEnc) : {};
+  const next = applyHeaderEdit(current, edit);
+  checkHeaders(env, next);
+  return next;
 }
 
 /** Subscriptions. A draft with at least one event becomes active. */
@@ -207,12 +207,6 @@ export async function setEvents(
   });
   if (set.status) await webhookConfigChanged(env, row.id);
   return next;
-}
-
-export interface DeliveryPolicyInput {
-  timeout_ms?: number;
-  retry_policy?: RetryPolicyInput;
-  failure_mode?: FailureMode;
 }
 
 /** Applies to deliveries created from now on: a delivery keeps the policy it started with. */

@@ -5,23 +5,16 @@ import { findActiveKeyByHash } from "../../db/api-keys";
 import { findSite } from "../../db/sites";
 import { sha256Hex, timingSafeEqual } from "../../domain/crypto";
 import { ProblemError } from "../problem";
+import type { Env } from "../../env";
 import type { AppEnv, Auth, Role } from "../router";
 
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new ProblemError(401, "Unauthorized", "Send Authorization: Bearer <token>");
-  const token = match[1]!;
-  const hash = await sha256Hex(token);
-  if (c.env.ADMIN_TOKEN && timingSafeEqual(hash, await sha256Hex(c.env.ADMIN_TOKEN))) {
-    c.set("auth", { kind: "root" });
-    return next();
-  }
-  const key = await findActiveKeyByHash(c.env.DB, hash);
-  if (!key || !timingSafeEqual(key.tokenHash, hash)) {
-    throw new ProblemError(401, "Unauthorized", "The token is unknown or revoked");
-  }
-  c.set("auth", { kind: "key", keyId: key.id, siteId: key.siteId, role: key.role, name: key.name });
+  const auth = await identify(c.env, match[1]!);
+  if (!auth) throw new ProblemError(401, "Unauthorized", "The token is unknown or revoked");
+  c.set("auth", auth);
   return next();
 };
 
@@ -33,6 +26,18 @@ export const ownSiteOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   return next();
 };
+
+/**
+ * Who a token is: the root token, or a live site key looked up by its SHA-256; null when unknown or revoked.
+ * The API checks it on every request; the console checks it once, at sign-in.
+ */
+export async function identify(env: Pick<Env, "DB" | "ADMIN_TOKEN">, token: string): Promise<Auth | null> {
+  const hash = await sha256Hex(token);
+  if (env.ADMIN_TOKEN && timingSafeEqual(hash, await sha256Hex(env.ADMIN_TOKEN))) return { kind: "root" };
+  const key = await findActiveKeyByHash(env.DB, hash);
+  if (!key || !timingSafeEqual(key.tokenHash, hash)) return null;
+  return { kind: "key", keyId: key.id, siteId: key.siteId, role: key.role, name: key.name };
+}
 
 /** What a call needs: `ingest` sends events, `read` views, `manage` changes webhooks and keys. */
 export type Capability = "ingest" | "read" | "manage";
@@ -54,17 +59,25 @@ export async function requireSite(c: Context<AppEnv>, siteId: string, need: Capa
   return site;
 }
 
+/**
+ * Whether `auth` may do `need` on `siteId`: a key of another site is "not_found" (it must not learn that the site
+ * exists), the wrong role "forbidden". The one rule behind both the API's answers and the console's controls.
+ */
+export function access(auth: Auth, siteId: string, need: Capability): "ok" | "not_found" | "forbidden" {
+  if (auth.kind === "root") return "ok";
+  if (auth.siteId !== siteId) return "not_found";
+  return GRANTS[auth.role].includes(need) ? "ok" : "forbidden";
+}
+
 /** The role and site checks of requireSite, without loading the site (the caller loads it with its own batch). */
 export function requireAccess(c: Context<AppEnv>, siteId: string, need: Capability) {
   const auth: Auth = c.get("auth");
-  if (auth.kind === "key") {
-    if (auth.siteId !== siteId) throw new ProblemError(404, "Not found", "Site not found");
-    if (!GRANTS[auth.role].includes(need)) {
-      throw new ProblemError(403, "Forbidden", `A key with role ${auth.role} cannot ${need} here`);
-    }
+  const verdict = access(auth, siteId, need);
+  if (verdict === "not_found") throw new ProblemError(404, "Not found", "Site not found");
+  if (verdict === "forbidden" && auth.kind === "key") {
+    throw new ProblemError(403, "Forbidden", `A key with role ${auth.role} cannot ${need} here`);
   }
 }
-
 export function requireRoot(c: Context<AppEnv>) {
   if (c.get("auth").kind !== "root") throw new ProblemError(403, "Forbidden", "Only the root token may do this");
 }

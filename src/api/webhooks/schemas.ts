@@ -1,8 +1,14 @@
 // The request and response schemas of a webhook's routes: they validate requests and make the OpenAPI document.
 import { z } from "@hono/zod-openapi";
-import { MAX_OVERLAP_SECONDS } from "../../domain/secret-rotation";
-import { retryPolicyInputSchema } from "../../domain/retry-policy";
-import { MIN_SECRET_LENGTH } from "../../domain/secret-rules";
+import { named } from "../openapi-common";
+import {
+  deliveryPolicySchema,
+  eventsInputSchema,
+  newWebhookSchema,
+  resumeInputSchema,
+  secretInputSchema,
+  webhookPatchSchema,
+} from "../../domain/webhook-input";
 
 export const WebhookSchema = z
   .object({
@@ -36,67 +42,27 @@ export const WebhookSchema = z
   })
   .openapi("Webhook");
 
-const headersSchema = z
-  .record(z.string(), z.string())
-  .openapi({ example: { "X-Team": "content" }, description: "Fixed headers sent with every delivery" });
-const secretSchema = z.string().openapi({
-  description: `At least ${MIN_SECRET_LENGTH} characters; a whsec_ secret must decode to 24–64 bytes`,
-  example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+export const CreateWebhook = named(newWebhookSchema, "CreateWebhook", {
+  example: {
+    name: "Search index",
+    url: "https://hooks.yoursite.com/edgehooks",
+    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  },
 });
-const urlSchema = z.string().min(1).max(2048).openapi({ example: "https://hooks.yoursite.com/edgehooks" });
 
-export const CreateWebhook = z
-  .object({
-    name: z.string().min(1).max(100),
-    url: urlSchema,
-    secret: secretSchema.optional(),
-    headers: headersSchema.optional(),
-    description: z.string().max(1000).optional(),
-  })
-  .strict()
-  .openapi("CreateWebhook", {
-    example: {
-      name: "Search index",
-      url: "https://hooks.yoursite.com/edgehooks",
-      secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    },
-  });
+export const UpdateWebhook = named(webhookPatchSchema, "UpdateWebhook", {
+  example: { url: "https://hooks.yoursite.com/v2/edgehooks" },
+});
 
-export const UpdateWebhook = z
-  .object({
-    name: z.string().min(1).max(100).optional(),
-    url: urlSchema.optional(),
-    headers: headersSchema.optional(),
-    description: z.string().max(1000).nullable().optional(),
-  })
-  .strict()
-  .openapi("UpdateWebhook", { example: { url: "https://hooks.yoursite.com/v2/edgehooks" } });
+export const PutEvents = named(eventsInputSchema, "WebhookEvents", {
+  example: { events: ["post.published", "page.published"], include_detail: true },
+});
 
-export const PutEvents = z
-  .object({ events: z.array(z.string()).max(26), include_detail: z.boolean().optional() })
-  .strict()
-  .openapi("WebhookEvents", { example: { events: ["post.published", "page.published"], include_detail: true } });
+export const PutDelivery = named(deliveryPolicySchema, "DeliveryPolicy", {
+  example: { timeout_ms: 5000, retry_policy: { delays_s: [10, 60, 300] }, failure_mode: "pause" },
+});
 
-export const PutDelivery = z
-  .object({
-    timeout_ms: z.number().int().min(1000).max(30000).optional(),
-    retry_policy: retryPolicyInputSchema
-      .optional()
-      .openapi({ description: '"default" | "aggressive" | "none" | {"delays_s": [1…43200, …up to 10]}' }),
-    failure_mode: z.enum(["continue", "pause"]).optional(),
-  })
-  .strict()
-  .openapi("DeliveryPolicy", {
-    example: { timeout_ms: 5000, retry_policy: { delays_s: [10, 60, 300] }, failure_mode: "pause" },
-  });
-
-export const SetSecret = z
-  .object({
-    secret: secretSchema.optional(),
-    overlap_seconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).optional(),
-  })
-  .strict()
-  .openapi("SetSecret", { example: { overlap_seconds: 86400 } });
+export const SetSecret = named(secretInputSchema, "SetSecret", { example: { overlap_seconds: 86400 } });
 
 export const SecretResult = z
   .object({
@@ -115,12 +81,7 @@ export const FlowResult = z
   })
   .openapi("WebhookFlow");
 
-export const Resume = z
-  .object({ replay_failed: z.boolean().optional() })
-  .strict()
-  .openapi("Resume", {
-    example: { replay_failed: true },
-  });
+export const Resume = named(resumeInputSchema, "Resume", { example: { replay_failed: true } });
 
 export const TestSent = z.object({ event_id: z.string(), delivery_id: z.string() }).openapi("TestSent");
 

@@ -1,0 +1,412 @@
+// A webhook, with its tabs: Events, Delivery, Secret, Actions, Health.
+import type { WebhookView } from "../../webhooks/view";
+import type { FieldError } from "../../domain/problems";
+import { EVENT_TYPES, type EventTypeInfo } from "../../domain/catalog";
+import { MAX_CUSTOM_HEADERS } from "../../domain/custom-headers";
+import { sitePath, webhookPath } from "../context";
+import { DELIVERY_FIELDS } from "../delivery-fields";
+import { text, texts, type Form } from "../forms";
+import { FieldErrors, Flash, PostForm, Shell, StatusBadge, Tab, TextField, Time, errorsFor, otherErrors } from "../ui";
+import { HealthView, type Stats } from "./health";
+
+export const TABS = ["events", "delivery", "secret", "actions", "health"] as const;
+export type WebhookTab = (typeof TABS)[number];
+const TAB_NAMES: Record<WebhookTab, string> = {
+  events: "Events",
+  delivery: "Delivery",
+  secret: "Secret",
+  actions: "Actions",
+  health: "Health",
+};
+
+export interface WebhookPageProps {
+  site: string;
+  who: string;
+  csrf: string;
+  hook: WebhookView;
+  tab: WebhookTab;
+  canManage: boolean;
+  now: number;
+  flash?: string | null;
+  errors?: FieldError[];
+  /** The form as posted, shown again after an error. */
+  posted?: Form;
+  newSecret?: string;
+  confirmDelete?: boolean;
+  stats?: Stats;
+}
+
+export const WebhookPage = (p: WebhookPageProps) => (
+  <Shell title={`${p.hook.name}: ${TAB_NAMES[p.tab]}`} site={{ id: p.site, tab: "webhooks" }} who={p.who} csrf={p.csrf}>
+    <p class="hint">
+      <a href={sitePath(p.site, "/webhooks")}>← Webhooks</a>
+    </p>
+    <div class="head">
+      <h1>{p.hook.name}</h1>
+      <StatusBadge status={p.hook.status} />
+    </div>
+    <p class="muted">
+      <code>{p.hook.url}</code> · created by {p.hook.created_by}, <Time at={p.hook.created_at} now={p.now} />
+    </p>
+    {p.hook.description && <p>{p.hook.description}</p>}
+    {p.hook.alert && (
+      <p class="flash error" role="alert">
+        Alert since {new Date(p.hook.alert.since).toISOString().slice(0, 19).replace("T", " ")} UTC:{" "}
+        {p.hook.alert.message}
+      </p>
+    )}
+    <nav class="tabs subtabs" aria-label="Webhook">
+      {TABS.map((t) => (
+        <Tab href={webhookPath(p.site, p.hook.id, `/${t}`)} current={t === p.tab}>
+          {TAB_NAMES[t]}
+        </Tab>
+      ))}
+    </nav>
+    <Flash message={p.flash} />
+    {p.newSecret && (
+      <div class="flash secret" role="status">
+        <p>
+          <b>The new secret, shown this once.</b> Copy it to the receiver now: it cannot be shown again.
+        </p>
+        <p>
+          <code id="new-secret">{p.newSecret}</code>
+        </p>
+      </div>
+    )}
+    {p.tab === "events" && <EventsTab {...p} />}
+    {p.tab === "delivery" && <DeliveryTab {...p} />}
+    {p.tab === "secret" && <SecretTab {...p} />}
+    {p.tab === "actions" && <ActionsTab {...p} />}
+    {p.tab === "health" && p.stats && <HealthView site={p.site} hook={p.hook} stats={p.stats} now={p.now} />}
+  </Shell>
+);
+
+function families(): [string, EventTypeInfo[]][] {
+  const out = new Map<string, EventTypeInfo[]>();
+  for (const e of EVENT_TYPES) out.set(e.family, [...(out.get(e.family) ?? []), e]);
+  return [...out];
+}
+
+const EventsTab = (p: WebhookPageProps) => {
+  const chosen = new Set(p.posted ? texts(p.posted, "events") : p.hook.events);
+  const detail = p.posted ? text(p.posted, "include_detail") !== undefined : p.hook.include_detail;
+  const errors = p.errors ?? [];
+  if (!p.canManage) {
+    return (
+      <section class="card" aria-labelledby="events-h">
+        <h2 id="events-h">Subscribed events</h2>
+        {p.hook.events.length ? (
+          <ul>
+            {p.hook.events.map((e) => (
+              <li>
+                <code>{e}</code>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p class="muted">None: this webhook receives nothing.</p>
+        )}
+        <p>Include detail payload: {p.hook.include_detail ? "yes" : "no"}</p>
+      </section>
+    );
+  }
+  return (
+    <PostForm action={webhookPath(p.site, p.hook.id, "/events")} csrf={p.csrf} class="card">
+      <p class="hint">
+        Tick the events the destination cares about, as few as it needs. A Draft becomes Active once it has one.
+      </p>
+      <FieldErrors id="events-error" errors={errors} />
+      <div class="columns">
+        {families().map(([family, types]) => (
+          <fieldset>
+            <legend>{family}</legend>
+            {types.map((t) => (
+              <label class="check" title={t.description}>
+                <input type="checkbox" name="events" value={t.type} checked={chosen.has(t.type)} />
+                <span>
+                  <code>{t.type}</code>
+                  <span class="hint"> {t.description}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        ))}
+      </div>
+      <label class="check">
+        <input type="checkbox" name="include_detail" value="true" checked={detail} /> Include detail payload
+      </label>
+      <p class="hint">Adds the event's detail (such as the changed fields) to every message: bigger, fewer lookups.</p>
+      <div class="actions">
+        <button type="submit">Save events</button>
+      </div>
+    </PostForm>
+  );
+};
+
+const DeliveryTab = (p: WebhookPageProps) => {
+  const errors = p.errors ?? [];
+  if (!p.canManage) {
+    return (
+      <section class="card" aria-labelledby="delivery-h">
+        <h2 id="delivery-h">Delivery</h2>
+        <dl class="kv">
+          {DELIVERY_FIELDS.map((f) => {
+            const [label, value] = f.show(p.hook);
+            return (
+              <>
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+              </>
+            );
+          })}
+          <dt>Headers</dt>
+          <dd>{p.hook.headers.length ? p.hook.headers.join(", ") : "none"} (values are never shown)</dd>
+        </dl>
+      </section>
+    );
+  }
+  const shown = [...DELIVERY_FIELDS.flatMap((f) => f.paths), "headers"];
+  return (
+    <PostForm action={webhookPath(p.site, p.hook.id, "/delivery")} csrf={p.csrf} class="card">
+      <FieldErrors id="delivery-errors" errors={otherErrors(errors, shown)} />
+      {DELIVERY_FIELDS.map((f) => f.edit(p.hook, errors, p.posted))}
+      <HeadersEditor {...p} />
+      <div class="actions">
+        <button type="submit">Save delivery</button>
+      </div>
+      <p class="hint">The new policy applies to deliveries made from now on; retries under way keep theirs.</p>
+    </PostForm>
+  );
+};
+
+/** Custom headers: values are write-only. A name already set shows no value; typing one replaces it. */
+const HeadersEditor = (p: WebhookPageProps) => {
+  const errors = errorsFor(p.errors ?? [], "headers");
+  const spare = Math.max(0, Math.min(2, MAX_CUSTOM_HEADERS - p.hook.headers.length));
+  return (
+    <fieldset aria-describedby="headers-hint headers-error">
+      <legend>Headers</legend>
+      <p id="headers-hint" class="hint">
+        Fixed headers every request carries (routing hints, tenant ids). Values are stored encrypted and never shown
+        again: leave a value empty to keep it.
+      </p>
+      <div class="header-rows">
+        {p.hook.headers.map((name, i) => (
+          <>
+            <span>
+              <input type="hidden" name={`header_name_${i}`} value={name} />
+              <code>{name}</code>
+            </span>
+            <input
+              type="password"
+              name={`header_value_${i}`}
+              aria-label={`New value for ${name}`}
+              placeholder="unchanged"
+              autocomplete="off"
+            />
+            <label class="check">
+              <input type="checkbox" name={`header_remove_${i}`} value="yes" /> Remove
+            </label>
+          </>
+        ))}
+        {Array.from({ length: spare }, (_, i) => (
+          <>
+            <input
+              type="text"
+              name={`new_header_name_${i}`}
+              aria-label={`New header ${i + 1}: name`}
+              placeholder="Header name"
+              value={p.posted ? text(p.posted, `new_header_name_${i}`) : undefined}
+            />
+            <input
+              type="password"
+              name={`new_header_value_${i}`}
+              aria-label={`New header ${i + 1}: value`}
+              placeholder="Value"
+              autocomplete="off"
+            />
+            <span />
+          </>
+        ))}
+      </div>
+      <FieldErrors id="headers-error" errors={errors} />
+    </fieldset>
+  );
+};
+
+const OVERLAPS: [number, string][] = [
+  [0, "No overlap: the old secret stops at once"],
+  [3600, "1 hour"],
+  [86400, "1 day"],
+  [604800, "7 days"],
+];
+
+const OverlapSelect = ({ id }: { id: string }) => (
+  <>
+    <label for={id}>Keep the old secret valid for</label>
+    <select id={id} name="overlap_seconds">
+      {OVERLAPS.map(([s, label]) => (
+        <option value={String(s)}>{label}</option>
+      ))}
+    </select>
+  </>
+);
+
+const SecretTab = (p: WebhookPageProps) => {
+  const s = p.hook.secret;
+  const errors = p.errors ?? [];
+  return (
+    <>
+      <section class="card" aria-labelledby="secret-h">
+        <h2 id="secret-h">Shared secret</h2>
+        {s.set ? (
+          <p>
+            Set
+            {s.rotated_at ? (
+              <>
+                , last changed <Time at={s.rotated_at} now={p.now} />
+              </>
+            ) : null}
+            .
+            {s.previous_expires_at && (
+              <>
+                {" "}
+                The previous secret stays valid until <Time at={s.previous_expires_at} now={p.now} />.
+              </>
+            )}
+          </p>
+        ) : (
+          <p>Not set: requests are not signed.</p>
+        )}
+        <p class="hint">A secret is stored encrypted and never shown again after it is set.</p>
+      </section>
+      {p.canManage && (
+        <>
+          <PostForm action={webhookPath(p.site, p.hook.id, "/secret")} csrf={p.csrf} class="card">
+            <h2>Set a secret</h2>
+            <label for="secret">Shared secret</label>
+            <input
+              id="secret"
+              name="secret"
+              type="password"
+              autocomplete="off"
+              required
+              aria-invalid={errorsFor(errors, "secret").length ? "true" : undefined}
+              aria-describedby="set-secret-error"
+            />
+            <FieldErrors id="set-secret-error" errors={errorsFor(errors, "secret")} />
+            <OverlapSelect id="overlap-set" />
+            <FieldErrors id="overlap-error" errors={otherErrors(errors, ["secret"])} />
+            <div class="actions">
+              <button type="submit">Set secret</button>
+            </div>
+          </PostForm>
+          <PostForm action={webhookPath(p.site, p.hook.id, "/secret")} csrf={p.csrf} class="card">
+            <h2>Generate and rotate</h2>
+            <p class="hint">A new whsec_… secret of 32 random bytes, shown once.</p>
+            <input type="hidden" name="generate" value="yes" />
+            <OverlapSelect id="overlap-generate" />
+            <div class="actions">
+              <button type="submit">Generate secret</button>
+            </div>
+          </PostForm>
+        </>
+      )}
+    </>
+  );
+};
+
+const ActionsTab = (p: WebhookPageProps) => {
+  if (!p.canManage) {
+    return <p class="card muted">Your key may only read: actions need an integrations-admin key.</p>;
+  }
+  const h = p.hook;
+  const errors = p.errors ?? [];
+  const at = (rest: string) => webhookPath(p.site, h.id, rest);
+  if (p.confirmDelete) {
+    return (
+      <PostForm action={at("/delete")} csrf={p.csrf} class="card">
+        <h2>Delete webhook {h.name}?</h2>
+        <p>
+          Its configuration is removed. Deliveries still waiting for it end as failed; its delivery log stays, so the
+          evidence of what it did is kept.
+        </p>
+        <input type="hidden" name="confirm" value="yes" />
+        <div class="actions">
+          <button type="submit" class="danger">
+            Delete webhook
+          </button>
+          <a href={at("/actions")}>Cancel</a>
+        </div>
+      </PostForm>
+    );
+  }
+  return (
+    <>
+      <section class="card" aria-labelledby="test-h">
+        <h2 id="test-h">Send test event</h2>
+        <p class="hint">A webhook.test event to this webhook alone (drafts and paused ones too).</p>
+        <PostForm action={at("/test")} csrf={p.csrf}>
+          <button type="submit">Send test event</button>
+        </PostForm>
+      </section>
+      <section class="card" aria-labelledby="flow-h">
+        <h2 id="flow-h">Pause or resume</h2>
+        {h.status === "draft" && <p class="muted">A Draft sends nothing yet: pick its events first.</p>}
+        {h.status === "active" && (
+          <PostForm action={at("/pause")} csrf={p.csrf}>
+            <p class="hint">Nothing new goes out; an attempt under way finishes; the rest waits, held, in order.</p>
+            <button type="submit">Pause</button>
+          </PostForm>
+        )}
+        {(h.status === "paused" || h.status === "disabled") && (
+          <PostForm action={at("/resume")} csrf={p.csrf}>
+            <p class="hint">Clears the alert and sends what is held, in order.</p>
+            <label class="check">
+              <input type="checkbox" name="replay_failed" value="true" /> Replay failed deliveries first, oldest first
+            </label>
+            <div class="actions">
+              <button type="submit">Resume</button>
+            </div>
+          </PostForm>
+        )}
+      </section>
+      <PostForm action={at("/settings")} csrf={p.csrf} class="card">
+        <h2>Name and destination</h2>
+        <FieldErrors id="settings-errors" errors={otherErrors(errors, ["name", "url", "description"])} />
+        <TextField
+          name="name"
+          label="Name"
+          required
+          maxlength={100}
+          value={p.posted ? text(p.posted, "name") : h.name}
+          errors={errors}
+        />
+        <TextField
+          name="url"
+          label="Destination URL"
+          type="url"
+          required
+          maxlength={2048}
+          value={p.posted ? text(p.posted, "url") : h.url}
+          errors={errors}
+        />
+        <p class="hint">A new URL applies from the next attempt, also for deliveries already retrying.</p>
+        <label for="description">Description</label>
+        <textarea id="description" name="description" maxlength={1000}>
+          {p.posted ? (text(p.posted, "description") ?? "") : (h.description ?? "")}
+        </textarea>
+        <div class="actions">
+          <button type="submit">Save</button>
+        </div>
+      </PostForm>
+      <section class="card" aria-labelledby="delete-h">
+        <h2 id="delete-h">Delete webhook</h2>
+        <p class="hint">Pause first and let deliveries under way settle. You will be asked to confirm.</p>
+        <a class="button secondary" href={at("/actions?confirm=delete")}>
+          Delete webhook…
+        </a>
+      </section>
+    </>
+  );
+};
