@@ -157,7 +157,7 @@ describe("operator actions", () => {
     );
     expect(dry.body).toEqual({ count: 1, dry_run: true });
     const bulk = await eh.api("POST", `${s.base}/deliveries/replay`, { webhook_id: hook, state: "failed" }, s.ops);
-    expect(bulk).toEqual({ status: 202, body: { count: 1, dry_run: false } });
+    expect(bulk).toEqual({ status: 202, body: { count: 1, dry_run: false, job_id: expect.stringMatching(/^rpl_/) } });
     const replays = await eh.until(
       () => deliveries(s, `webhook_id=${hook}`),
       (d) => d.some((x) => x.replay_of === f3.id && x.state === "delivered"),
