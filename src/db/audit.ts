@@ -4,7 +4,7 @@ export interface AuditEntry {
   siteId: string;
   actor: string;
   action: string;
-  targetType: "site" | "key" | "webhook" | "delivery" | "export";
+  targetType: "site" | "key" | "webhook" | "delivery" | "export" | "event_type" | "settings";
   targetId: string;
   changes?: unknown;
   at: number;
@@ -34,6 +34,29 @@ export function auditStatement(d1: D1Database, e: AuditEntry): D1PreparedStateme
       e.targetId,
       e.changes === undefined ? null : JSON.stringify(e.changes),
       e.at,
+    );
+}
+
+/** The entry, written only when `where` (an SQL condition of the same batch's outcome) holds. */
+export function auditWhereStatement(
+  d1: D1Database,
+  e: AuditEntry,
+  where: { sql: string; params: (string | number)[] },
+): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at)
+       SELECT ?, ?, ?, ?, ?, ?, ? WHERE ${where.sql}`,
+    )
+    .bind(
+      e.siteId,
+      e.actor,
+      e.action,
+      e.targetType,
+      e.targetId,
+      e.changes === undefined ? null : JSON.stringify(e.changes),
+      e.at,
+      ...where.params,
     );
 }
 

@@ -4,6 +4,8 @@ import { database } from "./client";
 import { webhooks } from "./schema";
 import { chunk, PARAM_CHUNK, placeholders, statement } from "./sql";
 import type { WebhookStatus } from "../domain/line";
+import type { FormatName } from "../domain/formats";
+import type { RetryOn } from "../domain/retry-policy";
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 
@@ -95,6 +97,8 @@ export interface Subscriber {
   events: string;
   includeDetail: boolean;
   retryPolicy: string;
+  retryOn: RetryOn;
+  format: FormatName;
   destinationHost: string;
 }
 
@@ -102,7 +106,7 @@ export function subscribersStatement(d1: D1Database, siteId: string): D1Prepared
   return d1
     .prepare(
       `SELECT id, name, status, events, include_detail AS includeDetail, retry_policy AS retryPolicy,
-              destination_host AS destinationHost
+              retry_on AS retryOn, format, destination_host AS destinationHost
        FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
     )
     .bind(siteId);
@@ -122,6 +126,8 @@ export interface HookForReplay {
   status: string;
   destination_host: string;
   retry_policy: string;
+  retry_on: RetryOn;
+  format: FormatName;
   deleted_at: number | null;
 }
 
@@ -130,7 +136,7 @@ export async function hooksForReplay(d1: D1Database, ids: string[]): Promise<Map
   for (const part of chunk(ids, PARAM_CHUNK)) {
     const { results } = await d1
       .prepare(
-        `SELECT id, name, status, destination_host, retry_policy, deleted_at FROM webhooks
+        `SELECT id, name, status, destination_host, retry_policy, retry_on, format, deleted_at FROM webhooks
          WHERE id IN (${placeholders(part.length)})`,
       )
       .bind(...part)

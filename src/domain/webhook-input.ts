@@ -1,7 +1,21 @@
-// The rules a webhook's destination and subscriptions must meet, as field errors.
+// What a webhook's configuration may hold: the field schemas every surface shares (the REST API, the settings
+// document, the console), and the rules a destination and a subscription list must meet, as field errors.
+import { z } from "zod";
 import { checkDestination, parseDevHosts } from "./ssrf";
-import { isKnownEventType } from "./catalog";
+import { isSiteEventType, MAX_SUBSCRIBED_EVENTS } from "./custom-event-types";
+import { MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from "./webhook-defaults";
 import type { FieldError } from "./problems";
+
+export const webhookFields = {
+  name: z.string().min(1).max(100),
+  url: z.string().min(1).max(2048),
+  secret: z.string().min(8).max(256),
+  description: z.string().max(1000),
+  headers: z.record(z.string(), z.string()),
+  events: z.array(z.string()).max(MAX_SUBSCRIBED_EVENTS),
+  timeout_ms: z.number().int().min(MIN_TIMEOUT_MS).max(MAX_TIMEOUT_MS),
+  failure_mode: z.enum(["continue", "pause"]),
+};
 
 /** The URL's host when it is an allowed destination, or the field error. */
 export function destinationHost(url: string, devHosts: string | undefined): { host: string } | { error: FieldError } {
@@ -9,7 +23,10 @@ export function destinationHost(url: string, devHosts: string | undefined): { ho
   return verdict.ok ? { host: verdict.host } : { error: { path: "url", message: verdict.reason } };
 }
 
-/** The types not in the catalog, with their places in the list. */
-export function unknownEventTypes(events: readonly string[]): { index: number; type: string }[] {
-  return events.flatMap((type, index) => (isKnownEventType(type) ? [] : [{ index, type }]));
+/** The types neither in the catalog nor among the site's own (`custom`), with their places in the list. */
+export function unknownEventTypes(
+  events: readonly string[],
+  custom: ReadonlySet<string>,
+): { index: number; type: string }[] {
+  return events.flatMap((type, index) => (isSiteEventType(type, custom) ? [] : [{ index, type }]));
 }

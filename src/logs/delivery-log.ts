@@ -18,7 +18,7 @@ import {
 import type { AttemptRecord } from "../db/attempts";
 import { eventPayloadStatement, type EventPayload } from "../db/events";
 import { webhookEverExisted } from "../db/webhooks";
-import { attemptView, deliveryView } from "./delivery-view";
+import { attemptView, deliveryView, sentBody } from "./delivery-view";
 
 /** Newest first; `cursor` pages back in time and stays stable while new deliveries arrive. */
 export async function deliveryPage(
@@ -48,10 +48,12 @@ export async function deliveryDetail(env: Env, siteId: string, id: string) {
     run(env.DB, attemptsOf(id)),
     eventPayloadStatement(env.DB, siteId, d.event_id),
   ]);
-  const payload = rowsOf<EventPayload>(event)[0] ?? null;
+  const body = sentBody(d, rowsOf<EventPayload>(event)[0] ?? null);
   return {
     ...deliveryView(d),
-    attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, payload, d.include_detail === 1)),
+    format: d.format,
+    retry_on: d.retry_on,
+    attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, body)),
   };
 }
 

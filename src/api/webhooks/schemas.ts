@@ -1,7 +1,12 @@
 // The request and response schemas of a webhook's routes: they validate requests and make the OpenAPI document.
 import { z } from "@hono/zod-openapi";
 import { MAX_OVERLAP_SECONDS } from "../../domain/secret-rotation";
-import { retryPolicyInputSchema } from "../../domain/retry-policy";
+import { RETRY_ON, retryOnSchema, retryPolicyInputSchema } from "../../domain/retry-policy";
+import { FORMAT_NAMES, formatSchema } from "../../domain/formats";
+import { webhookFields } from "../../domain/webhook-input";
+import { webhookDefaults } from "../../domain/webhook-defaults";
+
+const pagegun = webhookDefaults("pagegun");
 
 export const WebhookSchema = z
   .object({
@@ -12,10 +17,12 @@ export const WebhookSchema = z
     url: z.string(),
     destination_host: z.string(),
     status: z.enum(["draft", "active", "paused", "disabled"]),
+    format: z.enum(FORMAT_NAMES).openapi({ description: "The body and signature deliveries get" }),
     events: z.array(z.string()),
     include_detail: z.boolean(),
     timeout_ms: z.number().int(),
     retry_policy: z.object({ name: z.string(), delays_s: z.array(z.number().int()) }),
+    retry_on: z.enum(RETRY_ON),
     failure_mode: z.enum(["continue", "pause"]),
     headers: z.array(z.string()).openapi({ description: "Names only; values are never returned" }),
     secret: z.object({
@@ -35,18 +42,26 @@ export const WebhookSchema = z
   })
   .openapi("Webhook");
 
-const headersSchema = z
-  .record(z.string(), z.string())
-  .openapi({ example: { "X-Team": "content" }, description: "Fixed headers sent with every delivery" });
-const urlSchema = z.string().min(1).max(2048).openapi({ example: "https://hooks.yoursite.com/edgehooks" });
+const headersSchema = webhookFields.headers.openapi({
+  example: { "X-Team": "content" },
+  description: "Fixed headers sent with every delivery",
+});
+const urlSchema = webhookFields.url.openapi({ example: "https://hooks.yoursite.com/edgehooks" });
+const formatField = formatSchema.openapi({
+  description:
+    "sgen (the default): our envelope and X-SGEN-Signature. pagegun: PageGun's body and X-PageGun-Signature; " +
+    `a webhook created with it starts with a ${pagegun.timeoutMs / 1000} s timeout, retries after ` +
+    `${pagegun.retryPolicy.delays_s.join(", ")} s, retry_on ${pagegun.retryOn} and include_detail ${pagegun.includeDetail}.`,
+});
 
 export const CreateWebhook = z
   .object({
-    name: z.string().min(1).max(100),
+    name: webhookFields.name,
     url: urlSchema,
-    secret: z.string().min(8).max(256).optional(),
+    secret: webhookFields.secret.optional(),
     headers: headersSchema.optional(),
-    description: z.string().max(1000).optional(),
+    description: webhookFields.description.optional(),
+    format: formatField.optional(),
   })
   .strict()
   .openapi("CreateWebhook", {
@@ -59,26 +74,31 @@ export const CreateWebhook = z
 
 export const UpdateWebhook = z
   .object({
-    name: z.string().min(1).max(100).optional(),
+    name: webhookFields.name.optional(),
     url: urlSchema.optional(),
     headers: headersSchema.optional(),
-    description: z.string().max(1000).nullable().optional(),
+    description: webhookFields.description.nullable().optional(),
+    format: formatField.optional(),
   })
   .strict()
   .openapi("UpdateWebhook", { example: { url: "https://hooks.yoursite.com/v2/edgehooks" } });
 
 export const PutEvents = z
-  .object({ events: z.array(z.string()).max(26), include_detail: z.boolean().optional() })
+  .object({ events: webhookFields.events, include_detail: z.boolean().optional() })
   .strict()
   .openapi("WebhookEvents", { example: { events: ["post.published", "page.published"], include_detail: true } });
 
 export const PutDelivery = z
   .object({
-    timeout_ms: z.number().int().min(1000).max(30000).optional(),
+    timeout_ms: webhookFields.timeout_ms.optional(),
     retry_policy: retryPolicyInputSchema
       .optional()
       .openapi({ description: '"default" | "aggressive" | "none" | {"delays_s": [1…43200, …up to 10]}' }),
-    failure_mode: z.enum(["continue", "pause"]).optional(),
+    retry_on: retryOnSchema.optional().openapi({
+      description:
+        "any (the default): every failed attempt is retried. server_errors: a 4xx other than 408 and 429 fails the delivery at once.",
+    }),
+    failure_mode: webhookFields.failure_mode.optional(),
   })
   .strict()
   .openapi("DeliveryPolicy", {
@@ -87,7 +107,7 @@ export const PutDelivery = z
 
 export const SetSecret = z
   .object({
-    secret: z.string().min(8).max(256).optional(),
+    secret: webhookFields.secret.optional(),
     overlap_seconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).optional(),
   })
   .strict()
