@@ -54,6 +54,40 @@ export function webhookSortKey(row: WebhookRow, sort: WebhookSort): [number, str
   return [sort === "created_at" ? row.createdAt : (row.lastDeliveryAt ?? -1), row.id];
 }
 
+/** A site's live webhooks, oldest first (the settings document's order). */
+export function liveWebhooks(d1: D1Database, siteId: string): Promise<WebhookRow[]> {
+  return database(d1)
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.siteId, siteId), isNull(webhooks.deletedAt)))
+    .orderBy(webhooks.createdAt, webhooks.id);
+}
+
+/** What `unchangedSinceStatement` compares: how many live webhooks the site has, and the sum of their updated_at. */
+export function webhooksFingerprint(rows: readonly Pick<WebhookRow, "updatedAt">[]): string {
+  return `${rows.length}:${rows.reduce((sum, r) => sum + r.updatedAt, 0)}`;
+}
+
+/**
+ * Put first in a batch, it makes the whole batch fail (and so change nothing) when the site's live webhooks are no
+ * longer as they were read: any create, change or delete since moves the fingerprint. It fails by inserting an
+ * audit row without an actor (NOT NULL); `isStaleWebhooksError` recognises the error.
+ */
+export function unchangedSinceStatement(d1: D1Database, siteId: string, fingerprint: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, created_at)
+       SELECT ?1, NULL, 'settings.stale', 'settings', ?1, 0
+       WHERE (SELECT COUNT(*) || ':' || COALESCE(SUM(updated_at), 0) FROM webhooks
+              WHERE site_id = ?1 AND deleted_at IS NULL) IS NOT ?2`,
+    )
+    .bind(siteId, fingerprint);
+}
+
+export function isStaleWebhooksError(err: unknown): boolean {
+  return String(err).includes("NOT NULL constraint failed: audit_log.actor");
+}
+
 export function insertWebhookStatement(d1: D1Database, row: WebhookRow): D1PreparedStatement {
   return statement(d1, database(d1).insert(webhooks).values(row));
 }

@@ -136,4 +136,11 @@ describe("migrating to the seeds' catalog", () => {
     const row = await env.DB.prepare("SELECT format, retry_on, state FROM deliveries WHERE id = 'dlv_old'").first();
     expect(row).toEqual({ format: "sgen", retry_on: "any", state: "retrying" });
   });
+
+  it("round-trips the migrated webhooks through the settings document unchanged", async () => {
+    const doc = await json(await api("GET", "/v1/sites/site_old_a/settings"));
+    const plan = await json(await api("PUT", "/v1/sites/site_old_a/settings", doc));
+    expect(plan).toMatchObject({ created: [], updated: [], deleted: [] });
+    expect(plan.unchanged.map((w: any) => w.id).sort()).toEqual(["wh_old_1", "wh_old_2"]);
+  });
 });
