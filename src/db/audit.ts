@@ -21,23 +21,10 @@ export interface AuditRecord {
 }
 
 export function auditStatement(d1: D1Database, e: AuditEntry): D1PreparedStatement {
-  return d1
-    .prepare(
-      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .bind(
-      e.siteId,
-      e.actor,
-      e.action,
-      e.targetType,
-      e.targetId,
-      e.changes === undefined ? null : JSON.stringify(e.changes),
-      e.at,
-    );
+  return auditWhereStatement(d1, e, { sql: "1", params: [] });
 }
 
-/** The entry, written only when `where` (an SQL condition of the same batch's outcome) holds. */
+/** The entry, written only when `where` (an SQL condition on what the same batch did before it) holds. */
 export function auditWhereStatement(
   d1: D1Database,
   e: AuditEntry,

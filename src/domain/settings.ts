@@ -7,19 +7,18 @@
 //   - a header given as `null` keeps that header's current value (GET lists each header name with null).
 import { z } from "zod";
 import { timingSafeEqual } from "./crypto";
-import { formatSchema, type FormatName } from "./formats";
-import type { FailureMode, WebhookStatus } from "./line";
+import { formatSchema } from "./formats";
+import type { WebhookStatus } from "./line";
 import type { FieldError } from "./problems";
 import {
   resolveRetryPolicy,
   retryOnSchema,
   retryPolicyInputSchema,
-  type RetryOn,
   type RetryPolicy,
   type RetryPolicyInput,
 } from "./retry-policy";
 import { statusAfterSubscribing, webhookDefaults } from "./webhook-defaults";
-import { webhookFields } from "./webhook-input";
+import { webhookFields, type WebhookConfig } from "./webhook-input";
 
 /** A document lists at most this many webhooks (and stays within the 64 KiB every admin body may have). */
 export const MAX_SETTINGS_WEBHOOKS = 200;
@@ -48,21 +47,7 @@ export const settingsDocumentSchema = z
 export type SettingsEntry = z.infer<typeof settingsEntrySchema>;
 export type SettingsDocument = z.infer<typeof settingsDocumentSchema>;
 
-/** A webhook's configuration, as the site has it (secret and header values decrypted) or as a document wants it. */
-export interface WebhookConfig {
-  url: string;
-  name: string;
-  description: string | null;
-  format: FormatName;
-  events: string[];
-  includeDetail: boolean;
-  timeoutMs: number;
-  retryPolicy: RetryPolicy;
-  retryOn: RetryOn;
-  failureMode: FailureMode;
-  headers: Record<string, string>;
-}
-
+/** A webhook as the site has it (secret and header values decrypted). */
 export interface CurrentWebhook extends WebhookConfig {
   id: string;
   status: Exclude<WebhookStatus, "deleted">;
@@ -70,6 +55,7 @@ export interface CurrentWebhook extends WebhookConfig {
   secret: string | null;
 }
 
+/** A webhook as a document wants it, its format's defaults filled in. */
 export interface DesiredWebhook extends WebhookConfig {
   /** undefined: keep the current secret (none for a new webhook); null: none. */
   secret: string | null | undefined;

@@ -3,8 +3,16 @@
 import { z } from "zod";
 import { checkDestination, parseDevHosts } from "./ssrf";
 import { isSiteEventType, MAX_SUBSCRIBED_EVENTS } from "./custom-event-types";
-import { MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from "./webhook-defaults";
+import { MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, type WebhookDefaults } from "./webhook-defaults";
 import type { FieldError } from "./problems";
+
+/** Everything a webhook is configured with but its status and secret (header values in clear). */
+export interface WebhookConfig extends Omit<WebhookDefaults, "status"> {
+  url: string;
+  name: string;
+  description: string | null;
+  headers: Record<string, string>;
+}
 
 export const webhookFields = {
   name: z.string().min(1).max(100),

@@ -5,9 +5,9 @@
 import type { Env } from "../env";
 import { encryptJson, decryptJson } from "../domain/crypto";
 import { validateCustomHeaders } from "../domain/custom-headers";
-import { destinationHost, unknownEventTypes } from "../domain/webhook-input";
+import { destinationHost, unknownEventTypes, type WebhookConfig } from "../domain/webhook-input";
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
-import { resolveRetryPolicy, type RetryOn, type RetryPolicy, type RetryPolicyInput } from "../domain/retry-policy";
+import { resolveRetryPolicy, type RetryOn, type RetryPolicyInput } from "../domain/retry-policy";
 import { activeSecrets, rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
 import { newId } from "../domain/ids";
@@ -107,21 +107,8 @@ async function secretColumns(env: Env, secret: string | null, now: number) {
 
 // ---- Building blocks: a new webhook's row, a change's statements ----
 
-/** Everything a webhook is configured with (the secret and header values in clear, before encryption). */
-export interface WebhookSetup {
-  name: string;
-  description: string | null;
-  url: string;
-  format: FormatName;
-  events: string[];
-  includeDetail: boolean;
-  timeoutMs: number;
-  retryPolicy: RetryPolicy;
-  retryOn: RetryOn;
-  failureMode: FailureMode;
-  headers: Record<string, string>;
-  secret: string | null;
-}
+/** Everything a webhook is configured with, its secret included (in clear, before encryption). */
+export type WebhookSetup = WebhookConfig & { secret: string | null };
 
 /** The row of a new webhook (checked by the caller): active when it has events, else a draft. */
 export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: string, now: number) {

@@ -14,6 +14,7 @@ import {
   runConsumer,
   webhookRow,
 } from "../pipeline-fixtures";
+import { pagegunSignature } from "../pagegun-signature";
 
 const SECRET = "your_webhook_secret_here";
 
@@ -22,16 +23,6 @@ beforeEach(() => {
   receiver = spyReceiver();
 });
 afterEach(() => vi.restoreAllMocks());
-
-/** PageGun's check, with WebCrypto: the whole header equals `sha256=` + hex HMAC-SHA256 of the raw body. */
-async function pagegunSignature(secret: string, body: string) {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(body)));
-  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 async function delivered(id: string) {
   await vi.waitFor(async () => expect((await deliveryRow(id))?.state).toBe("delivered"), { timeout: 10_000 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { envelopeBody, envelopeWithDetail } from "../../src/domain/envelope";
 import { FORMATS, FORMAT_NAMES, isFormatName, type HeaderInput } from "../../src/domain/formats";
 import { pagegunBody } from "../../src/domain/formats/pagegun";
+import { pagegunSignature } from "../pagegun-signature";
 
 const envelope = envelopeBody({
   event_id: "evt_2024_01_21_xyz",
@@ -40,16 +41,6 @@ const input = (over: Partial<HeaderInput> = {}): HeaderInput => ({
   custom: {},
   ...over,
 });
-
-/** PageGun's documented check, with WebCrypto: `sha256=` + hex HMAC-SHA256 of the raw body, keyed by the secret. */
-async function pagegunExpected(secret: string, body: string) {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(body)));
-  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 describe("the format registry", () => {
   it("lists sgen (the default) and pagegun, and nothing else by accident", () => {
@@ -102,7 +93,7 @@ describe("pagegun", () => {
   it("signs the raw body as PageGun's receivers check it, and names PageGun's headers", async () => {
     const i = input();
     const headers = await FORMATS.pagegun.headers(i);
-    expect(headers["X-PageGun-Signature"]).toBe(await pagegunExpected("your_webhook_secret_here", i.body));
+    expect(headers["X-PageGun-Signature"]).toBe(await pagegunSignature("your_webhook_secret_here", i.body));
     expect(headers).toMatchObject({
       "Content-Type": "application/json",
       "User-Agent": "Edgehooks/0.1.0",
@@ -117,7 +108,7 @@ describe("pagegun", () => {
 
   it("signs with the newest secret only during a rotation, and not at all without a secret", async () => {
     const both = await FORMATS.pagegun.headers(input({ secrets: ["new-secret-1", "old-secret-1"] }));
-    expect(both["X-PageGun-Signature"]).toBe(await pagegunExpected("new-secret-1", input().body));
+    expect(both["X-PageGun-Signature"]).toBe(await pagegunSignature("new-secret-1", input().body));
     const none = await FORMATS.pagegun.headers(input({ secrets: [] }));
     expect(none["X-PageGun-Signature"]).toBeUndefined();
     expect(none["X-PageGun-Webhook-Id"]).toBe("evt_2024_01_21_xyz");

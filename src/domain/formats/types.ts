@@ -1,5 +1,6 @@
 // What a delivery format is: how it renders the body from a stored event, which headers (and signature) go with
 // it, and what a webhook created with it starts with. Each format is one pure module; index.ts lists them.
+import type { DeliveryHeaderInput } from "../delivery-request";
 import type { RetryOn, RetryPolicy } from "../retry-policy";
 
 /** An event as ingest stored it: the canonical envelope without `detail`, and the detail as JSON. */
@@ -13,22 +14,13 @@ export interface RenderOptions {
   includeDetail: boolean;
 }
 
-/** What one attempt's headers are made from. A fresh `t` and fresh signatures on every attempt. */
-export interface HeaderInput {
-  /** The deployment's header prefix (HEADER_PREFIX, `X-SGEN` by default). */
-  prefix: string;
-  userAgent: string;
-  eventType: string;
-  eventId: string;
-  deliveryId: string;
-  attempt: number;
+/** What one attempt's headers are made from: ours but the signature, which the format makes from these. */
+export interface HeaderInput extends Omit<DeliveryHeaderInput, "signature"> {
   /** The webhook's valid secrets, newest first; empty when it has none. */
   secrets: readonly string[];
-  /** Unix seconds. */
+  /** Unix seconds: a fresh `t` (and fresh signatures) on every attempt. */
   t: number;
   body: string;
-  /** The webhook's own fixed headers: they never replace one of ours. */
-  custom: Record<string, string>;
 }
 
 /** What a webhook created with this format starts with, where it differs from every webhook's defaults. */
