@@ -3,7 +3,7 @@
 // a timestamp) an old one. Node and Python always; Go when `go` is installed (.ci/run installs it).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, ROOT } from "../../scripts/wrangler-dev.mjs";
@@ -143,6 +143,17 @@ async function deliverTo(url: string, scheme: Scheme, secret: string) {
   );
   return { s, delivery: settled.body.data[0], eventId: sent.body.event_id as string };
 }
+
+describe("the README", () => {
+  it("shows each Node example's verify function as it stands", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    for (const file of ["sgen.mjs", "standard-webhooks.mjs", "pagegun.mjs"]) {
+      const source = readFileSync(join(dir, "node", file), "utf8");
+      const fn = /export (function verify[\s\S]*?\n\})\n/.exec(source)![1]!;
+      expect(readme, file).toContain(fn);
+    }
+  });
+});
 
 describe("receiver examples against real deliveries", () => {
   for (const ex of EXAMPLES) {

@@ -259,6 +259,65 @@ describe("PUT …/settings", () => {
   });
 });
 
+describe("the SGEN document's examples", () => {
+  it("configures A to E with the catalog each names, in one document", async () => {
+    const { settings, base, admin } = await world();
+    const doc = {
+      webhooks: [
+        { name: "slack-#editorial", url: `${host}/a`, events: ["post.published"], timeout_ms: 10000 },
+        {
+          name: "crm-contact-mirror",
+          url: `${host}/b`,
+          events: ["form.submitted"],
+          secret: "crm_shared_secret",
+          failure_mode: "pause",
+        },
+        {
+          name: "search-index-invalidation",
+          url: `${host}/c`,
+          events: [
+            "page.published",
+            "page.updated",
+            "post.published",
+            "post.updated",
+            "post.deleted",
+            "template.updated",
+          ],
+          headers: { "X-Route": "reindex" },
+          timeout_ms: 5000,
+        },
+        {
+          name: "accounting-mirror",
+          url: `${host}/d`,
+          events: ["order.paid"],
+          secret: "acct_secret",
+          failure_mode: "pause",
+        },
+        {
+          name: "team-a",
+          url: `${host}/e1`,
+          events: ["site.entered_maintenance", "site.left_maintenance"],
+          headers: { "X-Topic": "a" },
+        },
+        {
+          name: "team-b",
+          url: `${host}/e2`,
+          events: ["site.entered_maintenance", "site.left_maintenance"],
+          headers: { "X-Topic": "b" },
+        },
+      ],
+    };
+    const res = await put(settings, doc, admin);
+    expect(res.status).toBe(200);
+    expect((await json(res)).created).toHaveLength(6);
+    const list = (await json(await api("GET", `${base}/webhooks`, undefined, admin))).data;
+    expect(list.every((w: any) => w.status === "active")).toBe(true);
+    expect(Object.fromEntries(list.map((w: any) => [w.name, w.events]))).toEqual(
+      Object.fromEntries(doc.webhooks.map((w) => [w.name, w.events])),
+    );
+  });
+});
+
 describe("GET …/settings", () => {
   it("answers the whole setup, oldest first, never a secret or a header value, and PUT takes it back unchanged", async () => {
     const { site, settings, admin, viewer } = await world();

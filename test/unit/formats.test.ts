@@ -106,6 +106,15 @@ describe("pagegun", () => {
     expect(Object.keys(headers).filter((h) => /^(x-sgen|webhook-)/i.test(h))).toEqual([]);
   });
 
+  it("gives the test vector docs/contract.md shows", async () => {
+    const body = FORMATS.pagegun.render(event, { includeDetail: true });
+    expect(new TextEncoder().encode(body).byteLength).toBe(377);
+    const headers = await FORMATS.pagegun.headers(input({ body }));
+    expect(headers["X-PageGun-Signature"]).toBe(
+      "sha256=fe68db8fc461f54d3004e0d89db56ffb159c0dccf48a7153f3c24872eb8aaa8a",
+    );
+  });
+
   it("signs with the newest secret only during a rotation, and not at all without a secret", async () => {
     const both = await FORMATS.pagegun.headers(input({ secrets: ["new-secret-1", "old-secret-1"] }));
     expect(both["X-PageGun-Signature"]).toBe(await pagegunSignature("new-secret-1", input().body));
