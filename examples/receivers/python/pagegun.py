@@ -5,7 +5,7 @@ import hashlib, hmac, json, os
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 
-def verify(raw_body: bytes, signature: str, secret: str) -> bool:
+def verify(raw_body, signature, secret):
     expected = "sha256=" + hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), (signature or "").encode())
 

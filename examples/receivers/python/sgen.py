@@ -4,10 +4,11 @@ import hashlib, hmac, json, os, time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 
-def verify(raw_body: bytes, header: str, secret: str, now: float | None = None) -> bool:
+def verify(raw_body, header, secret, now=None):
     parts = (header or "").split(",")
     t = next((p[2:] for p in parts if p.startswith("t=")), "")
-    if not t.isdigit() or abs((now or time.time()) - int(t)) > 300:  # older than 5 minutes: a replay
+    # A missing or malformed t, or one more than 5 minutes from now: refuse (an old one is a replay).
+    if not (t.isascii() and t.isdigit()) or abs((now or time.time()) - int(t)) > 300:
         return False
     expected = hmac.new(secret.encode(), t.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
     return any(hmac.compare_digest(p[3:].encode(), expected.encode()) for p in parts if p.startswith("v1="))
