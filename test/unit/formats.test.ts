@@ -10,7 +10,7 @@ const envelope = envelopeBody({
   event_id: "evt_2024_01_21_xyz",
   event_type: "page.published",
   fired_at: "2024-01-21T09:30:45Z",
-  site: { id: "proj_abc123xyz", slug: "myproject", host: "myproject.pagegun.io" },
+  site: { id: "site_myproject", slug: "myproject", host: "myproject.pagegun.io" },
   actor: { id: "user_ada", email: "ada@example.com" },
   target: {
     type: "page",
@@ -67,7 +67,7 @@ describe("pagegun", () => {
   it("is {event, timestamp, project_id, data}: fired_at with milliseconds, the site id, target then detail", () => {
     const body = FORMATS.pagegun.render(event, { includeDetail: true });
     expect(body).toBe(
-      '{"event":"page.published","timestamp":"2024-01-21T09:30:45.000Z","project_id":"proj_abc123xyz",' +
+      '{"event":"page.published","timestamp":"2024-01-21T09:30:45.000Z","project_id":"site_myproject",' +
         '"data":{"type":"article","id":"page_xyz789abc","title":"10 AI Tools Every Developer Should Know",' +
         '"url":"https://myproject.pagegun.io/blog/ai-tools-developers","page_name":"10 AI Tools Every Developer Should Know",' +
         '"slug":"ai-tools-developers","subroute":"blog","status":"published"}}',
@@ -111,7 +111,7 @@ describe("pagegun", () => {
     expect(new TextEncoder().encode(body).byteLength).toBe(377);
     const headers = await FORMATS.pagegun.headers(input({ body }));
     expect(headers["X-PageGun-Signature"]).toBe(
-      "sha256=fe68db8fc461f54d3004e0d89db56ffb159c0dccf48a7153f3c24872eb8aaa8a",
+      "sha256=1e627b60125b4641d70d68471064a2a0b64508f73756a8d6db771e1c48602ad9",
     );
   });
 
