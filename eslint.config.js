@@ -116,7 +116,7 @@ export default defineConfig(
   },
   {
     // Node scripts: the dev runner, the receiver, the bench and chaos drivers, the e2e harness.
-    files: ["scripts/**", "bench/*.mjs", "test/e2e/**", "*.config.{js,ts}", "*.ts"],
+    files: ["scripts/**", "bench/*.mjs", "test/e2e/**", "test/browser/**", "examples/**", "*.config.{js,ts}", "*.ts"],
     languageOptions: { globals: { ...globals.node } },
   },
   {

@@ -14,6 +14,8 @@ export interface HookRow {
   status: "draft" | "active" | "paused" | "disabled";
   failure_mode: "continue" | "pause";
   delays: number[];
+  retry_on: "any" | "server_errors";
+  format: "sgen" | "pagegun";
 }
 
 export async function insertSite(id = newId("site")) {
@@ -34,6 +36,8 @@ export async function insertHook(
     status?: HookRow["status"];
     events?: string[];
     timeout_ms?: number;
+    retry_on?: HookRow["retry_on"];
+    format?: HookRow["format"];
   } = {},
 ): Promise<HookRow> {
   const id = newId("wh");
@@ -49,8 +53,9 @@ export async function insertHook(
   const delays = opts.delays ?? [30, 120, 600, 3600, 21600];
   await env.DB.prepare(
     `INSERT INTO webhooks (id, site_id, name, url, destination_host, status, events, include_detail, timeout_ms, retry_policy,
-                           failure_mode, header_names, headers_enc, secrets_enc, created_by, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 'root', ?, ?)`,
+                           failure_mode, header_names, headers_enc, secrets_enc, created_by, created_at, updated_at,
+                           retry_on, format)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 'root', ?, ?, ?, ?)`,
   )
     .bind(
       id,
@@ -68,6 +73,8 @@ export async function insertHook(
       secrets,
       now,
       now,
+      opts.retry_on ?? "any",
+      opts.format ?? "sgen",
     )
     .run();
   return {
@@ -77,6 +84,8 @@ export async function insertHook(
     status: opts.status ?? "active",
     failure_mode: opts.failure_mode ?? "continue",
     delays,
+    retry_on: opts.retry_on ?? "any",
+    format: opts.format ?? "sgen",
   };
 }
 
@@ -124,6 +133,8 @@ export async function insertDelivery(
         target_key: targetKey(target),
         include_detail: 0,
         retry_delays: JSON.stringify(hook.delays),
+        retry_on: hook.retry_on,
+        format: hook.format,
         state: opts.state ?? "pending",
         next_attempt_at: now,
         order_key: null,

@@ -12,6 +12,7 @@ import { sitesRouter } from "./sites";
 import { keysRouter } from "./keys";
 import { eventTypesRouter } from "./event-types";
 import { webhooksRouter } from "./webhooks";
+import { settingsRouter } from "./settings";
 import { eventsRouter } from "./events";
 import { deliveriesRouter } from "./deliveries";
 import { deliveryActionsRouter } from "./delivery-actions";
@@ -75,6 +76,7 @@ export function createApp() {
     sitesRouter,
     keysRouter,
     webhooksRouter,
+    settingsRouter,
     eventsRouter,
     deliveriesRouter,
     deliveryActionsRouter,

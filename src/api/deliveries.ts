@@ -5,6 +5,8 @@ import { newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
 import { FilterQuery, bearer, filterFromQuery, json, listOf, problems, siteAndId, siteParam } from "./openapi-common";
 import { deliveryStates } from "../domain/delivery-state";
+import { FORMAT_NAMES } from "../domain/formats";
+import { RETRY_ON } from "../domain/retry-policy";
 import { deliveryDetail, deliveryPage } from "../logs/delivery-log";
 
 export const deliveriesRouter = newRouter();
@@ -92,13 +94,18 @@ deliveriesRouter.openapi(
     tags: ["Deliveries"],
     summary: "One delivery with every attempt",
     description:
-      "Each attempt: the request (signatures shown, custom header values masked, the body sent), the " +
+      "The format and retry_on it keeps. Each attempt: the request (signatures shown, custom header values " +
+      "masked, the body sent, byte for byte), the " +
       "response (body kept up to 16 KiB, `truncated` beyond), the error class and the timing.",
     security: bearer,
     request: { params: siteAndId },
     responses: {
       200: json(
-        DeliverySchema.extend({ attempts_detail: z.array(AttemptSchema) }).openapi("DeliveryDetail"),
+        DeliverySchema.extend({
+          format: z.enum(FORMAT_NAMES).openapi({ description: "The webhook's format when the delivery was made" }),
+          retry_on: z.enum(RETRY_ON).openapi({ description: "The webhook's retry_on when the delivery was made" }),
+          attempts_detail: z.array(AttemptSchema),
+        }).openapi("DeliveryDetail"),
         "The delivery",
       ),
       ...problems(401, 403, 404),

@@ -106,5 +106,5 @@ eventsRouter.openapi(ingestBatch, async (c) => {
       { path: `events.${oversized}`, message: `larger than ${MAX_EVENT_BYTES / 1024} KiB` },
     ]);
   }
-  return c.json({ results: await accept(c.env, site, events) }, 202);
+  return c.json({ results: await accept(c.env, site, events, { batch: true }) }, 202);
 });

@@ -4,7 +4,7 @@ export interface AuditEntry {
   siteId: string;
   actor: string;
   action: string;
-  targetType: "site" | "key" | "webhook" | "delivery" | "export" | "bulk_replay";
+  targetType: "site" | "key" | "webhook" | "delivery" | "export" | "bulk_replay" | "event_type" | "settings";
   targetId: string;
   changes?: unknown;
   at: number;

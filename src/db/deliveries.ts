@@ -2,6 +2,8 @@
 // operator's actions (retry now, resolve, replay sources).
 import { chunk, JSON_ROWS_PER_STATEMENT, PARAM_CHUNK, placeholders } from "./sql";
 import type { DeliveryState } from "../domain/delivery-state";
+import type { FormatName } from "../domain/formats";
+import type { RetryOn } from "../domain/retry-policy";
 
 export interface NewDeliveryRow {
   id: string;
@@ -14,6 +16,8 @@ export interface NewDeliveryRow {
   target_key: string;
   include_detail: 0 | 1;
   retry_delays: string;
+  retry_on: RetryOn;
+  format: FormatName;
   state: "pending" | "held";
   next_attempt_at: number | null;
   order_key: number | null;
@@ -22,18 +26,20 @@ export interface NewDeliveryRow {
   created_at: number;
 }
 
-/** What a new delivery takes from its webhook: name, host, status, and the retry policy as it is now. */
+/** What a new delivery takes from its webhook: name, host, status, and the policy and format as they are now. */
 export interface DeliveryHook {
   id: string;
   name: string;
   status: string;
   destinationHost: string;
   retryPolicy: string;
+  retryOn: RetryOn;
+  format: FormatName;
 }
 
 /**
- * A new delivery of an event to a webhook. It keeps the webhook's current retry policy for good, and starts
- * `held` when the webhook is paused or disabled (never dropped).
+ * A new delivery of an event to a webhook. It keeps the webhook's current retry policy, retry_on and format for
+ * good, and starts `held` when the webhook is paused or disabled (never dropped).
  */
 export function newDeliveryRow(
   hook: DeliveryHook,
@@ -57,6 +63,8 @@ export function newDeliveryRow(
     webhook_name: hook.name,
     destination_host: hook.destinationHost,
     retry_delays: JSON.stringify((JSON.parse(hook.retryPolicy) as { delays_s: number[] }).delays_s),
+    retry_on: hook.retryOn,
+    format: hook.format,
     state: hook.status === "active" ? "pending" : "held",
     next_attempt_at: now,
     created_at: now,
@@ -79,11 +87,12 @@ export function insertDeliveriesStatements(
     d1
       .prepare(
         `INSERT INTO deliveries (id, site_id, webhook_id, webhook_name, event_id, event_type, destination_host,
-                                 target_key, include_detail, retry_delays, state, attempts, next_attempt_at,
-                                 order_key, replay_of, actor_email, created_at, updated_at)
+                                 target_key, include_detail, retry_delays, retry_on, format, state, attempts,
+                                 next_attempt_at, order_key, replay_of, actor_email, created_at, updated_at)
          SELECT j.value->>'id', j.value->>'site_id', j.value->>'webhook_id', j.value->>'webhook_name',
                 j.value->>'event_id', j.value->>'event_type', j.value->>'destination_host', j.value->>'target_key',
-                j.value->>'include_detail', j.value->>'retry_delays', j.value->>'state', 0, j.value->>'next_attempt_at',
+                j.value->>'include_detail', j.value->>'retry_delays', j.value->>'retry_on', j.value->>'format',
+                j.value->>'state', 0, j.value->>'next_attempt_at',
                 j.value->>'order_key', j.value->>'replay_of', j.value->>'actor_email', j.value->>'created_at',
                 j.value->>'created_at'
          FROM json_each(?) j ${guard ? `WHERE ${guard.sql}` : ""} ORDER BY j.key
@@ -119,6 +128,9 @@ export interface ClaimedDelivery {
   event_type: string;
   include_detail: number;
   retry_delays: string;
+  retry_on: RetryOn;
+  /** A name of the format registry, as written when the delivery was made. */
+  format: string;
   attempts: number;
   lease_until: number;
 }
@@ -175,7 +187,8 @@ export async function claimForSending(d1: D1Database, ids: string[], now: number
                                  updated_at = ?
            WHERE id IN (${list}) AND state IN ('pending', 'retrying')
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until < ?)
-           RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, attempts, lease_until`,
+           RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, retry_on, format,
+                     attempts, lease_until`,
         )
         .bind(lease, now, ...part, now + EARLY_TOLERANCE_MS, now),
       d1

@@ -5,6 +5,8 @@ import type { DeliveryFilter } from "../domain/filter";
 import type { DeliveryState } from "../domain/delivery-state";
 import { SETTLED_STATES } from "../domain/delivery-state";
 import { REPLAY_SOURCE_COLUMNS } from "./deliveries";
+import type { FormatName } from "../domain/formats";
+import type { RetryOn } from "../domain/retry-policy";
 
 export interface Sql {
   sql: string;
@@ -37,11 +39,13 @@ export interface DeliveryRow {
   include_detail: number;
   /** JSON number[]: the retry delays this delivery keeps. */
   retry_delays: string;
+  format: FormatName;
+  retry_on: RetryOn;
 }
 
 const DELIVERY_COLUMNS = `seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts,
   next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email,
-  include_detail, retry_delays`;
+  include_detail, retry_delays, format, retry_on`;
 
 const SETTLED = `(${SETTLED_STATES.map((s) => `'${s}'`).join(", ")})`;
 

@@ -5,6 +5,8 @@
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
 import { deliveryStates } from "../domain/delivery-state";
+import type { FormatName } from "../domain/formats";
+import type { RetryOn } from "../domain/retry-policy";
 
 export const sites = sqliteTable(
   "sites",
@@ -46,10 +48,13 @@ export const webhooks = sqliteTable(
     url: text("url").notNull(),
     destinationHost: text("destination_host").notNull(),
     status: text("status", { enum: ["draft", "active", "paused", "disabled"] }).notNull(),
+    // The body and signature its deliveries get (domain/formats); each delivery keeps the one it started with.
+    format: text("format").$type<FormatName>().notNull().default("sgen"),
     events: text("events").notNull().default("[]"), // JSON string[]
     includeDetail: integer("include_detail", { mode: "boolean" }).notNull().default(false),
     timeoutMs: integer("timeout_ms").notNull().default(10000),
     retryPolicy: text("retry_policy").notNull(), // JSON {name, delays_s}
+    retryOn: text("retry_on").$type<RetryOn>().notNull().default("any"),
     failureMode: text("failure_mode", { enum: ["continue", "pause"] })
       .notNull()
       .default("continue"),
@@ -71,6 +76,19 @@ export const webhooks = sqliteTable(
     index("webhooks_site").on(t.siteId, t.deletedAt, t.createdAt),
     index("webhooks_site_last_delivery").on(t.siteId, t.deletedAt, t.lastDeliveryAt),
   ],
+);
+
+/** A site's own event types (family Custom), beside the catalog. */
+export const eventTypes = sqliteTable(
+  "event_types",
+  {
+    siteId: text("site_id").notNull(),
+    type: text("type").notNull(),
+    description: text("description").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.type] })],
 );
 
 export const events = sqliteTable(
@@ -104,7 +122,10 @@ export const deliveries = sqliteTable(
     destinationHost: text("destination_host").notNull(),
     targetKey: text("target_key").notNull(),
     includeDetail: integer("include_detail", { mode: "boolean" }).notNull(),
-    retryDelays: text("retry_delays").notNull(), // JSON number[]: the policy snapshot this delivery keeps
+    // The webhook's policy and format when the delivery was made: the delivery keeps them for good.
+    retryDelays: text("retry_delays").notNull(), // JSON number[]
+    retryOn: text("retry_on").$type<RetryOn>().notNull().default("any"),
+    format: text("format").$type<FormatName>().notNull().default("sgen"),
     state: text("state", { enum: deliveryStates }).notNull(),
     attempts: integer("attempts").notNull().default(0),
     // When the next attempt is due; for a held delivery, since when it has been held (the sweeper's clock).

@@ -4,6 +4,8 @@ import { database } from "./client";
 import { webhooks } from "./schema";
 import { chunk, PARAM_CHUNK, placeholders, statement } from "./sql";
 import type { WebhookStatus } from "../domain/line";
+import type { FormatName } from "../domain/formats";
+import type { RetryOn } from "../domain/retry-policy";
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 
@@ -52,6 +54,40 @@ export function webhookSortKey(row: WebhookRow, sort: WebhookSort): [number, str
   return [sort === "created_at" ? row.createdAt : (row.lastDeliveryAt ?? -1), row.id];
 }
 
+/** A site's live webhooks, oldest first (the settings document's order). */
+export function liveWebhooks(d1: D1Database, siteId: string): Promise<WebhookRow[]> {
+  return database(d1)
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.siteId, siteId), isNull(webhooks.deletedAt)))
+    .orderBy(webhooks.createdAt, webhooks.id);
+}
+
+/** What `unchangedSinceStatement` compares: how many live webhooks the site has, and the sum of their updated_at. */
+export function webhooksFingerprint(rows: readonly Pick<WebhookRow, "updatedAt">[]): string {
+  return `${rows.length}:${rows.reduce((sum, r) => sum + r.updatedAt, 0)}`;
+}
+
+/**
+ * Put first in a batch, it makes the whole batch fail (and so change nothing) when the site's live webhooks are no
+ * longer as they were read: any create, change or delete since moves the fingerprint. It fails by inserting an
+ * audit row without an actor (NOT NULL); `isStaleWebhooksError` recognises the error.
+ */
+export function unchangedSinceStatement(d1: D1Database, siteId: string, fingerprint: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, created_at)
+       SELECT ?1, NULL, 'settings.stale', 'settings', ?1, 0
+       WHERE (SELECT COUNT(*) || ':' || COALESCE(SUM(updated_at), 0) FROM webhooks
+              WHERE site_id = ?1 AND deleted_at IS NULL) IS NOT ?2`,
+    )
+    .bind(siteId, fingerprint);
+}
+
+export function isStaleWebhooksError(err: unknown): boolean {
+  return String(err).includes("NOT NULL constraint failed: audit_log.actor");
+}
+
 export function insertWebhookStatement(d1: D1Database, row: WebhookRow): D1PreparedStatement {
   return statement(d1, database(d1).insert(webhooks).values(row));
 }
@@ -95,6 +131,8 @@ export interface Subscriber {
   events: string;
   includeDetail: boolean;
   retryPolicy: string;
+  retryOn: RetryOn;
+  format: FormatName;
   destinationHost: string;
 }
 
@@ -102,7 +140,7 @@ export function subscribersStatement(d1: D1Database, siteId: string): D1Prepared
   return d1
     .prepare(
       `SELECT id, name, status, events, include_detail AS includeDetail, retry_policy AS retryPolicy,
-              destination_host AS destinationHost
+              retry_on AS retryOn, format, destination_host AS destinationHost
        FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
     )
     .bind(siteId);
@@ -122,6 +160,8 @@ export interface HookForReplay {
   status: string;
   destination_host: string;
   retry_policy: string;
+  retry_on: RetryOn;
+  format: FormatName;
   deleted_at: number | null;
 }
 
@@ -130,7 +170,7 @@ export async function hooksForReplay(d1: D1Database, ids: string[]): Promise<Map
   for (const part of chunk(ids, PARAM_CHUNK)) {
     const { results } = await d1
       .prepare(
-        `SELECT id, name, status, destination_host, retry_policy, deleted_at FROM webhooks
+        `SELECT id, name, status, destination_host, retry_policy, retry_on, format, deleted_at FROM webhooks
          WHERE id IN (${placeholders(part.length)})`,
       )
       .bind(...part)

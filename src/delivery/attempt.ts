@@ -3,9 +3,8 @@
 // pause, a disable). Nothing here writes to D1: the consumer records outcomes in groups.
 import type { Env } from "../env";
 import { decryptJson } from "../domain/crypto";
-import { envelopeWithDetail } from "../domain/envelope";
-import { signatureHeaders } from "../domain/signing";
-import { deliveryHeaders, maskedHeaders } from "../domain/delivery-request";
+import { FORMATS, isFormatName, type WebhookFormat } from "../domain/formats";
+import { maskedHeaders } from "../domain/delivery-request";
 import { decideAfterAttempt, parseRetryAfter, type AttemptVerdict } from "../domain/retry-policy";
 import { checkDestination } from "../domain/ssrf";
 import { TEST_EVENT_TYPE } from "../domain/catalog";
@@ -74,8 +73,10 @@ export async function attemptDelivery(
   }
 
   const n = d.attempts + 1;
-  const body = envelopeWithDetail(event.body, event.detail, d.include_detail === 1);
-  const headers = await requestHeaders(env, d, hook, body, n);
+  // The format the delivery was made with (its snapshot), whatever the webhook's is now.
+  const format = deliveryFormat(d);
+  const body = format.render({ envelope: event.body, detail: event.detail }, { includeDetail: d.include_detail === 1 });
+  const headers = await requestHeaders(env, d, hook, format, body, n);
   const destination = checkDestination(hook.url, devDestinationHosts(env));
   const preparedAt = Date.now();
   const result: SendOutcome = destination.ok
@@ -87,6 +88,7 @@ export async function attemptDelivery(
     attemptsMade: n,
     status: result.status,
     retryAfterSeconds: parseRetryAfter(result.retryAfter, result.endedAt),
+    retryOn: d.retry_on,
   });
   const latency = (result.responseAt ?? result.endedAt) - result.sentAt;
   const now = Date.now();
@@ -149,24 +151,38 @@ export async function attemptDelivery(
   };
 }
 
-/** Our headers, fresh signatures (a new `t` on every attempt) and the webhook's custom headers. */
-async function requestHeaders(env: Env, d: ClaimedDelivery, hook: SendContextWebhook, body: string, attempt: number) {
+/** A delivery's format. One this version does not know (written by a newer one) is sent as sgen, and logged. */
+function deliveryFormat(d: ClaimedDelivery): WebhookFormat {
+  if (isFormatName(d.format)) return FORMATS[d.format];
+  log("warn", "unknown delivery format; sending as sgen", { delivery_id: d.id, format: d.format });
+  return FORMATS.sgen;
+}
+
+/** The format's headers: fresh signatures (a new `t` on every attempt) and the webhook's custom headers. */
+async function requestHeaders(
+  env: Env,
+  d: ClaimedDelivery,
+  hook: SendContextWebhook,
+  format: WebhookFormat,
+  body: string,
+  attempt: number,
+) {
   const secrets = hook.secrets_enc
     ? activeSecrets(await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, hook.secrets_enc), Date.now())
     : [];
   const custom = hook.headers_enc
     ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc)
     : {};
-  const prefix = headerPrefix(env);
-  const t = Math.floor(Date.now() / 1000);
-  return deliveryHeaders({
-    prefix,
+  return format.headers({
+    prefix: headerPrefix(env),
     userAgent: USER_AGENT,
     eventType: d.event_type,
     eventId: d.event_id,
     deliveryId: d.id,
     attempt,
-    signature: await signatureHeaders({ prefix, secrets, eventId: d.event_id, t, body }),
+    secrets,
+    t: Math.floor(Date.now() / 1000),
+    body,
     custom,
   });
 }

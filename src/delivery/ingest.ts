@@ -4,6 +4,8 @@ import type { Env } from "../env";
 import { envelopeBody, targetKey } from "../domain/envelope";
 import type { EventInput } from "../domain/event-input";
 import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { isSiteEventType } from "../domain/custom-event-types";
+import { InvalidInput } from "../domain/problems";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { rowsOf } from "../db/sql";
@@ -11,6 +13,7 @@ import { siteRefStatement, type SiteRef } from "../db/sites";
 import { parseSubscribers, subscribersStatement, type Subscriber, type WebhookRow } from "../db/webhooks";
 import { insertEventsStatements, knownEventsStatements, parseKnownEvents, type NewEventRow } from "../db/events";
 import { insertDeliveriesStatements, newDeliveryRow, seqsOf, type NewDeliveryRow } from "../db/deliveries";
+import { customTypesStatement, parseCustomTypes } from "../db/event-types";
 import { handToSequencers } from "../sequencer/client";
 import { deliveriesQueue } from "./messages";
 
@@ -23,25 +26,39 @@ export interface AcceptedEvent {
 /** Thrown when the site does not exist (the caller answers 404). */
 export class UnknownSite extends Error {}
 
+/**
+ * `batch`: the inputs came as `events` of a batch, so a field error names `events.<i>.<field>`. An event type that
+ * is neither in the catalog nor one of the site's own is a 422 (InvalidInput), and nothing is stored.
+ */
 export async function acceptEvents(
   env: Env,
   siteId: string,
   inputs: EventInput[],
-  now = Date.now(),
+  opts: { batch?: boolean; now?: number } = {},
 ): Promise<AcceptedEvent[]> {
+  const now = opts.now ?? Date.now();
   const ids = inputs.map((e) => e.event_id ?? newId("evt"));
   try {
-    return await acceptOnce(env, siteId, inputs, ids, now);
+    return await acceptOnce(env, siteId, inputs, ids, now, opts.batch ?? false);
   } catch (err) {
     // A concurrent request recorded one of these event ids between our check and our insert: the batch
     // rolled back as a whole, so the second pass sees it as a duplicate.
     if (!String(err).includes("UNIQUE constraint failed")) throw err;
-    return acceptOnce(env, siteId, inputs, ids, now);
+    return acceptOnce(env, siteId, inputs, ids, now, opts.batch ?? false);
   }
 }
 
-async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: string[], now: number) {
-  const { site, known, subscribers } = await loadIngestContext(env.DB, siteId, ids);
+async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: string[], now: number, batch: boolean) {
+  const { site, known, subscribers, customTypes } = await loadIngestContext(env.DB, siteId, ids);
+  const unknown = inputs.flatMap((e, i) => (isSiteEventType(e.event_type, customTypes) ? [] : [i]));
+  if (unknown.length) {
+    throw new InvalidInput(
+      unknown.map((i) => ({
+        path: batch ? `events.${i}.event_type` : "event_type",
+        message: `unknown event type ${inputs[i]!.event_type}: not in the catalog nor one of the site's own (see GET /v1/sites/${siteId}/event-types)`,
+      })),
+    );
+  }
   const results: AcceptedEvent[] = [];
   const eventRows: NewEventRow[] = [];
   const deliveryRows: NewDeliveryRow[] = [];
@@ -118,7 +135,10 @@ function eventRow(site: SiteRef, input: EventInput, eventId: string, deliveries:
 
 function deliveryRow(
   event: NewEventRow,
-  hook: Pick<Subscriber, "id" | "name" | "status" | "destinationHost" | "retryPolicy" | "includeDetail">,
+  hook: Pick<
+    Subscriber,
+    "id" | "name" | "status" | "destinationHost" | "retryPolicy" | "retryOn" | "format" | "includeDetail"
+  >,
   now: number,
 ): NewDeliveryRow {
   return newDeliveryRow(
@@ -138,14 +158,20 @@ function deliveryRow(
   );
 }
 
-/** The site, which of these event ids it already has, and its subscribers: one round trip to D1. */
+/** The site, its own event types, its subscribers and which of these event ids it already has: one round trip. */
 async function loadIngestContext(d1: D1Database, siteId: string, ids: string[]) {
   const results = await d1.batch([
     siteRefStatement(d1, siteId),
     subscribersStatement(d1, siteId),
+    customTypesStatement(d1, siteId),
     ...knownEventsStatements(d1, siteId, ids),
   ]);
   const site = rowsOf<SiteRef>(results[0])[0];
   if (!site) throw new UnknownSite(siteId);
-  return { site, known: parseKnownEvents(results.slice(2)), subscribers: parseSubscribers(results[1]) };
+  return {
+    site,
+    known: parseKnownEvents(results.slice(3)),
+    subscribers: parseSubscribers(results[1]),
+    customTypes: new Set(parseCustomTypes(results[2]).map((t) => t.type)),
+  };
 }

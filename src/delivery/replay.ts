@@ -60,6 +60,8 @@ export async function replay(
         status: hook.status,
         destinationHost: hook.destination_host,
         retryPolicy: hook.retry_policy,
+        retryOn: hook.retry_on,
+        format: hook.format,
       },
       {
         id: newId("dlv"),

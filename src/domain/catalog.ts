@@ -1,5 +1,9 @@
-// The event catalog: the 23 SGEN event types and the three page lifecycle types (26 in all).
-export type EventFamily = "Content" | "Commerce" | "Identity" | "Forms" | "Site state" | "Backups";
+// The event catalog: SGEN's 23 event types and PageGun's three other page lifecycle types, by family. The
+// descriptions are the seeds' own words: SGEN's "Fires when" column, and PageGun's description of page.created,
+// page.unpublished and page.deleted. A site may add its own types (family Custom; see custom-event-types.ts).
+export const EVENT_FAMILIES = ["Content", "Commerce", "Identity", "Forms", "Site state", "Backups", "Custom"] as const;
+export type EventFamily = (typeof EVENT_FAMILIES)[number];
+export type BuiltInFamily = Exclude<EventFamily, "Custom">;
 
 export interface EventTypeInfo {
   type: string;
@@ -7,37 +11,48 @@ export interface EventTypeInfo {
   description: string;
 }
 
+const family = (name: BuiltInFamily, types: [type: string, description: string][]): EventTypeInfo[] =>
+  types.map(([type, description]) => ({ type, family: name, description }));
+
 export const EVENT_TYPES: readonly EventTypeInfo[] = [
-  { type: "post.created", family: "Content", description: "A post was created (as a draft)." },
-  { type: "post.updated", family: "Content", description: "A post's content or settings changed." },
-  { type: "post.published", family: "Content", description: "A post went live." },
-  { type: "post.unpublished", family: "Content", description: "A live post was taken offline." },
-  { type: "post.scheduled", family: "Content", description: "A post was scheduled to publish later." },
-  { type: "post.deleted", family: "Content", description: "A post was deleted." },
-  { type: "page.created", family: "Content", description: "A page was created (as a draft)." },
-  { type: "page.updated", family: "Content", description: "A page's content or settings changed." },
-  { type: "page.published", family: "Content", description: "A page went live." },
-  { type: "page.unpublished", family: "Content", description: "A live page was taken offline." },
-  { type: "page.deleted", family: "Content", description: "A page was deleted." },
-  { type: "media.uploaded", family: "Content", description: "A file was added to the media library." },
-  { type: "media.deleted", family: "Content", description: "A file was removed from the media library." },
-  { type: "comment.created", family: "Content", description: "A visitor left a comment." },
-  { type: "order.created", family: "Commerce", description: "A customer placed an order." },
-  { type: "order.paid", family: "Commerce", description: "An order's payment succeeded." },
-  { type: "order.refunded", family: "Commerce", description: "An order was refunded, in full or in part." },
-  { type: "user.created", family: "Identity", description: "A user account was created." },
-  { type: "user.updated", family: "Identity", description: "A user's profile or role changed." },
-  { type: "user.deleted", family: "Identity", description: "A user account was deleted." },
-  { type: "member.subscribed", family: "Identity", description: "A visitor subscribed to the site." },
-  { type: "form.submitted", family: "Forms", description: "A visitor submitted a form." },
-  { type: "site.published", family: "Site state", description: "The whole site was published (a deploy)." },
-  {
-    type: "site.settings_updated",
-    family: "Site state",
-    description: "Site-wide settings changed (domain, theme, SEO).",
-  },
-  { type: "backup.completed", family: "Backups", description: "A site backup finished and is restorable." },
-  { type: "backup.failed", family: "Backups", description: "A site backup failed." },
+  ...family("Content", [
+    ["page.created", "A new page is created"],
+    ["page.updated", "A live page is edited and saved"],
+    ["page.published", "A page moves from draft to live"],
+    ["page.unpublished", "A page is taken offline"],
+    ["page.deleted", "A page is permanently removed"],
+    ["post.published", "A blog post publishes"],
+    ["post.updated", "A live post is edited"],
+    ["post.deleted", "A post is removed from the index"],
+    ["template.updated", "A theme template changes"],
+  ]),
+  ...family("Commerce", [
+    ["order.created", "A new order is placed (any state)"],
+    ["order.paid", "Payment captured on an order"],
+    ["order.refunded", "Refund issued on an order"],
+    ["product.updated", "A product changes (price, variant, copy)"],
+    ["product.out_of_stock", "A product hits zero stock"],
+  ]),
+  ...family("Identity", [
+    ["user.created", "An account is created on the site"],
+    ["user.deactivated", "An account is deactivated"],
+    ["user.role_changed", "A user's role changes"],
+    ["user.first_sign_in", "A user signs in for the first time"],
+  ]),
+  ...family("Forms", [
+    ["form.submitted", "A site form is submitted"],
+    ["form.fields_changed", "A form definition is edited"],
+  ]),
+  ...family("Site state", [
+    ["site.entered_maintenance", "Site enters maintenance mode"],
+    ["site.left_maintenance", "Site exits maintenance mode"],
+    ["site.settings_changed", "A site setting is edited"],
+  ]),
+  ...family("Backups", [
+    ["backup.completed", "A backup reaches Ready"],
+    ["backup.failed", "A backup fails"],
+    ["restore.completed", "A restore finishes"],
+  ]),
 ];
 
 /** Sent by POST …/test; not in the catalog, never subscribed to, never ingested. */

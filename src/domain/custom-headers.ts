@@ -1,6 +1,7 @@
 // A webhook's own fixed headers: they can never replace a header we send, never smuggle a
 // second header through CR/LF, and stay small.
 import type { FieldError } from "./problems";
+import { FIXED_HEADER_PREFIXES } from "./formats";
 
 export const MAX_CUSTOM_HEADERS = 20;
 export const MAX_CUSTOM_HEADER_BYTES = 8 * 1024;
@@ -22,9 +23,14 @@ const RESERVED = new Set([
   "trailer",
 ]);
 
+/** Ours: the deployment's prefix (`prefix`) and every format's fixed one (X-PageGun-*), whatever the format. */
 export function isReservedHeader(name: string, prefix: string): boolean {
   const n = name.toLowerCase();
-  return RESERVED.has(n) || n.startsWith(`${prefix.toLowerCase()}-`) || n.startsWith("proxy-");
+  return (
+    RESERVED.has(n) ||
+    [prefix, ...FIXED_HEADER_PREFIXES].some((p) => n.startsWith(`${p.toLowerCase()}-`)) ||
+    n.startsWith("proxy-")
+  );
 }
 
 /** Errors name the header: path `headers.<Name>`. Empty array = valid. */

@@ -1,6 +1,7 @@
 // The outbound request's headers. Custom headers go first and ours overwrite them by name, compared
 // case-insensitively, so a custom header can never replace one of ours.
 export interface DeliveryHeaderInput {
+  /** The deployment's header prefix (HEADER_PREFIX, `X-SGEN` by default), or a format's own (X-PageGun). */
   prefix: string;
   userAgent: string;
   eventType: string;
@@ -8,6 +9,7 @@ export interface DeliveryHeaderInput {
   deliveryId: string;
   attempt: number;
   signature: Record<string, string>;
+  /** The webhook's own fixed headers: they never replace one of ours. */
   custom: Record<string, string>;
 }
 

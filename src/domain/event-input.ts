@@ -1,6 +1,6 @@
 // What a producer may send. Strict: an unknown key is a 422 naming it, never silently dropped.
 import { z } from "zod";
-import { isKnownEventType } from "./catalog";
+import { eventTypeNameSchema } from "./custom-event-types";
 
 export const MAX_EVENT_BYTES = 64 * 1024;
 export const MAX_BATCH_EVENTS = 100;
@@ -28,7 +28,8 @@ const targetSchema = z
 
 export const eventInputSchema = z
   .object({
-    event_type: z.string().refine(isKnownEventType, { message: "unknown event type (see GET /v1/event-types)" }),
+    // The shape here; whether the site knows it (the catalog, or one of the site's own) once the site is read.
+    event_type: eventTypeNameSchema,
     event_id: z
       .string()
       .regex(/^evt_[A-Za-z0-9_.:-]{1,120}$/, "must start with evt_ followed by up to 120 of A-Z a-z 0-9 _ . : -")

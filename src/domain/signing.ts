@@ -1,6 +1,7 @@
 // Signatures, WebCrypto only (docs/contract.md shows a worked example).
 // v1: lowercase hex HMAC-SHA256, key = the secret's UTF-8 bytes, message = `${t}.${body}`.
 // Standard Webhooks: base64 HMAC-SHA256, key = base64-decoded part after `whsec_`, message = `${id}.${t}.${body}`.
+// PageGun: `sha256=` + lowercase hex HMAC-SHA256, key = the secret's UTF-8 bytes, message = the body alone.
 import { fromBase64, timingSafeEqual, toBase64, toHex } from "./crypto";
 
 const encoder = new TextEncoder();
@@ -22,7 +23,12 @@ async function hmac(raw: Uint8Array, cacheKey: string, message: string): Promise
 }
 
 export async function signV1Hex(secret: string, t: number, body: string): Promise<string> {
-  return toHex(await hmac(encoder.encode(secret), `v1:${secret}`, `${t}.${body}`));
+  return toHex(await hmac(encoder.encode(secret), `utf8:${secret}`, `${t}.${body}`));
+}
+
+/** PageGun's signature: no timestamp, so a captured request stays valid; receivers deduplicate on the event id. */
+export async function signPageGun(secret: string, body: string): Promise<string> {
+  return `sha256=${toHex(await hmac(encoder.encode(secret), `utf8:${secret}`, body))}`;
 }
 
 /** `whsec_` followed by base64 that decodes to at least 1 byte. */

@@ -1,26 +1,39 @@
 // What a new webhook starts with, and how subscribing moves it out of draft.
-import { RETRY_PRESETS, type RetryPolicy } from "./retry-policy";
+import { RETRY_PRESETS, type RetryOn, type RetryPolicy } from "./retry-policy";
 import type { FailureMode, WebhookStatus } from "./line";
+import { DEFAULT_FORMAT, FORMATS, type FormatName } from "./formats";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+export const MIN_TIMEOUT_MS = 1_000;
+export const MAX_TIMEOUT_MS = 30_000;
 
 export interface WebhookDefaults {
   status: "draft";
+  format: FormatName;
   events: string[];
   includeDetail: boolean;
   timeoutMs: number;
   retryPolicy: RetryPolicy;
+  retryOn: RetryOn;
   failureMode: FailureMode;
 }
 
-/** A webhook is created as a draft subscribed to nothing, with a 10 s timeout, the default retries and continue. */
-export function webhookDefaults(): WebhookDefaults {
+/**
+ * A webhook is created as a draft subscribed to nothing, with a 10 s timeout, the default retries on any failure,
+ * and continue; its format may change some of that (pagegun: 30 s, three retries, 4xx stops, detail included).
+ */
+export function webhookDefaults(format: FormatName = DEFAULT_FORMAT): WebhookDefaults {
+  const own = FORMATS[format].defaults;
   return {
     status: "draft",
+    format,
     events: [],
-    includeDetail: false,
-    timeoutMs: DEFAULT_TIMEOUT_MS,
-    retryPolicy: { name: "default", delays_s: [...RETRY_PRESETS.default] },
+    includeDetail: own.includeDetail ?? false,
+    timeoutMs: own.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retryPolicy: own.retryPolicy
+      ? { name: own.retryPolicy.name, delays_s: [...own.retryPolicy.delays_s] }
+      : { name: "default", delays_s: [...RETRY_PRESETS.default] },
+    retryOn: own.retryOn ?? "any",
     failureMode: "continue",
   };
 }

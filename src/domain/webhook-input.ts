@@ -1,11 +1,63 @@
-// The rules a webhook's destination and subscriptions must meet, as field errors.
+// What a webhook's configuration may hold: the field schemas and request bodies every surface shares (the REST API
+// decorates them for its OpenAPI document, the settings document and the console parse into the same shapes), and
+// the rules a destination and a subscription list must meet, as field errors. So a rule is written once.
 import { z } from "zod";
 import { checkDestination } from "./ssrf";
-import { isKnownEventType } from "./catalog";
+import { isSiteEventType, MAX_SUBSCRIBED_EVENTS } from "./custom-event-types";
+import { MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, webhookDefaults, type WebhookDefaults } from "./webhook-defaults";
 import type { FieldError } from "./problems";
-import { retryPolicyInputSchema } from "./retry-policy";
+import { retryOnSchema, retryPolicyInputSchema } from "./retry-policy";
 import { MAX_OVERLAP_SECONDS } from "./secret-rotation";
-import { MIN_SECRET_LENGTH } from "./secret-rules";
+import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from "./secret-rules";
+import { formatSchema } from "./formats";
+
+/** Everything a webhook is configured with but its status and secret (header values in clear). */
+export interface WebhookConfig extends Omit<WebhookDefaults, "status"> {
+  url: string;
+  name: string;
+  description: string | null;
+  headers: Record<string, string>;
+}
+
+const pagegun = webhookDefaults("pagegun");
+
+export const webhookFields = {
+  name: z.string().min(1, "is required").max(100),
+  url: z.string().min(1).max(2048).meta({ example: "https://hooks.yoursite.com/edgehooks" }),
+  // Length and whsec_ rules are secretProblem's (secret-rules.ts), checked by the service for every surface.
+  secret: z
+    .string()
+    .max(MAX_SECRET_LENGTH)
+    .meta({
+      description: `At least ${MIN_SECRET_LENGTH} characters; a whsec_ secret must decode to 24–64 bytes`,
+      example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }),
+  description: z.string().max(1000),
+  headers: z
+    .record(z.string(), z.string())
+    .meta({ example: { "X-Team": "content" }, description: "Fixed headers sent with every delivery" }),
+  events: z.array(z.string()).max(MAX_SUBSCRIBED_EVENTS),
+  timeout_ms: z
+    .number()
+    .int()
+    .min(MIN_TIMEOUT_MS, `must be at least ${MIN_TIMEOUT_MS} ms (${MIN_TIMEOUT_MS / 1000} s)`)
+    .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} ms (${MAX_TIMEOUT_MS / 1000} s)`),
+  failure_mode: z.enum(["continue", "pause"]),
+  format: formatSchema.meta({
+    description:
+      "sgen (the default): our envelope and X-SGEN-Signature. pagegun: PageGun's body and X-PageGun-Signature; " +
+      `a webhook created with it starts with a ${pagegun.timeoutMs / 1000} s timeout, retries after ` +
+      `${pagegun.retryPolicy.delays_s.join(", ")} s, retry_on ${pagegun.retryOn} and include_detail ${pagegun.includeDetail}.`,
+  }),
+  retry_policy: retryPolicyInputSchema.meta({
+    description: '"default" | "aggressive" | "none" | {"delays_s": [1…43200, …up to 10]}',
+  }),
+  retry_on: retryOnSchema.meta({
+    description:
+      "any (the default): every failed attempt is retried. server_errors: a 4xx other than 408 and 429 fails the " +
+      "delivery at once.",
+  }),
+};
 
 /** The URL's host when it is an allowed destination, or the field error. */
 export function destinationHost(url: string, devHosts: readonly string[]): { host: string } | { error: FieldError } {
@@ -13,66 +65,53 @@ export function destinationHost(url: string, devHosts: readonly string[]): { hos
   return verdict.ok ? { host: verdict.host } : { error: { path: "url", message: verdict.reason } };
 }
 
-/** The types not in the catalog, with their places in the list. */
-export function unknownEventTypes(events: readonly string[]): { index: number; type: string }[] {
-  return events.flatMap((type, index) => (isKnownEventType(type) ? [] : [{ index, type }]));
+/** The types neither in the catalog nor among the site's own (`custom`), with their places in the list. */
+export function unknownEventTypes(
+  events: readonly string[],
+  custom: ReadonlySet<string>,
+): { index: number; type: string }[] {
+  return events.flatMap((type, index) => (isSiteEventType(type, custom) ? [] : [{ index, type }]));
 }
 
 // ---- The request bodies that change a webhook ----------------------------------------------------------------
-// One set of zod schemas for every surface: the REST API decorates them for its OpenAPI document; the console
-// parses its forms into the same shapes and validates them here. So a rule is written once.
-
-const headersSchema = z
-  .record(z.string(), z.string())
-  .meta({ example: { "X-Team": "content" }, description: "Fixed headers sent with every delivery" });
-const urlSchema = z.string().min(1).max(2048).meta({ example: "https://hooks.yoursite.com/edgehooks" });
-// Length and whsec_ rules are secretProblem's (secret-rules.ts), checked by the service for every surface.
-const secretSchema = z.string().meta({
-  description: `At least ${MIN_SECRET_LENGTH} characters; a whsec_ secret must decode to 24–64 bytes`,
-  example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-});
 
 export const newWebhookSchema = z
   .object({
-    name: z.string().min(1, "is required").max(100),
-    url: urlSchema,
-    secret: secretSchema.optional(),
-    headers: headersSchema.optional(),
-    description: z.string().max(1000).optional(),
+    name: webhookFields.name,
+    url: webhookFields.url,
+    secret: webhookFields.secret.optional(),
+    headers: webhookFields.headers.optional(),
+    description: webhookFields.description.optional(),
+    format: webhookFields.format.optional(),
   })
   .strict();
 
 export const webhookPatchSchema = z
   .object({
-    name: z.string().min(1).max(100).optional(),
-    url: urlSchema.optional(),
-    headers: headersSchema.optional(),
-    description: z.string().max(1000).nullable().optional(),
+    name: webhookFields.name.optional(),
+    url: webhookFields.url.optional(),
+    headers: webhookFields.headers.optional(),
+    description: webhookFields.description.nullable().optional(),
+    format: webhookFields.format.optional(),
   })
   .strict();
 
 export const eventsInputSchema = z
-  .object({ events: z.array(z.string()).max(26), include_detail: z.boolean().optional() })
+  .object({ events: webhookFields.events, include_detail: z.boolean().optional() })
   .strict();
 
 export const deliveryPolicySchema = z
   .object({
-    timeout_ms: z
-      .number()
-      .int()
-      .min(1000, "must be at least 1000 ms (1 s)")
-      .max(30000, "must be at most 30000 ms (30 s)")
-      .optional(),
-    retry_policy: retryPolicyInputSchema
-      .optional()
-      .meta({ description: '"default" | "aggressive" | "none" | {"delays_s": [1…43200, …up to 10]}' }),
-    failure_mode: z.enum(["continue", "pause"]).optional(),
+    timeout_ms: webhookFields.timeout_ms.optional(),
+    retry_policy: webhookFields.retry_policy.optional(),
+    retry_on: webhookFields.retry_on.optional(),
+    failure_mode: webhookFields.failure_mode.optional(),
   })
   .strict();
 
 export const secretInputSchema = z
   .object({
-    secret: secretSchema.optional(),
+    secret: webhookFields.secret.optional(),
     overlap_seconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).optional(),
   })
   .strict();

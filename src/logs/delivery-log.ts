@@ -18,7 +18,7 @@ import {
 import type { AttemptRecord } from "../db/attempts";
 import { eventPayloadStatement, type EventPayload } from "../db/events";
 import { webhookEverExisted } from "../db/webhooks";
-import { attemptView, deliveryView, logRowView } from "./delivery-view";
+import { attemptView, deliveryView, logRowView, sentBody } from "./delivery-view";
 
 type PageArgs = [env: Env, siteId: string, filter: DeliveryFilter, cursor: string | undefined, limit: number];
 
@@ -53,10 +53,12 @@ export async function deliveryDetail(env: Env, siteId: string, id: string) {
     run(env.DB, attemptsOf(id)),
     eventPayloadStatement(env.DB, siteId, d.event_id),
   ]);
-  const payload = rowsOf<EventPayload>(event)[0] ?? null;
+  const body = sentBody(d, rowsOf<EventPayload>(event)[0] ?? null);
   return {
     ...deliveryView(d),
-    attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, payload, d.include_detail === 1)),
+    format: d.format,
+    retry_on: d.retry_on,
+    attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, body)),
   };
 }
 

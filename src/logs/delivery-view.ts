@@ -1,9 +1,10 @@
 // Rows of the delivery log as operators see them. Plain functions over plain rows.
 import { iso } from "../domain/time";
-import { envelopeWithDetail } from "../domain/envelope";
 import { maxAttempts } from "../domain/retry-policy";
+import { FORMATS, isFormatName } from "../domain/formats";
 import type { DeliveryRow } from "../db/delivery-log";
 import type { AttemptRecord } from "../db/attempts";
+import type { EventPayload } from "../db/events";
 
 export function deliveryView(d: DeliveryRow) {
   const scheduled = d.state === "pending" || d.state === "retrying";
@@ -37,19 +38,25 @@ export function logRowView(d: DeliveryRow) {
 
 export type LogRowView = ReturnType<typeof logRowView>;
 
-/** The request body is the same on every attempt: the event's envelope, with detail if the delivery has it. */
-export function attemptView(
-  a: AttemptRecord,
-  event: { body: string; detail: string | null } | null,
-  includeDetail: boolean,
-) {
+/**
+ * The body the delivery sends, the same on every attempt: rendered again, by the same pure function, from the
+ * stored event and the delivery's own snapshot of its format and include_detail. Null once retention removed
+ * the event.
+ */
+export function sentBody(d: Pick<DeliveryRow, "format" | "include_detail">, event: EventPayload | null): string | null {
+  if (!event) return null;
+  const format = isFormatName(d.format) ? FORMATS[d.format] : FORMATS.sgen;
+  return format.render({ envelope: event.body, detail: event.detail }, { includeDetail: d.include_detail === 1 });
+}
+
+export function attemptView(a: AttemptRecord, body: string | null) {
   return {
     n: a.n,
     started_at: iso(a.started_at)!,
     request: {
       url: a.url,
       headers: JSON.parse(a.request_headers) as Record<string, string>,
-      body: event ? envelopeWithDetail(event.body, event.detail, includeDetail) : null,
+      body,
     },
     response:
       a.response_status === null

@@ -1,25 +1,28 @@
 // A webhook's configuration: create, read, change, delete. The REST API, the console and settings-as-code all go
-// through here, so a rule (defaults, the SSRF guard, header rules, secret rotation) is written once. Every change
-// is written with its audit entry in one atomic batch.
+// through here, so a rule (defaults, the SSRF guard, header rules, known event types, secret rotation) is written
+// once. Every change is written with its audit entry in one atomic batch. The building blocks (the checks, the row
+// of a new webhook, the columns of a change) are exported for settings.ts, which puts many changes in one batch.
 import type { Env } from "../env";
 import { encryptJson, decryptJson } from "../domain/crypto";
-import { applyHeaderEdit, validateCustomHeaders, type HeaderEdit } from "../domain/custom-headers";
+import { validateCustomHeaders } from "../domain/custom-headers";
+import { applyHeaderEdit, type HeaderEdit } from "../domain/custom-headers";
 import {
   destinationHost,
   unknownEventTypes,
   type DeliveryPolicyInput,
   type NewWebhookInput,
+  type WebhookConfig,
   type WebhookPatchInput,
 } from "../domain/webhook-input";
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
 import { resolveRetryPolicy } from "../domain/retry-policy";
-import { rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
+import { activeSecrets, rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
 import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
-import { InvalidInput, NotFound } from "../domain/problems";
+import { InvalidInput, NotFound, type FieldError } from "../domain/problems";
 import { pageOf, readCursor } from "../domain/cursor";
-import { auditStatement } from "../db/audit";
+import { auditStatement, type AuditEntry } from "../db/audit";
 import {
   findWebhook,
   insertWebhookStatement,
@@ -30,6 +33,7 @@ import {
   type WebhookSort,
 } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
+import { customTypeNames } from "./event-types";
 import { devDestinationHosts, headerPrefix } from "../config";
 
 export async function getWebhook(env: Env, siteId: string, id: string): Promise<WebhookRow> {
@@ -51,52 +55,92 @@ export async function listWebhookPage(
   return pageOf(rows, limit, (row) => webhookSortKey(row, sort));
 }
 
-function checkedHost(env: Env, url: string): string {
+// ---- The rules, as field errors (paths relative to the webhook: url, headers.X-Team, events.2) ----
+
+function invalid(errors: FieldError[]): never {
+  throw new InvalidInput(errors, errors.map((e) => `${e.path} ${e.message}`).join("; "));
+}
+
+/** What the address rules say of a URL (https only, no internal address), as field errors. */
+export function urlErrors(env: Env, url: string): FieldError[] {
   const verdict = destinationHost(url, devDestinationHosts(env));
-  if ("error" in verdict) throw new InvalidInput([verdict.error], `url ${verdict.error.message}`);
+  return "error" in verdict ? [verdict.error] : [];
+}
+
+/** The URL's host, when the address rules allow it. */
+export function checkedHost(env: Env, url: string): string {
+  const verdict = destinationHost(url, devDestinationHosts(env));
+  if ("error" in verdict) invalid([verdict.error]);
   return verdict.host;
 }
 
-function checkSecret(secret: string | undefined) {
-  const problem = secret === undefined ? null : secretProblem(secret);
-  if (problem) throw new InvalidInput([{ path: "secret", message: problem }], `secret ${problem}`);
+export function headerErrors(env: Env, headers: Record<string, string>): FieldError[] {
+  return validateCustomHeaders(headers, headerPrefix(env));
 }
 
-function checkHeaders(env: Env, headers: Record<string, string>) {
-  const errors = validateCustomHeaders(headers, headerPrefix(env));
-  if (errors.length) throw new InvalidInput(errors, errors.map((e) => e.message).join("; "));
+/** A user-supplied secret's length and whsec_ rules (secret-rules.ts), as field errors. */
+export function secretErrors(secret: string | null | undefined): FieldError[] {
+  const problem = secret === null || secret === undefined ? null : secretProblem(secret);
+  return problem ? [{ path: "secret", message: problem }] : [];
+}
+
+/** Event types must be in the catalog or the site's own (`custom`). */
+export function eventErrors(events: readonly string[], custom: ReadonlySet<string>): FieldError[] {
+  return unknownEventTypes(events, custom).map((u) => ({
+    path: `events.${u.index}`,
+    message: `unknown event type ${u.type} (see GET /v1/sites/{site}/event-types)`,
+  }));
 }
 
 async function encryptedHeaders(env: Env, headers: Record<string, string>) {
   return Object.keys(headers).length ? encryptJson(env.ENCRYPTION_KEY, headers) : null;
 }
 
-/** A draft subscribed to nothing, with the defaults. */
-export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: string, now = Date.now()) {
-  const host = checkedHost(env, input.url);
-  checkSecret(input.secret);
-  if (input.headers) checkHeaders(env, input.headers);
-  const defaults = webhookDefaults();
+/** The header values, decrypted (settings-as-code compares them; they never leave the Worker). */
+export async function headerValues(env: Env, row: WebhookRow): Promise<Record<string, string>> {
+  return row.headersEnc ? decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, row.headersEnc) : {};
+}
+
+/** The newest valid secret, decrypted, or null. */
+export async function currentSecret(env: Env, row: WebhookRow, now = Date.now()): Promise<string | null> {
+  if (!row.secretsEnc) return null;
+  return activeSecrets(await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, row.secretsEnc), now)[0] ?? null;
+}
+
+/** The secret columns after `secret` replaces the current one (null removes it); the old one stops at once. */
+async function secretColumns(env: Env, secret: string | null, now: number) {
+  if (secret === null) return { secretsEnc: null, secretRotatedAt: null, previousExpiresAt: null };
+  return {
+    secretsEnc: await encryptJson(env.ENCRYPTION_KEY, rotateSecrets([], secret, 0, now).entries),
+    secretRotatedAt: now,
+    previousExpiresAt: null,
+  };
+}
+
+// ---- Building blocks: a new webhook's row, a change's statements ----
+
+/** Everything a webhook is configured with, its secret included (in clear, before encryption). */
+export type WebhookSetup = WebhookConfig & { secret: string | null };
+
+/** The row of a new webhook (checked by the caller): active when it has events, else a draft. */
+export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: string, now: number) {
   const row: WebhookRow = {
     id: newId("wh"),
     siteId,
-    name: input.name,
-    description: input.description ?? null,
-    url: input.url,
-    destinationHost: host,
-    status: defaults.status,
-    events: JSON.stringify(defaults.events),
-    includeDetail: defaults.includeDetail,
-    timeoutMs: defaults.timeoutMs,
-    retryPolicy: JSON.stringify(defaults.retryPolicy),
-    failureMode: defaults.failureMode,
-    headerNames: JSON.stringify(Object.keys(input.headers ?? {})),
-    headersEnc: await encryptedHeaders(env, input.headers ?? {}),
-    secretsEnc: input.secret
-      ? await encryptJson(env.ENCRYPTION_KEY, rotateSecrets([], input.secret, 0, now).entries)
-      : null,
-    secretRotatedAt: input.secret ? now : null,
-    previousExpiresAt: null,
+    name: setup.name,
+    description: setup.description,
+    url: setup.url,
+    destinationHost: checkedHost(env, setup.url),
+    status: statusAfterSubscribing("draft", setup.events) as WebhookRow["status"],
+    format: setup.format,
+    events: JSON.stringify(setup.events),
+    includeDetail: setup.includeDetail,
+    timeoutMs: setup.timeoutMs,
+    retryPolicy: JSON.stringify(setup.retryPolicy),
+    retryOn: setup.retryOn,
+    failureMode: setup.failureMode,
+    headerNames: JSON.stringify(Object.keys(setup.headers)),
+    headersEnc: await encryptedHeaders(env, setup.headers),
     alert: null,
     lastDeliveryAt: null,
     lastDeliveryState: null,
@@ -105,24 +149,117 @@ export async function createWebhook(env: Env, siteId: string, input: NewWebhookI
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
+    ...(await secretColumns(env, setup.secret, now)),
   };
-  await env.DB.batch([
+  return row;
+}
+
+/** What the audit log says of a new webhook (never a secret or a header value). */
+export function createdChanges(row: WebhookRow, secretSet: boolean, extra: Record<string, unknown> = {}) {
+  return {
+    ...extra,
+    name: row.name,
+    url: row.url,
+    format: row.format,
+    headers: JSON.parse(row.headerNames) as string[],
+    secret_set: secretSet,
+  };
+}
+
+export function insertStatements(
+  env: Env,
+  row: WebhookRow,
+  audit: Omit<AuditEntry, "siteId" | "targetType" | "targetId">,
+) {
+  return [
     insertWebhookStatement(env.DB, row),
-    auditStatement(env.DB, {
-      siteId,
+    auditStatement(env.DB, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
+  ];
+}
+
+/** The change and its audit entry, for one atomic batch. */
+export function changeStatements(
+  env: Env,
+  row: WebhookRow,
+  set: Partial<WebhookRow>,
+  audit: { actor: string; action: string; changes: unknown; at: number },
+): D1PreparedStatement[] {
+  return [
+    updateWebhookStatement(env.DB, row.id, { ...set, updatedAt: audit.at }),
+    auditStatement(env.DB, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
+  ];
+}
+
+/** The columns that make `row` configured as `setup` for these fields (each in settings' field names). */
+export async function setupColumns(
+  env: Env,
+  row: WebhookRow,
+  setup: WebhookSetup & { secretChanged: boolean },
+  fields: readonly string[],
+  now: number,
+): Promise<Partial<WebhookRow>> {
+  const set: Partial<WebhookRow> = {};
+  const has = (f: string) => fields.includes(f);
+  if (has("name")) set.name = setup.name;
+  if (has("description")) set.description = setup.description;
+  if (has("format")) set.format = setup.format;
+  if (has("events")) {
+    set.events = JSON.stringify(setup.events);
+    const status = statusAfterSubscribing(row.status, setup.events);
+    if (status !== row.status) set.status = status as WebhookRow["status"];
+  }
+  if (has("include_detail")) set.includeDetail = setup.includeDetail;
+  if (has("timeout_ms")) set.timeoutMs = setup.timeoutMs;
+  if (has("retry_policy")) set.retryPolicy = JSON.stringify(setup.retryPolicy);
+  if (has("retry_on")) set.retryOn = setup.retryOn;
+  if (has("failure_mode")) set.failureMode = setup.failureMode;
+  if (has("headers")) {
+    set.headerNames = JSON.stringify(Object.keys(setup.headers));
+    set.headersEnc = await encryptedHeaders(env, setup.headers);
+  }
+  if (setup.secretChanged) Object.assign(set, await secretColumns(env, setup.secret, now));
+  return set;
+}
+
+/** Whether a change needs the webhook's sequencer to look again (its status, failure mode or existence moved). */
+export function lineChanged(row: WebhookRow, set: Partial<WebhookRow>): boolean {
+  return (
+    (set.status !== undefined && set.status !== row.status) ||
+    (set.failureMode !== undefined && set.failureMode !== row.failureMode) ||
+    (set.deletedAt !== undefined && set.deletedAt !== null)
+  );
+}
+
+// ---- The operations of the REST API and the console ----
+
+/** A draft subscribed to nothing, with the defaults of its format. */
+export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: string, now = Date.now()) {
+  checkedHost(env, input.url);
+  const errors = [...secretErrors(input.secret), ...headerErrors(env, input.headers ?? {})];
+  if (errors.length) invalid(errors);
+  const defaults = webhookDefaults(input.format);
+  const row = await newWebhookRow(
+    env,
+    siteId,
+    {
+      ...defaults,
+      name: input.name,
+      description: input.description ?? null,
+      url: input.url,
+      headers: input.headers ?? {},
+      secret: input.secret ?? null,
+    },
+    actor,
+    now,
+  );
+  await env.DB.batch(
+    insertStatements(env, row, {
       actor,
       action: "webhook.created",
-      targetType: "webhook",
-      targetId: row.id,
-      changes: {
-        name: row.name,
-        url: row.url,
-        headers: Object.keys(input.headers ?? {}),
-        secret_set: Boolean(input.secret),
-      },
+      changes: createdChanges(row, Boolean(input.secret)),
       at: now,
     }),
-  ]);
+  );
   return row;
 }
 
@@ -136,18 +273,7 @@ async function applyChange(
   changes: unknown,
   now = Date.now(),
 ): Promise<WebhookRow> {
-  await env.DB.batch([
-    updateWebhookStatement(env.DB, row.id, { ...set, updatedAt: now }),
-    auditStatement(env.DB, {
-      siteId: row.siteId,
-      actor,
-      action,
-      targetType: "webhook",
-      targetId: row.id,
-      changes,
-      at: now,
-    }),
-  ]);
+  await env.DB.batch(changeStatements(env, row, set, { actor, action, changes, at: now }));
   return { ...row, ...set, updatedAt: now };
 }
 
@@ -156,12 +282,14 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
   const set: Partial<WebhookRow> = {};
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
+  if (patch.format !== undefined) set.format = patch.format;
   if (patch.url !== undefined) {
     set.destinationHost = checkedHost(env, patch.url);
     set.url = patch.url;
   }
   if (patch.headers !== undefined) {
-    checkHeaders(env, patch.headers);
+    const errors = headerErrors(env, patch.headers);
+    if (errors.length) invalid(errors);
     set.headerNames = JSON.stringify(Object.keys(patch.headers));
     set.headersEnc = await encryptedHeaders(env, patch.headers);
   }
@@ -175,13 +303,13 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
  * Values stay write-only: the current ones are decrypted here and never leave the service.
  */
 export async function planHeaderEdit(env: Env, row: WebhookRow, edit: HeaderEdit): Promise<Record<string, string>> {
-  const current = row.headersEnc ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, row.headersEnc) : {};
-  const next = applyHeaderEdit(current, edit);
-  checkHeaders(env, next);
+  const next = applyHeaderEdit(await headerValues(env, row), edit);
+  const errors = headerErrors(env, next);
+  if (errors.length) invalid(errors);
   return next;
 }
 
-/** Subscriptions. A draft with at least one event becomes active. */
+/** Subscriptions: types of the catalog or the site's own. A draft with at least one event becomes active. */
 export async function setEvents(
   env: Env,
   row: WebhookRow,
@@ -189,13 +317,8 @@ export async function setEvents(
   includeDetail: boolean | undefined,
   actor: string,
 ) {
-  const unknown = unknownEventTypes(events);
-  if (unknown.length) {
-    throw new InvalidInput(
-      unknown.map((u) => ({ path: `events.${u.index}`, message: `unknown event type ${u.type}` })),
-      `Unknown event types: ${unknown.map((u) => u.type).join(", ")} (see GET /v1/event-types)`,
-    );
-  }
+  const errors = eventErrors(events, await customTypeNames(env, row.siteId));
+  if (errors.length) invalid(errors);
   const unique = [...new Set(events)];
   const set: Partial<WebhookRow> = { events: JSON.stringify(unique) };
   if (includeDetail !== undefined) set.includeDetail = includeDetail;
@@ -205,24 +328,26 @@ export async function setEvents(
     events: unique,
     include_detail: set.includeDetail ?? row.includeDetail,
   });
-  if (set.status) await webhookConfigChanged(env, row.id);
+  if (lineChanged(row, set)) await webhookConfigChanged(env, row.id);
   return next;
 }
 
-/** Applies to deliveries created from now on: a delivery keeps the policy it started with. */
+/** Applies to deliveries created from now on: a delivery keeps the policy and retry_on it started with. */
 export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: DeliveryPolicyInput, actor: string) {
   const set: Partial<WebhookRow> = {};
   if (input.timeout_ms !== undefined) set.timeoutMs = input.timeout_ms;
   if (input.retry_policy !== undefined) set.retryPolicy = JSON.stringify(resolveRetryPolicy(input.retry_policy));
+  if (input.retry_on !== undefined) set.retryOn = input.retry_on;
   if (input.failure_mode !== undefined) set.failureMode = input.failure_mode;
   if (!Object.keys(set).length) return row;
   const next = await applyChange(env, row, set, actor, "webhook.policy_changed", {
     fields: Object.keys(input),
     timeout_ms: set.timeoutMs,
     retry_policy: set.retryPolicy ? JSON.parse(set.retryPolicy) : undefined,
+    retry_on: set.retryOn,
     failure_mode: set.failureMode,
   });
-  if (set.failureMode && set.failureMode !== row.failureMode) await webhookConfigChanged(env, row.id);
+  if (lineChanged(row, set)) await webhookConfigChanged(env, row.id);
   return next;
 }
 
@@ -237,7 +362,8 @@ export async function setSecret(
   actor: string,
   now = Date.now(),
 ) {
-  checkSecret(input.secret);
+  const errors = secretErrors(input.secret);
+  if (errors.length) invalid(errors);
   const secret = input.secret ?? generateSecret();
   const overlap = input.overlap_seconds ?? 0;
   const current = row.secretsEnc ? await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, row.secretsEnc) : [];

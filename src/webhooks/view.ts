@@ -13,10 +13,12 @@ export function webhookView(w: WebhookRow) {
     url: w.url,
     destination_host: w.destinationHost,
     status: w.status,
+    format: w.format,
     events: JSON.parse(w.events) as string[],
     include_detail: w.includeDetail,
     timeout_ms: w.timeoutMs,
     retry_policy: JSON.parse(w.retryPolicy) as { name: string; delays_s: number[] },
+    retry_on: w.retryOn,
     failure_mode: w.failureMode,
     headers: JSON.parse(w.headerNames) as string[],
     secret: {

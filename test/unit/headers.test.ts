@@ -29,6 +29,11 @@ describe("custom headers", () => {
       expect(errors[0]!.message).toContain(name);
     }
     expect(paths({ "X-PageGun-Event": "x" }, "X-PageGun")).toEqual(["headers.X-PageGun-Event"]);
+    // The pagegun format's headers are ours whatever the deployment's prefix, and whatever the webhook's format.
+    expect(paths({ "X-PageGun-Webhook-Id": "x", "x-pagegun-signature": "y" })).toEqual([
+      "headers.X-PageGun-Webhook-Id",
+      "headers.x-pagegun-signature",
+    ]);
   });
 
   it("refuses CR, LF and NUL in values, and names that are not tokens", () => {

@@ -14,6 +14,25 @@ const after = (
   retryAfterSeconds: number | null = null,
 ) => decideAfterAttempt({ delays, attemptsMade, status, retryAfterSeconds });
 
+describe("retry_on", () => {
+  const decide = (status: number | null, retryOn: "any" | "server_errors", attemptsMade = 1) =>
+    decideAfterAttempt({ delays: [60, 300, 1500], attemptsMade, status, retryAfterSeconds: null, retryOn }).kind;
+
+  it("server_errors: a 4xx other than 408 and 429 fails the delivery at once; everything else is retried", () => {
+    for (const status of [400, 401, 403, 404, 422]) expect(decide(status, "server_errors")).toBe("failed");
+    for (const status of [408, 429, 500, 502, 503, 302, null]) expect(decide(status, "server_errors")).toBe("retry");
+    expect(decide(410, "server_errors")).toBe("gone");
+    expect(decide(204, "server_errors")).toBe("delivered");
+  });
+
+  it("any (the default): a 4xx is retried like any failure", () => {
+    for (const status of [400, 401, 404, 422]) expect(decide(status, "any")).toBe("retry");
+    expect(decideAfterAttempt({ delays: [1], attemptsMade: 1, status: 400, retryAfterSeconds: null }).kind).toBe(
+      "retry",
+    );
+  });
+});
+
 describe("retry policy", () => {
   it("default: retries after 30 s, 2 m, 10 m, 1 h, 6 h, then fails (6 attempts in all)", () => {
     const delays = resolveRetryPolicy("default").delays_s;

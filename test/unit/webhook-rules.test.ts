@@ -6,20 +6,40 @@ import { combineReactions, NO_REACTION, reactToOutcome, type OutcomeFacts } from
 import { toDeliveryFilter } from "../../src/domain/filter";
 
 describe("webhook defaults", () => {
-  it("a new webhook is a draft on nothing, 10 s timeout, default retries (30 s … 6 h), continue", () => {
+  it("a new webhook is a draft on nothing, 10 s timeout, default retries (30 s … 6 h) on any failure, continue", () => {
     expect(webhookDefaults()).toEqual({
       status: "draft",
+      format: "sgen",
       events: [],
       includeDetail: false,
       timeoutMs: 10_000,
       retryPolicy: { name: "default", delays_s: [30, 120, 600, 3600, 21600] },
+      retryOn: "any",
       failureMode: "continue",
     });
+  });
+
+  it("a pagegun webhook starts with PageGun's guarantees: 30 s, three retries with exponential backoff, 4xx stops", () => {
+    expect(webhookDefaults("pagegun")).toEqual({
+      status: "draft",
+      format: "pagegun",
+      events: [],
+      includeDetail: true,
+      timeoutMs: 30_000,
+      retryPolicy: { name: "custom", delays_s: [60, 300, 1500] },
+      retryOn: "server_errors",
+      failureMode: "continue",
+    });
+    const { delays_s } = webhookDefaults("pagegun").retryPolicy;
+    expect(delays_s).toHaveLength(3);
+    for (let i = 1; i < delays_s.length; i++) expect(delays_s[i]! / delays_s[i - 1]!).toBe(5);
   });
 
   it("each call gets its own copy of the delays", () => {
     webhookDefaults().retryPolicy.delays_s.push(1);
     expect(webhookDefaults().retryPolicy.delays_s).toHaveLength(5);
+    webhookDefaults("pagegun").retryPolicy.delays_s.push(1);
+    expect(webhookDefaults("pagegun").retryPolicy.delays_s).toHaveLength(3);
   });
 
   it("only a draft with events becomes active", () => {

@@ -16,6 +16,9 @@ crudRoutes.openapi(
     operationId: "createWebhook",
     tags: ["Webhooks"],
     summary: "Create a webhook (a draft, subscribed to nothing)",
+    description:
+      "`format` (sgen by default) decides the body and signature its deliveries get; a webhook created with " +
+      "`pagegun` starts with PageGun's delivery guarantees (see the format field).",
     security: bearer,
     request: {
       params: siteParam,
@@ -82,10 +85,11 @@ crudRoutes.openapi(
     path: "/sites/{site}/webhooks/{id}",
     operationId: "updateWebhook",
     tags: ["Webhooks"],
-    summary: "Change name, description, url or headers",
+    summary: "Change name, description, url, headers or format",
     description:
       "A changed URL applies from the next attempt, also for deliveries already retrying. `headers` " +
-      "replaces the whole set (`{}` clears it).",
+      "replaces the whole set (`{}` clears it). A changed `format` applies to deliveries made from now on " +
+      "(a delivery keeps the format it started with); it changes no other field.",
     security: bearer,
     request: {
       params: siteAndId,

@@ -17,7 +17,8 @@ policyRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Set the subscribed event types",
     description:
-      "A draft with at least one event becomes `active`. `include_detail` adds the event's `detail` to the envelope.",
+      "Types of the catalog or the site's own (GET /v1/sites/{site}/event-types). A draft with at least one event " +
+      "becomes `active`. `include_detail` adds the event's `detail` to the body.",
     security: bearer,
     request: { params: siteAndId, body: { content: { "application/json": { schema: PutEvents } }, required: true } },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },
@@ -40,8 +41,8 @@ policyRoutes.openapi(
     tags: ["Webhooks"],
     summary: "Set the delivery policy",
     description:
-      "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; failure_mode continue|pause. A " +
-      "delivery keeps the policy it started with.",
+      "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; retry_on any|server_errors; " +
+      "failure_mode continue|pause. A delivery keeps the retry policy and retry_on it started with.",
     security: bearer,
     request: { params: siteAndId, body: { content: { "application/json": { schema: PutDelivery } }, required: true } },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },

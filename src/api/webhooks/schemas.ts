@@ -1,6 +1,8 @@
 // The request and response schemas of a webhook's routes: they validate requests and make the OpenAPI document.
 import { z } from "@hono/zod-openapi";
 import { named } from "../openapi-common";
+import { FORMAT_NAMES } from "../../domain/formats";
+import { RETRY_ON } from "../../domain/retry-policy";
 import {
   deliveryPolicySchema,
   eventsInputSchema,
@@ -19,10 +21,12 @@ export const WebhookSchema = z
     url: z.string(),
     destination_host: z.string(),
     status: z.enum(["draft", "active", "paused", "disabled"]),
+    format: z.enum(FORMAT_NAMES).openapi({ description: "The body and signature deliveries get" }),
     events: z.array(z.string()),
     include_detail: z.boolean(),
     timeout_ms: z.number().int(),
     retry_policy: z.object({ name: z.string(), delays_s: z.array(z.number().int()) }),
+    retry_on: z.enum(RETRY_ON),
     failure_mode: z.enum(["continue", "pause"]),
     headers: z.array(z.string()).openapi({ description: "Names only; values are never returned" }),
     secret: z.object({

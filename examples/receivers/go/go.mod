@@ -1,0 +1,3 @@
+module edgehooks.example/receivers
+
+go 1.19

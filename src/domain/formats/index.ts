@@ -1,0 +1,24 @@
+// The delivery formats a webhook may have. Adding one is one pure module (render, headers, defaults) and one entry
+// here; the API, the settings document, the consumer and the delivery log all read this registry.
+import { z } from "zod";
+import { pagegun } from "./pagegun";
+import { sgen } from "./sgen";
+import type { WebhookFormat } from "./types";
+
+export const FORMATS = { sgen, pagegun } satisfies Record<string, WebhookFormat>;
+
+export type FormatName = keyof typeof FORMATS;
+export const FORMAT_NAMES = Object.keys(FORMATS) as [FormatName, ...FormatName[]];
+export const DEFAULT_FORMAT: FormatName = "sgen";
+export const formatSchema = z.enum(FORMAT_NAMES);
+
+export function isFormatName(name: string): name is FormatName {
+  return Object.hasOwn(FORMATS, name);
+}
+
+/** The fixed header prefixes of every format: custom headers may not use them (nor the deployment's prefix). */
+export const FIXED_HEADER_PREFIXES = Object.values(FORMATS as Record<string, WebhookFormat>).flatMap((f) =>
+  f.fixedHeaderPrefix ? [f.fixedHeaderPrefix] : [],
+);
+
+export type { HeaderInput, StoredEvent, WebhookFormat } from "./types";
