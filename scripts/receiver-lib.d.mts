@@ -53,6 +53,7 @@ export interface Receiver {
   url: string;
   received: Received[];
   openRequests(): number;
+  sequence(): number;
   waitFor(predicate: (r: Received) => boolean, timeoutMs?: number): Promise<Received>;
   setBehaviour(b: Behaviour): void;
   route(path: string, b: Behaviour): void;

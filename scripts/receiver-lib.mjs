@@ -195,6 +195,8 @@ export async function startReceiver({ port = 0, secret = null, prefix = "X-SGEN"
     received,
     /** Requests received whose answer is not yet complete. */
     openRequests: () => open,
+    /** The last value of the sequence that orders arrivals, answers and clients going away. */
+    sequence: () => seq,
     /**
      * Resolves with the first request (already received, or to come) that matches; the predicate is checked
      * again whenever a request arrives, is answered, or its client goes away.
