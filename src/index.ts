@@ -3,7 +3,7 @@ import type { Env, QueueMessage } from "./env";
 import { createApp } from "./api/app";
 import { consumeQueue, consumeDeadLetters } from "./delivery/consumer";
 import { runScheduled } from "./scheduled";
-import { instrument } from "./metrics";
+import { countedInvocation, instrument } from "./metrics";
 
 export { WebhookSequencer } from "./sequencer/webhook-sequencer";
 
@@ -12,8 +12,9 @@ const app = createApp();
 export default {
   fetch: (req: Request, env: Env, ctx: ExecutionContext) => app.fetch(req, instrument(env), ctx),
   async queue(batch: MessageBatch<QueueMessage>, env: Env) {
-    if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-    return consumeQueue(batch, instrument(env));
+    return countedInvocation(batch, env, (b) =>
+      b.queue.endsWith("-dlq") ? consumeDeadLetters(b, env) : consumeQueue(b, instrument(env)),
+    );
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     await runScheduled(instrument(env), controller.scheduledTime, ctx);
