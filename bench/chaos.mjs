@@ -239,21 +239,48 @@ process.exit(exitCode);
 
 /** The line an event belongs to where the mode promises order: the webhook (pause) or its target (continue). */
 /** The receiver's timeline, per webhook: each delivery's attempts as it saw them, and what that proves. */
-function judgeReceiver(streams, accepted, restart, outage) {
-  const summary = {
-    delivered: 0,
-    failed_permanently: 0,
-    delivered_by_replay_after_pause: 0,
-    lost: 0,
-    lost_detail: [],
-    duplicates: 0,
-    late_200s: 0,
-    order_violations: 0,
-    violation_detail: [],
-    signature_failures: 0,
+/** One side's verdict (the receiver's or the log's), filled webhook by webhook through `tally`. */
+function newSide(extra = {}) {
+  return {
+    summary: {
+      delivered: 0,
+      failed_permanently: 0,
+      delivered_by_replay_after_pause: 0,
+      lost: 0,
+      lost_detail: [],
+      order_violations: 0,
+      violation_detail: [],
+      ...extra,
+    },
+    failedDeliveries: new Set(),
+    deliveredEvents: new Set(),
   };
-  const failedDeliveries = new Set();
-  const deliveredEvents = new Set();
+}
+
+/** Counts one webhook's events by outcome, and its order violations, into one side's verdict. */
+function tally(side, hook, events, outcome, lostDetail) {
+  const { summary } = side;
+  for (const e of events) {
+    const o = outcome(e);
+    if (o.delivered) {
+      summary.delivered++;
+      side.deliveredEvents.add(`${hook.id}/${e.event_id}`);
+      if (o.failed) summary.delivered_by_replay_after_pause++;
+    } else if (o.failed) summary.failed_permanently++;
+    else {
+      summary.lost++;
+      if (summary.lost_detail.length < 20)
+        summary.lost_detail.push({ webhook: hook.id, event: e.event_id, ...lostDetail(e) });
+    }
+  }
+  const found = violations(hook.mode, events, outcome).map((v) => ({ webhook: hook.id, mode: hook.mode, ...v }));
+  summary.order_violations += found.length;
+  summary.violation_detail.push(...found.slice(0, 10 - summary.violation_detail.length));
+}
+
+function judgeReceiver(streams, accepted, restart, outage) {
+  const side = newSide({ duplicates: 0, late_200s: 0, signature_failures: 0 });
+  const { summary, failedDeliveries } = side;
   const spans = [];
   let accepted_events = 0;
   let deliveries_expected = 0;
@@ -270,30 +297,13 @@ function judgeReceiver(streams, accepted, restart, outage) {
         spans.push({ first: d.first, end: d.okEnd ?? d.failedAt ?? INFINITY });
       }
       const outcome = (e) => eventOutcome(deliveriesOf.get(e.event_id) ?? []);
+      deliveries_expected += events.length;
+      tally(side, hook, events, outcome, (e) => ({ attempts_seen: (deliveriesOf.get(e.event_id) ?? []).length }));
       for (const e of events) {
-        deliveries_expected++;
-        const o = outcome(e);
-        if (o.delivered) {
-          summary.delivered++;
-          deliveredEvents.add(`${hook.id}/${e.event_id}`);
-          if (o.failed) summary.delivered_by_replay_after_pause++;
-        } else if (o.failed) summary.failed_permanently++;
-        else {
-          summary.lost++;
-          if (summary.lost_detail.length < 20)
-            summary.lost_detail.push({
-              webhook: hook.id,
-              event: e.event_id,
-              attempts_seen: (deliveriesOf.get(e.event_id) ?? []).length,
-            });
-        }
         const answered2xx = arrivals.filter((a) => a.json?.event_id === e.event_id && a.respondedStatus === 200);
         summary.duplicates += Math.max(0, answered2xx.length - 1);
       }
       for (const a of arrivals) if (a.signatureValid === false) summary.signature_failures++;
-      const found = violations(hook.mode, events, outcome).map((v) => ({ webhook: hook.id, mode: hook.mode, ...v }));
-      summary.order_violations += found.length;
-      summary.violation_detail.push(...found.slice(0, 10 - summary.violation_detail.length));
     }
   }
   // In flight: a delivery whose first attempt had arrived and whose outcome had not (or never did).
@@ -311,7 +321,7 @@ function judgeReceiver(streams, accepted, restart, outage) {
         ? 0
         : receiver.received.filter((r) => r.receivedAt >= outage.at && r.receivedAt < outage.at + OUTAGE_MS).length,
   };
-  return { summary, in_flight, failedDeliveries, deliveredEvents, accepted_events, deliveries_expected };
+  return { ...side, in_flight, accepted_events, deliveries_expected };
 }
 
 /** Every delivery of a webhook from the log, with its attempts. */
@@ -338,71 +348,45 @@ async function logDeliveries(s, hookId) {
 
 /** Our log's view, judged by the same rule on its own clock (when each attempt was sent and ended). */
 async function judgeLog(s, streams, accepted) {
-  const summary = {
-    delivered: 0,
-    failed_permanently: 0,
-    lost: 0,
-    lost_detail: [],
-    order_violations: 0,
-    violation_detail: [],
-  };
-  const failedDeliveries = new Set();
-  const deliveredEvents = new Set();
+  const side = newSide();
   const rows = [];
   for (const [k, stream] of streams.entries()) {
-    const events = accepted[k];
     for (const hook of stream.hooks) {
       const byEvent = new Map();
       const detailed = await logDeliveries(s, hook.id);
       rows.push(...detailed);
-      for (const d of detailed) (byEvent.get(d.event_id) ?? byEvent.set(d.event_id, []).get(d.event_id)).push(d);
+      for (const d of detailed) {
+        (byEvent.get(d.event_id) ?? byEvent.set(d.event_id, []).get(d.event_id)).push(d);
+        if (d.state === "failed" || d.state === "resolved") side.failedDeliveries.add(`${hook.id}/${d.id}`);
+      }
       const outcome = (e) => {
-        let okStart = null;
-        let final = null;
-        let delivered = false;
-        let failed = false;
+        const o = { okStart: null, final: null, delivered: false, failed: false };
+        const earliest = (a, b) => (a === null ? b : Math.min(a, b));
         for (const d of byEvent.get(e.event_id) ?? []) {
-          const ends = d.attempts_detail.map((a) => ({
-            a,
+          const attempts = d.attempts_detail.map((a) => ({
+            ok: a.response?.status >= 200 && a.response?.status < 300,
             sent: Date.parse(a.timing.sent_at),
             end: Date.parse(a.started_at) + a.timing.total_ms,
           }));
-          const ok = ends.find(({ a }) => a.response?.status >= 200 && a.response?.status < 300);
+          const ok = attempts.find((a) => a.ok);
+          const last = attempts[attempts.length - 1];
           if (d.state === "delivered" && ok) {
-            delivered = true;
-            okStart = okStart === null ? ok.sent : Math.min(okStart, ok.sent);
-            final = final === null ? ok.end : Math.min(final, ok.end);
-          } else if (d.state === "failed" || d.state === "resolved") {
-            failed = true;
-            failedDeliveries.add(`${hook.id}/${d.id}`);
-            const last = ends[ends.length - 1];
-            if (last) final = final === null ? last.end : Math.min(final, last.end);
+            o.delivered = true;
+            o.okStart = earliest(o.okStart, ok.sent);
+            o.final = earliest(o.final, ok.end);
+          } else if ((d.state === "failed" || d.state === "resolved") && last) {
+            o.failed = true;
+            o.final = earliest(o.final, last.end);
           }
         }
-        return { okStart, final, delivered, failed };
+        return o;
       };
-      for (const e of events) {
-        const o = outcome(e);
-        if (o.delivered) {
-          summary.delivered++;
-          deliveredEvents.add(`${hook.id}/${e.event_id}`);
-        } else if (o.failed) summary.failed_permanently++;
-        else {
-          summary.lost++;
-          if (summary.lost_detail.length < 20)
-            summary.lost_detail.push({
-              webhook: hook.id,
-              event: e.event_id,
-              states: (byEvent.get(e.event_id) ?? []).map((d) => d.state),
-            });
-        }
-      }
-      const found = violations(hook.mode, events, outcome).map((v) => ({ webhook: hook.id, mode: hook.mode, ...v }));
-      summary.order_violations += found.length;
-      summary.violation_detail.push(...found.slice(0, 10 - summary.violation_detail.length));
+      tally(side, hook, accepted[k], outcome, (e) => ({
+        states: (byEvent.get(e.event_id) ?? []).map((d) => d.state),
+      }));
     }
   }
-  return { summary, failedDeliveries, deliveredEvents, rows };
+  return { ...side, rows };
 }
 
 /** Where the receiver and the log differ: which deliveries failed for good, which events were delivered. */

@@ -1,8 +1,8 @@
 // The delivery log in workerd: filters, stable paging, attempt detail per error class, stats, exports to R2
 // with signed links, retention, and an EXPLAIN QUERY PLAN check on every log query.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, json } from "../helpers";
+import { api, json, runCron } from "../helpers";
 import {
   attemptRows,
   insertDelivery,
@@ -34,14 +34,6 @@ afterEach(() => {
 
 const HOUR = 3600_000;
 const WAIT = { timeout: 60_000, interval: 100 };
-
-/** The Worker's scheduled handler, as the cron calls it. */
-async function cronAt(at: number) {
-  const fetcher = exports.default as unknown as {
-    scheduled(o: { scheduledTime: Date; cron: string }): Promise<{ outcome: string }>;
-  };
-  return fetcher.scheduled({ scheduledTime: new Date(at), cron: "* * * * *" });
-}
 
 /** A known history: deliveries in given states, event types, webhooks and times. */
 async function history(siteId: string, site: Awaited<ReturnType<typeof insertSite>>) {
@@ -416,7 +408,7 @@ describe("retention", () => {
     const eventExists = async (id: string) =>
       (await env.DB.prepare("SELECT 1 FROM events WHERE site_id = ? AND id = ?").bind(site.id, id).first()) !== null;
 
-    await cronAt(Date.now());
+    await runCron(Date.now());
 
     const left = await siteRows(site.id);
     expect(left.map((r) => r.state).sort()).toEqual(["delivered", "held", "pending", "retrying"]);
@@ -431,7 +423,7 @@ describe("retention", () => {
     }
     expect(await eventExists(recent.eventId)).toBe(true);
 
-    await cronAt(Date.now());
+    await runCron(Date.now());
     expect(await siteRows(site.id)).toEqual(left);
   });
 

@@ -1,8 +1,8 @@
 // Edges of the webhook and delivery lifecycles: deleting a webhook with deliveries waiting, the daily
 // summary in the audit log, and log lines that never carry a secret or a header value.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, json, sampleEvent } from "../helpers";
+import { api, json, sampleEvent, runCron } from "../helpers";
 import { insertDelivery, insertHook, insertSite, makeDue, runConsumer } from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
 
@@ -20,14 +20,6 @@ async function states(webhookId: string) {
     .bind(webhookId)
     .all<{ state: string; last_error: string | null }>();
   return results;
-}
-
-/** The Worker's scheduled handler, as the cron calls it, at a given time. */
-async function cronAt(at: number) {
-  const fetcher = exports.default as unknown as {
-    scheduled(o: { scheduledTime: Date; cron: string }): Promise<{ outcome: string }>;
-  };
-  return fetcher.scheduled({ scheduledTime: new Date(at), cron: "* * * * *" });
 }
 
 describe("deleting a webhook", () => {
@@ -98,8 +90,8 @@ describe("daily summary", () => {
         .run();
     }
 
-    await cronAt(dayStart + DAY + 60_000);
-    await cronAt(dayStart + DAY + 120_000);
+    await runCron(dayStart + DAY + 60_000);
+    await runCron(dayStart + DAY + 120_000);
 
     const log = await json(await api("GET", `/v1/sites/${site.id}/audit-log`));
     const entries = log.data.filter((e: any) => e.action === "delivery.daily_summary");

@@ -1,10 +1,10 @@
 // The per-webhook line end to end inside workerd: ingest (the API) → sequencer → real local queue → consumer
 // → a receiver spy. A delivery is kept in flight by failing its first attempt with a retry ten minutes
 // away, so the states in between are stable, not a window to catch; the operator's retry then sends it now.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { abortAllDurableObjects } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api } from "../helpers";
+import { api, runCron } from "../helpers";
 import { sequencer } from "../../src/sequencer/client";
 import { insertDelivery, insertHook, insertSite } from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
@@ -48,14 +48,6 @@ function failFirstAttemptOf(...eventIds: string[]) {
 
 async function retryNow(siteId: string, deliveryId: string) {
   expect((await api("POST", `/v1/sites/${siteId}/deliveries/${deliveryId}/retry`)).status).toBe(202);
-}
-
-/** The Worker's scheduled handler (the sweeper and housekeeping), as the cron calls it. */
-async function cronAt(at: number) {
-  const fetcher = exports.default as unknown as {
-    scheduled(o: { scheduledTime: Date; cron: string }): Promise<{ outcome: string }>;
-  };
-  return fetcher.scheduled({ scheduledTime: new Date(at), cron: "* * * * *" });
 }
 
 describe("sequencer", () => {
@@ -125,10 +117,10 @@ describe("sequencer", () => {
         .first<{ state: string; next_attempt_at: number }>();
 
     // A sweep from before it was overdue by the grace period (60 s) leaves it alone: not re-driven, not stamped.
-    await cronAt(due);
+    await runCron(due);
     expect(await row()).toEqual({ state: "pending", next_attempt_at: due });
 
-    await cronAt(Date.now());
+    await runCron(Date.now());
     await vi.waitFor(async () => expect((await row())!.state).toBe("delivered"), WAIT);
     expect(receiver.forSite(site.id)).toHaveLength(1);
   });
@@ -163,6 +155,7 @@ describe("sequencer", () => {
     const sent: unknown[] = [];
     vi.spyOn(env.DELIVERIES, "sendBatch").mockImplementation(async (messages) => {
       sent.push(...[...messages].map((m) => m.body));
+      return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } } as unknown as QueueSendBatchResponse;
     });
     const line = sequencer(env, hook.id);
 
@@ -188,14 +181,14 @@ describe("sequencer", () => {
       .bind(long, next.deliveryId)
       .run();
 
-    await cronAt(Date.now());
+    await runCron(Date.now());
     expect(await states(hook.id)).toEqual(["retrying", "held"]);
 
     // The head settled, but the call telling the sequencer was lost: the next sweep releases what was held.
     await env.DB.prepare("UPDATE deliveries SET state = 'delivered', next_attempt_at = NULL WHERE id = ?")
       .bind(head.deliveryId)
       .run();
-    await cronAt(Date.now());
+    await runCron(Date.now());
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(["delivered", "delivered"]), WAIT);
     expect(receiver.forSite(site.id).map((c) => c.headers["x-sgen-delivery"])).toEqual([next.deliveryId]);
   });
