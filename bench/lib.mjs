@@ -134,13 +134,23 @@ export function makeEvent(type, targetId, extra = {}) {
 }
 
 /**
- * Which code a run measured, for its file in bench/history/: the commit, and whether source files differed
- * from it (the run's own outputs aside), so a range over runs can say which code it covers.
+ * Which code a run measured, for its file in bench/history/: the commit, and whether the code it runs (the
+ * Worker, its configuration, the bench and the receiver) differed from that commit.
  */
 export function codeVersion() {
   const git = (...args) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" }).stdout?.trim() ?? "";
-  const changed = git("status", "--porcelain")
-    .split("\n")
-    .filter((l) => l && !/ bench\/(history\/|results\.json|RESULTS\.md|latency\.svg)/.test(l));
+  const changed = git(
+    "status",
+    "--porcelain",
+    "--",
+    "src",
+    "migrations",
+    "scripts",
+    "bench/*.mjs",
+    "bench/ceiling",
+    "wrangler.toml",
+    "package.json",
+    "package-lock.json",
+  );
   return { commit: git("rev-parse", "--short", "HEAD") || null, uncommitted_changes: changed.length > 0 };
 }
