@@ -434,7 +434,7 @@ function saveHistory(report) {
   const file = join(dir, `chaos-${stamp}.json`);
   writeFileSync(
     file,
-    JSON.stringify({ at: new Date().toISOString(), node: process.version, ...report }, null, 2) + "\n",
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, code, ...report }, null, 2) + "\n",
   );
   log(`wrote ${file}`);
 }
