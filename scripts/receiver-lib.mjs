@@ -185,7 +185,11 @@ export async function startReceiver({ port = 0, secret = null, prefix = "X-SGEN"
       res.end(body);
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Idle keep-alive connections stay open longer than any pause in a test or a run: a server that closes
+  // one just as the sender reuses it turns a good request into a connection error that never arrives here
+  // (a rotation's 2 s overlap hit exactly that with a 1 s timeout). close() ends them all at once anyway.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 130_000;
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actualPort = server.address().port;
 
