@@ -30,6 +30,9 @@ export default defineConfig(async () => {
       include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       globalSetup: ["./test/http-fixture.ts"],
+      // Tests await events (a delivery recorded, a state reached) with their own bounded waits; on a busy
+      // two-core machine those can take seconds, so a test's own limit is generous rather than 5 s.
+      testTimeout: 60_000,
     },
   };
 });

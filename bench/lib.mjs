@@ -1,4 +1,5 @@
 // Shared by bench/run.mjs and bench/chaos.mjs: a fresh Edgehooks under wrangler dev, an API client, and stats.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, applyMigrations, startWranglerDev } from "../scripts/wrangler-dev.mjs";
@@ -65,17 +66,28 @@ export async function setupSite(eh, slug) {
   return { site, base: `/v1/sites/${site}`, ops, cms };
 }
 
+/** Like an operator's script: a 5xx (the local database busy under load) is tried again; anything else throws. */
+async function must(eh, what, method, path, body, token, ok) {
+  for (let attempt = 1; ; attempt++) {
+    const r = await eh.api(method, path, body, token).catch((err) => ({ status: 0, body: String(err) }));
+    if (r.status === ok) return r;
+    if ((r.status !== 0 && r.status < 500) || attempt === 10)
+      throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    await sleep(200 * attempt);
+  }
+}
+
 export async function createWebhook(eh, s, { url, events, secret = SECRET, retry_policy, failure_mode, timeout_ms }) {
-  const made = await eh.api("POST", `${s.base}/webhooks`, { name: "bench", url, secret }, s.ops);
-  if (made.status !== 201) throw new Error(`webhook: ${JSON.stringify(made.body)}`);
+  const made = await must(eh, "webhook", "POST", `${s.base}/webhooks`, { name: "bench", url, secret }, s.ops, 201);
   const id = made.body.id;
-  await eh.api("PUT", `${s.base}/webhooks/${id}/events`, { events }, s.ops);
+  await must(eh, "subscribe", "PUT", `${s.base}/webhooks/${id}/events`, { events }, s.ops, 200);
   const policy = {
     ...(retry_policy && { retry_policy }),
     ...(failure_mode && { failure_mode }),
     ...(timeout_ms && { timeout_ms }),
   };
-  if (Object.keys(policy).length) await eh.api("PUT", `${s.base}/webhooks/${id}/delivery`, policy, s.ops);
+  if (Object.keys(policy).length)
+    await must(eh, "policy", "PUT", `${s.base}/webhooks/${id}/delivery`, policy, s.ops, 200);
   return id;
 }
 
@@ -125,4 +137,26 @@ export function makeEvent(type, targetId, extra = {}) {
     target: { type: "post", id: targetId, title: "Bench post", url: "https://example.com/p" },
     ...extra,
   };
+}
+
+/**
+ * Which code a run measured, for its file in bench/history/: the commit, and whether the code it runs (the
+ * Worker, its configuration, the bench and the receiver) differed from that commit.
+ */
+export function codeVersion() {
+  const git = (...args) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" }).stdout?.trim() ?? "";
+  const changed = git(
+    "status",
+    "--porcelain",
+    "--",
+    "src",
+    "migrations",
+    "scripts",
+    "bench/*.mjs",
+    "bench/ceiling",
+    "wrangler.toml",
+    "package.json",
+    "package-lock.json",
+  );
+  return { commit: git("rev-parse", "--short", "HEAD") || null, uncommitted_changes: changed.length > 0 };
 }

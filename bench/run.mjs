@@ -3,12 +3,25 @@
 // a bare Worker (bench/ceiling) that signs and POSTs the same envelopes to the same receiver. Absolute
 // numbers depend on the machine; the ratio to the ceiling, measured in the same run, is what we steer by.
 // Loopback only; every loop is bounded; it stops by itself.
-// Writes bench/results.json, bench/RESULTS.md and bench/latency.svg.
-import { readFileSync, writeFileSync } from "node:fs";
+// Writes bench/results.json, bench/RESULTS.md and bench/latency.svg, and keeps every run's results in
+// bench/history/bench-<time>.json, so a range stated over several runs has the runs behind it. Exits non-zero
+// when any delivery's signature did not verify at the receiver.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, startWranglerDev } from "../scripts/wrangler-dev.mjs";
 import { startReceiver } from "../scripts/receiver-lib.mjs";
-import { SECRET, createWebhook, makeEvent, pool, setupSite, sleep, startEdgehooks, summary, until } from "./lib.mjs";
+import {
+  SECRET,
+  codeVersion,
+  createWebhook,
+  makeEvent,
+  pool,
+  setupSite,
+  sleep,
+  startEdgehooks,
+  summary,
+  until,
+} from "./lib.mjs";
 
 const quick = process.argv.includes("--quick");
 const P = quick
@@ -38,19 +51,13 @@ const [eh, ceiling, receiver] = await Promise.all([
   startReceiver({ secret: SECRET }),
 ]);
 
-const results = { machine: { node: process.version, quick }, params: P };
+const results = { machine: { node: process.version, quick }, code: codeVersion(), params: P };
 try {
   const s = await setupSite(eh, "bench");
   // Fan-out groups: 1, 10 and 50 webhooks on their own event type and receiver path.
   await createWebhook(eh, s, { url: `${receiver.url}/fan1`, events: ["post.published"] });
-  await Promise.all(
-    Array.from({ length: 10 }, () =>
-      createWebhook(eh, s, { url: `${receiver.url}/fan10`, events: ["page.published"] }),
-    ),
-  );
-  await Promise.all(
-    Array.from({ length: 50 }, () => createWebhook(eh, s, { url: `${receiver.url}/fan50`, events: ["post.updated"] })),
-  );
+  await pool(10, 4, () => createWebhook(eh, s, { url: `${receiver.url}/fan10`, events: ["page.published"] }));
+  await pool(50, 4, () => createWebhook(eh, s, { url: `${receiver.url}/fan50`, events: ["post.updated"] }));
   const arrivals = (path) => receiver.received.filter((r) => r.url === `/hook/${path}`);
   let ingestRetries = 0;
   /** Like a producer: on a 5xx or a dropped connection, send the same event (same id) again. */
@@ -256,18 +263,40 @@ try {
     fan50: round(results.fanout.fan50.deliveries_per_s / ceilingRate, 3),
   };
   log(`ceiling: ${ceilingRate} deliveries/s; ours as a ratio: ${JSON.stringify(results.ratio_to_ceiling)}`);
-  results.signatures_valid = receiver.received.every((r) => r.signatureValid === true);
+  const unsigned = receiver.received.filter((r) => r.signatureValid !== true);
+  results.signatures_valid = unsigned.length === 0;
+  results.signatures_failed = unsigned.length;
   results.ingest_retries = ingestRetries;
+  results.at = new Date().toISOString();
 
+  const history = saveHistory(results);
   writeFileSync(join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(join(ROOT, "bench", "RESULTS.md"), report(results));
+  writeFileSync(join(ROOT, "bench", "RESULTS.md"), report(results, history));
   writeFileSync(
     join(ROOT, "bench", "latency.svg"),
     histogram(steadyLatency, "End-to-end latency at 100 events/s (ms)"),
   );
-  log(`\n${report(results)}\nWrote bench/results.json, bench/RESULTS.md, bench/latency.svg`);
+  log(`\n${report(results, history)}\nWrote bench/results.json, bench/RESULTS.md, bench/latency.svg`);
+  if (!results.signatures_valid) {
+    log(
+      `FAIL: ${unsigned.length} of ${receiver.received.length} requests reached the receiver without a valid signature`,
+    );
+    process.exitCode = 1;
+  }
 } finally {
   await Promise.all([eh.stop(), ceiling.stop(), receiver.close()]);
+}
+
+/** Writes this run to bench/history/ and returns every kept run (this one included), oldest first. */
+function saveHistory(r) {
+  const dir = join(ROOT, "bench", "history");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `bench-${r.at.replace(/[:.]/g, "-")}.json`), JSON.stringify(r, null, 2) + "\n");
+  return readdirSync(dir)
+    .filter((f) => /^bench-.*\.json$/.test(f))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")))
+    .filter((h) => h.machine?.quick === r.machine.quick && h.ratio_to_ceiling);
 }
 
 async function nothingOpen(eh, s) {
@@ -278,14 +307,18 @@ async function nothingOpen(eh, s) {
   return true;
 }
 
+/** Each counter per delivery, and the cost at list prices: everything counted where it happened, nothing assumed. */
 function perDelivery(m, deliveries, requests) {
-  const q = prices.queue_operations_per_message;
   const unit = {
     d1_rows_read: m.d1_rows_read / deliveries,
     d1_rows_written: m.d1_rows_written / deliveries,
     d1_rows_changed: m.d1_changes / deliveries,
     d1_statements: m.d1_statements / deliveries,
-    queue_messages: m.queue_messages / deliveries,
+    queue_operations: (m.queue_writes + m.queue_reads + m.queue_deletes) / deliveries,
+    queue_writes: m.queue_writes / deliveries,
+    queue_reads: m.queue_reads / deliveries,
+    queue_deletes: m.queue_deletes / deliveries,
+    consumer_invocations: m.consumer_invocations / deliveries,
     durable_object_calls: m.do_calls / deliveries,
     fetches: m.fetches / deliveries,
   };
@@ -293,10 +326,10 @@ function perDelivery(m, deliveries, requests) {
   const usd =
     unit.d1_rows_read * p.d1_rows_read +
     unit.d1_rows_written * p.d1_rows_written +
-    unit.queue_messages * q * p.queue_operations +
+    unit.queue_operations * p.queue_operations +
     unit.durable_object_calls * p.durable_object_requests +
-    // ingest requests, plus one consumer invocation per batch of up to 25 deliveries
-    (requests / deliveries + 1 / 25) * p.worker_requests;
+    // ingest requests and consumer invocations, both billed as Worker requests
+    (requests / deliveries + unit.consumer_invocations) * p.worker_requests;
   return {
     ...Object.fromEntries(Object.entries(unit).map(([k, v]) => [k, round(v, 2)])),
     usd_per_million_deliveries: round(usd, 2),
@@ -312,7 +345,15 @@ function fmt(l) {
   return `${l.p50}/${l.p95}/${l.p99} ms`;
 }
 
-function report(r) {
+/** "min–max" of a figure over the kept runs. */
+function range(history, pick) {
+  const xs = history.map(pick).filter((x) => Number.isFinite(x));
+  if (!xs.length) return "n/a";
+  const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
+  return lo === hi ? `${lo}` : `${lo}–${hi}`;
+}
+
+function report(r, history) {
   const row = (cells) => `| ${cells.join(" | ")} |`;
   const f1 = r.fanout.fan1.per_delivery;
   const f10 = r.fanout.fan10.per_delivery;
@@ -352,15 +393,41 @@ function report(r) {
     ]),
     row(["D1 rows read per delivery, fan-out 1 / 10", `${f1.d1_rows_read} / ${f10.d1_rows_read}`]),
     row([
-      "queue messages, DO calls, fetches per delivery (fan-out 1)",
-      `${f1.queue_messages}, ${f1.durable_object_calls}, ${f1.fetches}`,
+      "queue operations per delivery, fan-out 1 / 10 (writes + reads + deletes, counted)",
+      `${f1.queue_operations} / ${f10.queue_operations}`,
     ]),
+    row([
+      "consumer invocations per delivery, fan-out 1 / 10 (counted)",
+      `${f1.consumer_invocations} / ${f10.consumer_invocations}`,
+    ]),
+    row(["DO calls, fetches per delivery (fan-out 1)", `${f1.durable_object_calls}, ${f1.fetches}`]),
     row([
       "cost per million deliveries, fan-out 1 / 10",
       `$${f1.usd_per_million_deliveries} / $${f10.usd_per_million_deliveries}`,
     ]),
     ``,
-    `Prices: bench/prices.json (Cloudflare's published list prices, with sources). Every delivery's signature verified at the receiver: ${r.signatures_valid}.`,
+    `Prices: bench/prices.json (Cloudflare's published list prices, with sources). Every delivery's signature verified at the receiver: ${r.signatures_valid}${r.signatures_valid ? "" : ` (${r.signatures_failed} did not: the run failed)`}.`,
+    ``,
+    `## Across runs`,
+    ``,
+    `The ${history.length} ${r.machine.quick ? "quick " : ""}run${history.length === 1 ? "" : "s"} kept in bench/history/ (one file per run), this one included:`,
+    ``,
+    row(["measure", "range"]),
+    row(["---", "---"]),
+    row(["ceiling, deliveries/s", range(history, (h) => h.ceiling.deliveries_per_s)]),
+    row(["ratio to the ceiling, fan-out 1", range(history, (h) => h.ratio_to_ceiling.fan1)]),
+    row(["ratio to the ceiling, fan-out 10", range(history, (h) => h.ratio_to_ceiling.fan10)]),
+    row(["ratio to the ceiling, fan-out 50", range(history, (h) => h.ratio_to_ceiling.fan50)]),
+    row(["ingest latency alone, p99 ms", range(history, (h) => h.ingest_alone.latency_ms.p99)]),
+    row(["end to end at 100 events/s, p99 ms", range(history, (h) => h.steady_100.latency_ms.p99)]),
+    row([
+      "queue operations per delivery, fan-out 1",
+      range(history, (h) => h.fanout.fan1.per_delivery.queue_operations),
+    ]),
+    row([
+      "consumer invocations per delivery, fan-out 1",
+      range(history, (h) => h.fanout.fan1.per_delivery.consumer_invocations),
+    ]),
     ``,
   ].join("\n");
 }

@@ -7,7 +7,7 @@ import { consoleApp } from "./console/index";
 import { consumeQueue, consumeDeadLetters } from "./delivery/consumer";
 import { consumeJobs } from "./jobs/consumer";
 import { runScheduled } from "./scheduled";
-import { instrument } from "./metrics";
+import { countedInvocation, instrument } from "./metrics";
 
 export { WebhookSequencer } from "./sequencer/webhook-sequencer";
 
@@ -17,9 +17,11 @@ const app = createApp().route("/console", consoleApp);
 export default {
   fetch: (req: Request, env: Env, ctx: ExecutionContext) => app.fetch(req, instrument(env), ctx),
   async queue(batch: MessageBatch<unknown>, env: Env) {
-    if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-    if (batch.queue === "edgehooks-jobs") return consumeJobs(batch as MessageBatch<JobMessage>, instrument(env));
-    return consumeQueue(batch as MessageBatch<DeliveryMessage>, instrument(env));
+    return countedInvocation(batch, env, (b) => {
+      if (b.queue.endsWith("-dlq")) return consumeDeadLetters(b, env);
+      if (b.queue === "edgehooks-jobs") return consumeJobs(b as MessageBatch<JobMessage>, instrument(env));
+      return consumeQueue(b as MessageBatch<DeliveryMessage>, instrument(env));
+    });
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
     await runScheduled(instrument(env), controller.scheduledTime, ctx);

@@ -1,6 +1,8 @@
 // Cost counters for `npm run bench`: D1 rows read and written (from each result's metadata), queue
-// messages, Durable Object calls and outbound fetches. Off unless the BENCH_METRICS var is "1"; in
-// workerd the Worker, its consumer and its Durable Objects share one isolate, so module counters add up.
+// operations (each message written, read and deleted is one operation, as Queues bills them; a retry is
+// read again), consumer invocations, Durable Object calls and outbound fetches, each counted where it
+// happens. Off unless the BENCH_METRICS var is "1"; in workerd the Worker, its consumer and its Durable
+// Objects share one isolate, so module counters add up.
 import type { Env } from "./env";
 
 export const counters = {
@@ -8,7 +10,15 @@ export const counters = {
   d1_rows_read: 0,
   d1_rows_written: 0,
   d1_changes: 0,
-  queue_messages: 0,
+  /** Messages sent to a queue (one write each). */
+  queue_writes: 0,
+  /** Messages handed to a consumer invocation (one read each, again after every retry). */
+  queue_reads: 0,
+  /** Messages acknowledged, explicitly or by the invocation returning (one delete each). */
+  queue_deletes: 0,
+  /** Messages given back with retry(): read again later, deleted only then. */
+  queue_retries: 0,
+  consumer_invocations: 0,
   do_calls: 0,
   fetches: 0,
 };
@@ -74,13 +84,66 @@ function countingD1(db: D1Database): D1Database {
 
 function countingQueue<T>(q: Queue<T>): Queue<T> {
   return {
-    send: (body: T, opts?: QueueSendOptions) => (count("queue_messages"), q.send(body, opts)),
+    send: (body: T, opts?: QueueSendOptions) => (count("queue_writes"), q.send(body, opts)),
     sendBatch: (messages: Iterable<MessageSendRequest<T>>, opts?: QueueSendBatchOptions) => {
       const list = [...messages];
-      count("queue_messages", list.length);
+      count("queue_writes", list.length);
       return q.sendBatch(list, opts);
     },
   } as Queue<T>;
+}
+
+/**
+ * A consumer invocation, counted: the invocation, its reads, and each message's ack (a delete) or retry.
+ * A message neither acked nor retried is acked when the invocation returns, retried when it throws.
+ * `run` is the invocation itself; without BENCH_METRICS the batch goes through untouched.
+ */
+export async function countedInvocation<T>(
+  batch: MessageBatch<T>,
+  env: Env,
+  run: (batch: MessageBatch<T>) => Promise<void>,
+): Promise<void> {
+  if (env.BENCH_METRICS !== "1") return run(batch);
+  count("consumer_invocations");
+  count("queue_reads", batch.messages.length);
+  const answered = new Set<string>();
+  const answer = (id: string, kind: "queue_deletes" | "queue_retries") => {
+    if (answered.has(id)) return;
+    answered.add(id);
+    count(kind);
+  };
+  const messages = batch.messages.map(
+    (m) =>
+      new Proxy(m, {
+        get(target, prop) {
+          if (prop === "ack") return () => (answer(target.id, "queue_deletes"), target.ack());
+          if (prop === "retry")
+            return (opts?: QueueRetryOptions) => (answer(target.id, "queue_retries"), target.retry(opts));
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      }),
+  );
+  const counted = new Proxy(batch, {
+    get(target, prop) {
+      if (prop === "messages") return messages;
+      if (prop === "ackAll") return () => (messages.forEach((m) => answer(m.id, "queue_deletes")), target.ackAll());
+      if (prop === "retryAll")
+        return (opts?: QueueRetryOptions) => (
+          messages.forEach((m) => answer(m.id, "queue_retries")),
+          target.retryAll(opts)
+        );
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  try {
+    await run(counted);
+    for (const m of messages) answer(m.id, "queue_deletes");
+  } catch (err) {
+    for (const m of messages) answer(m.id, "queue_retries");
+    throw err;
+  }
 }
 
 /** The env every entry point uses: counting wrappers when BENCH_METRICS is "1", the bindings as they are otherwise. */

@@ -91,3 +91,11 @@ export function sampleEvent(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
+
+/** The Worker's scheduled handler (sweeper and housekeeping) at a given time, as the cron calls it. */
+export async function runCron(at: number) {
+  const fetcher = exports.default as unknown as {
+    scheduled(o: { scheduledTime: Date; cron: string }): Promise<{ outcome: string }>;
+  };
+  return fetcher.scheduled({ scheduledTime: new Date(at), cron: "* * * * *" });
+}

@@ -1,5 +1,9 @@
 // The outbound request's headers. Custom headers go first and ours overwrite them by name, compared
-// case-insensitively, so a custom header can never replace one of ours.
+// case-insensitively, so a custom header can never replace one of ours. A reserved name is dropped here too, not
+// only refused by the API: a row written by other means (an old row, a direct edit) must not put a signature, a
+// Host or a framing header of its own on the wire.
+import { isReservedHeader } from "./custom-headers";
+
 export interface DeliveryHeaderInput {
   /** The deployment's header prefix (HEADER_PREFIX, `X-SGEN` by default), or a format's own (X-PageGun). */
   prefix: string;
@@ -28,7 +32,8 @@ export function deliveryHeaders(input: DeliveryHeaderInput): Record<string, stri
   };
   const taken = new Set(Object.keys(ours).map((k) => k.toLowerCase()));
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.custom)) if (!taken.has(k.toLowerCase())) out[k] = v;
+  for (const [k, v] of Object.entries(input.custom))
+    if (!taken.has(k.toLowerCase()) && !isReservedHeader(k, p)) out[k] = v;
   return { ...out, ...ours };
 }
 

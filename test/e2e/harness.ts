@@ -12,7 +12,10 @@ export interface Edgehooks {
   persistTo: string;
   api<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>;
   runScheduled(): Promise<void>;
-  restart(): Promise<void>;
+  /** A hard stop, as a crash would be (SIGKILL to the runtime's process group); `start` brings it back. */
+  kill(): Promise<void>;
+  /** Starts the runtime again on the same port and local state. */
+  start(): Promise<void>;
   stop(): Promise<void>;
   /** Polls the API until `check` passes (bounded); for states that have no event to await. */
   until<T>(read: () => Promise<T>, check: (v: T) => boolean, timeoutMs?: number): Promise<T>;
@@ -55,8 +58,10 @@ export async function startEdgehooks(vars: Record<string, string> = {}): Promise
     async runScheduled() {
       await fetch(`${baseUrl}/__scheduled?cron=*+*+*+*+*`);
     },
-    async restart() {
+    async kill() {
       await dev.kill();
+    },
+    async start() {
       dev = await startWranglerDev({ port, persistTo, vars: allVars, logFile: join(persistTo, "wrangler.log") });
     },
     async stop() {
@@ -99,17 +104,33 @@ export async function createWebhook(
     retry_policy?: unknown;
     failure_mode?: "continue" | "pause";
     timeout_ms?: number;
+    headers?: Record<string, string>;
+    include_detail?: boolean;
   },
 ) {
   const made = await eh.api(
     "POST",
     `${s.base}/webhooks`,
-    { name: "e2e", url: opts.url, ...(opts.secret ? { secret: opts.secret } : {}) },
+    {
+      name: "e2e",
+      url: opts.url,
+      ...(opts.secret ? { secret: opts.secret } : {}),
+      ...(opts.headers ? { headers: opts.headers } : {}),
+    },
     s.ops,
   );
   if (made.status !== 201) throw new Error(`webhook: ${JSON.stringify(made.body)}`);
   const id = made.body.id as string;
-  await eh.api("PUT", `${s.base}/webhooks/${id}/events`, { events: opts.events ?? ["post.published"] }, s.ops);
+  const subscribed = await eh.api(
+    "PUT",
+    `${s.base}/webhooks/${id}/events`,
+    {
+      events: opts.events ?? ["post.published"],
+      ...(opts.include_detail !== undefined ? { include_detail: opts.include_detail } : {}),
+    },
+    s.ops,
+  );
+  if (subscribed.status !== 200) throw new Error(`events: ${JSON.stringify(subscribed.body)}`);
   const policy = {
     ...(opts.retry_policy ? { retry_policy: opts.retry_policy } : {}),
     ...(opts.failure_mode ? { failure_mode: opts.failure_mode } : {}),
@@ -134,7 +155,10 @@ export function event(target: number | { type: string; id: number } = ++n, extra
   };
 }
 
-/** A webhook whose URL ends in its own id (`…/hook/{id}`), so its arrivals at a shared receiver can be told apart. */
+/**
+ * A webhook whose URL ends in its own id (`…/hook/{id}`), so its arrivals at a shared receiver can be told
+ * apart and it can have a receiver behaviour of its own (`receiver.route(pathOf(id), …)`).
+ */
 export async function createWebhookAtOwnPath(
   eh: Edgehooks,
   s: { base: string; ops: string },
@@ -151,3 +175,6 @@ export async function createWebhookAtOwnPath(
   if (r.status !== 200) throw new Error(`webhook url: ${JSON.stringify(r.body)}`);
   return id;
 }
+
+/** The receiver path of a webhook made by createWebhookAtOwnPath. */
+export const pathOf = (webhookId: string) => `/hook/${webhookId}`;

@@ -8,14 +8,8 @@ import { verifyV1 } from "../../src/domain/signing";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const HEADER_VALUE = "header-value-never-shown-7f3a";
-const seen: string[] = [];
-
-async function call(method: string, path: string, body?: unknown, token?: string) {
-  const res = await api(method, path, body, token);
-  // POST …/secret shows its secret once, by design; every other response must never carry one.
-  if (!path.endsWith("/secret")) seen.push(await res.clone().text());
-  return res;
-}
+const WAIT = { timeout: 30_000, interval: 50 };
+const call = api;
 
 let receiver: ReturnType<typeof spyReceiver>;
 beforeEach(() => {
@@ -164,14 +158,58 @@ describe("webhooks", () => {
       headers: [],
     });
 
-    const second = await createWebhook(viewer ? (await world()).site.id : "", {});
-    expect(second.status).toBe("draft");
-    const list = await json(await call("GET", `${base}/webhooks?sort=last_delivery_at`, undefined, viewer));
+    const list = await json(await call("GET", `${base}/webhooks`, undefined, viewer));
     expect(list.data.map((w: any) => w.id)).toEqual([hook.id]);
 
     expect((await call("DELETE", `${base}/webhooks/${hook.id}`, undefined, admin)).status).toBe(204);
     expect((await call("GET", `${base}/webhooks/${hook.id}`, undefined, admin)).status).toBe(404);
     expect((await json(await call("GET", `${base}/webhooks`, undefined, admin))).data).toEqual([]);
+  });
+
+  it("sort=last_delivery_at lists the most recently delivering first, never-delivered last, and pages", async () => {
+    const { site, base, admin } = await world();
+    const first = await createWebhook(site.id, { name: "first", events: ["post.published"] });
+    const never = await createWebhook(site.id, { name: "never", events: ["page.created"] });
+    const third = await createWebhook(site.id, { name: "third", events: ["page.published"] });
+    const deliveredTo = async (hookId: string, event_type: string) => {
+      await call("POST", `${base}/events`, sampleEvent({ event_type }));
+      await vi.waitFor(async () => {
+        const h = await json(await call("GET", `${base}/webhooks/${hookId}`, undefined, admin));
+        expect(h.last_delivery).toMatchObject({ state: "delivered" });
+      }, WAIT);
+    };
+    // The newest webhook delivers first, the oldest last: the two orders differ.
+    await deliveredTo(third.id, "page.published");
+    await deliveredTo(first.id, "post.published");
+
+    const ids = async (query: string) =>
+      (await json(await call("GET", `${base}/webhooks?${query}`, undefined, admin))).data.map((w: any) => w.id);
+    expect(await ids("")).toEqual([third.id, never.id, first.id]);
+    expect(await ids("sort=last_delivery_at")).toEqual([first.id, third.id, never.id]);
+    const page = await json(await call("GET", `${base}/webhooks?sort=last_delivery_at&limit=2`, undefined, admin));
+    const rest = await ids(`sort=last_delivery_at&limit=2&cursor=${page.next_cursor}`);
+    expect([...page.data.map((w: any) => w.id), ...rest]).toEqual([first.id, third.id, never.id]);
+  });
+
+  it("refuses a private, metadata or plain-http URL on PATCH with a 422 naming url, and keeps the old one", async () => {
+    const { site, base, admin } = await world();
+    const hook = await createWebhook(site.id, { url: "https://hooks.example.com/in" });
+    for (const url of [
+      "https://10.0.0.1/",
+      "https://0x0a000001/",
+      "https://[::ffff:192.168.0.1]/",
+      "https://169.254.169.254/latest/meta-data",
+      "http://hooks.example.com/in",
+      "https://printer.local/in",
+    ]) {
+      const res = await call("PATCH", `${base}/webhooks/${hook.id}`, { url }, admin);
+      expect(res.status, url).toBe(422);
+      expect((await json(res)).errors.map((e: any) => e.path)).toContain("url");
+    }
+    const after = await json(await call("GET", `${base}/webhooks/${hook.id}`, undefined, admin));
+    expect(after).toMatchObject({ url: "https://hooks.example.com/in", destination_host: "hooks.example.com" });
+    const log = await json(await call("GET", `${base}/audit-log`, undefined, admin));
+    expect(log.data.map((e: any) => e.action)).not.toContain("webhook.updated");
   });
 
   it("pages the index with a cursor", async () => {
@@ -271,8 +309,8 @@ describe("webhooks", () => {
     expect(JSON.stringify(view)).not.toContain("a-brand-new-secret");
 
     await call("POST", `${base}/events`, sampleEvent());
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(1), { timeout: 10_000 });
-    const sent = receiver.calls[0]!;
+    await vi.waitFor(() => expect(receiver.forSite(site.id)).toHaveLength(1), WAIT);
+    const sent = receiver.forSite(site.id)[0]!;
     const sig = sent.headers["x-sgen-signature"]!;
     expect(sig.match(/v1=/g)).toHaveLength(2);
     const now = Math.floor(Date.now() / 1000);
@@ -290,8 +328,8 @@ describe("webhooks", () => {
     const res = await call("POST", `${base}/webhooks/${draft.id}/test`, undefined, admin);
     expect(res.status).toBe(202);
     const { delivery_id, event_id } = await json(res);
-    await vi.waitFor(() => expect(receiver.calls).toHaveLength(1), { timeout: 10_000 });
-    expect(receiver.calls[0]!.json).toMatchObject({
+    await vi.waitFor(() => expect(receiver.forSite(site.id)).toHaveLength(1), WAIT);
+    expect(receiver.forSite(site.id)[0]!.json).toMatchObject({
       event_id,
       event_type: "webhook.test",
       target: { type: "webhook", id: draft.id },
@@ -301,7 +339,8 @@ describe("webhooks", () => {
         .bind(delivery_id)
         .first<{ state: string }>();
       expect(row!.state).toBe("delivered");
-    });
+    }, WAIT);
+    expect(receiver.forSite(site.id)).toHaveLength(1); // the subscribed, active webhook got nothing
   });
 
   it("keeps each role to its own: viewers read, ingest keys only ingest, other sites see 404", async () => {
@@ -374,8 +413,59 @@ describe("audit log", () => {
     expect([...page.data, ...rest.data].map((e: any) => e.id)).toEqual(log.data.map((e: any) => e.id));
   });
 
-  it("never shows a secret or a header value, in any response or audit entry", async () => {
-    const { results } = await env.DB.prepare("SELECT changes FROM audit_log").all<{ changes: string | null }>();
+  it("never shows a secret or a header value, in any response, audit entry or export", async () => {
+    const { site, base, admin, ingest } = await world();
+    const seen: string[] = [];
+    const look = async (method: string, path: string, body?: unknown, token = admin) => {
+      const res = await api(method, path, body, token);
+      seen.push(await res.clone().text());
+      return res;
+    };
+    const hook = await json(
+      await look("POST", `${base}/webhooks`, {
+        name: "Leak scan",
+        url: "http://127.0.0.1:9/leak",
+        secret: SECRET,
+        headers: { "X-Team": HEADER_VALUE },
+      }),
+    );
+    const w = `${base}/webhooks/${hook.id}`;
+    await look("PUT", `${w}/events`, { events: ["post.published"], include_detail: true });
+    await look("PUT", `${w}/delivery`, { timeout_ms: 5000 });
+    await look("PATCH", w, { headers: { "X-Team": HEADER_VALUE, "X-Other": HEADER_VALUE } });
+    // POST …/secret shows its new secret once, by design: that answer is the one not scanned.
+    const rotated = await api("POST", `${w}/secret`, { secret: "a-brand-new-secret", overlap_seconds: 3600 }, admin);
+    expect(await rotated.text()).not.toContain(SECRET);
+    expect((await look("POST", `${base}/events`, sampleEvent({ detail: { changes: ["title"] } }), ingest)).status).toBe(
+      202,
+    );
+    await look("POST", `${w}/test`);
+    const delivered = await vi.waitFor(async () => {
+      const list = await json(await look("GET", `${base}/deliveries?webhook_id=${hook.id}&state=delivered`));
+      expect(list.data).toHaveLength(2);
+      return list.data as { id: string }[];
+    }, WAIT);
+    for (const d of delivered) await look("GET", `${base}/deliveries/${d.id}`);
+    await look("GET", w);
+    await look("GET", `${base}/webhooks`);
+    await look("GET", `${w}/stats?window=24h`);
+    await look("GET", `${base}/audit-log?limit=100`);
+    const job = await json(await look("POST", `${base}/exports`, { format: "ndjson" }));
+    const done = await vi.waitFor(async () => {
+      const e = await json(await look("GET", `${base}/exports/${job.id}`));
+      expect(e.status).toBe("complete");
+      return e;
+    }, WAIT);
+    const url = new URL(done.download_url);
+    seen.push(await (await api("GET", url.pathname + url.search, undefined, "")).text());
+    // The secret and header really went out, so the scan below is not vacuous.
+    const sent = receiver.forSite(site.id)[0]!;
+    expect(sent.headers["x-team"]).toBe(HEADER_VALUE);
+
+    const { results } = await env.DB.prepare("SELECT changes FROM audit_log WHERE site_id = ?")
+      .bind(site.id)
+      .all<{ changes: string | null }>();
+    expect(results.length).toBeGreaterThan(5);
     const everything = [...seen, ...results.map((r) => r.changes ?? "")].join("\n");
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain(HEADER_VALUE);
