@@ -3,14 +3,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, json, runCron } from "../helpers";
-import {
-  attemptRows,
-  insertDelivery,
-  insertHook,
-  insertKey,
-  insertSite,
-  runConsumer,
-} from "../pipeline-fixtures";
+import { attemptRows, insertDelivery, insertHook, insertKey, insertSite, runConsumer } from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
 import {
   attemptsOf,
