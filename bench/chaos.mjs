@@ -42,28 +42,8 @@ const FAULTS = { failRate: 0.3, failStatus: 503, slowRate: 0.05, slowMs: TIMEOUT
  * A pause line is strictly serial through its retries, so its length sets the run's length: 2,000 events in
  * 20 streams of 100 keep each line to a couple of minutes. Every event goes to a continue and a pause webhook.
  */
-const STREAM_TYPES = [
-  "post.created",
-  "post.published",
-  "post.updated",
-  "post.unpublished",
-  "post.deleted",
-  "post.scheduled",
-  "page.created",
-  "page.published",
-  "page.updated",
-  "page.unpublished",
-  "page.deleted",
-  "media.uploaded",
-  "media.deleted",
-  "comment.created",
-  "form.submitted",
-  "member.subscribed",
-  "order.created",
-  "order.paid",
-  "user.created",
-  "user.updated",
-];
+/** Streams, one event type each, taken from the running service's catalog so a catalog change never breaks the run. */
+const STREAMS = 20;
 const SETTLE_LIMIT_MS = 600_000;
 const INFINITY = Number.POSITIVE_INFINITY;
 
@@ -90,7 +70,10 @@ let outageTimer;
 try {
   const s = await setupSite(eh, "chaos");
   // One producer per stream, each with its own event type and a continue-mode and a pause-mode webhook.
-  const streams = STREAM_TYPES.map((type) => ({ type, hooks: [] }));
+  const catalog = await eh.api("GET", "/v1/event-types");
+  const types = catalog.body.data.map((t) => t.type).slice(0, STREAMS);
+  if (types.length < STREAMS) throw new Error(`the catalog has ${types.length} types; the run needs ${STREAMS}`);
+  const streams = types.map((type) => ({ type, hooks: [] }));
   for (const [i, stream] of streams.entries()) {
     for (const mode of ["continue", "pause"]) {
       const id = await createWebhook(eh, s, {
