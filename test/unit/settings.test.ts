@@ -48,6 +48,9 @@ describe("an entry of the document", () => {
       retryPolicy: { name: "default", delays_s: [30, 120, 600, 3600, 21600] },
       retryOn: "any",
       failureMode: "continue",
+      messageTemplate: null,
+      rateLimitPerS: null,
+      autoPause: null,
       headers: {},
       secret: SEED.secret,
     });
