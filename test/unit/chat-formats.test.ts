@@ -233,12 +233,12 @@ describe("every chat format", () => {
     expect(CHAT_FORMATS).toEqual(["slack", "discord", "teams"]);
   });
 
-  it("sends the usual P-Event* headers and signs nothing", async () => {
+  it("sends the usual P-Event* headers and signs nothing (Teams is told the charset)", async () => {
     for (const name of CHAT_FORMATS) {
       const headers = await FORMATS[name].headers(input("{}"));
       expect(headers).toEqual({
         "X-Team": "blue",
-        "Content-Type": "application/json",
+        "Content-Type": name === "teams" ? "application/json; charset=utf-8" : "application/json",
         "User-Agent": "Edgehooks/0.1.0",
         "X-SGEN-Event": "post.published",
         "X-SGEN-Event-Id": "evt_1",

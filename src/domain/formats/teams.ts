@@ -6,7 +6,8 @@
 //            Open button for the target's URL.
 //   limits:  the whole body stays under 28,000 bytes (Teams refuses a message over about 28 KB): the main text is
 //            cut with an ellipsis to what is left after the rest of the card.
-//   headers: the usual P-Event* headers; nothing is signed.
+//   headers: the usual P-Event* headers, and `Content-Type: application/json; charset=utf-8`: a Teams webhook that is
+//            not told the charset counts a body twice (as UTF-16) against its limit. Nothing is signed.
 import type { EnvelopeFields } from "../envelope";
 import { deliveryHeaders } from "../delivery-request";
 import { fit, isWebUrl, mainText, templateValues, type TemplateVariable } from "./chat-text";
@@ -63,7 +64,10 @@ export function teamsBody(envelope: string, template: string | null | undefined)
 
 export const teams: WebhookFormat = {
   render: (event, { messageTemplate }) => teamsBody(event.envelope, messageTemplate),
-  headers: async (i) => deliveryHeaders({ ...i, signature: {} }),
+  headers: async (i) => ({
+    ...deliveryHeaders({ ...i, signature: {} }),
+    "Content-Type": "application/json; charset=utf-8",
+  }),
   // A Workflows webhook answers 4xx for a body it will never take, and throttles bursts.
   defaults: { retryOn: "server_errors", rateLimitPerS: 1 },
   chat: true,
