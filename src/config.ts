@@ -1,6 +1,7 @@
 // The deployment variables (wrangler.toml [vars] and secrets), read in one place with their defaults.
 import type { Env } from "./env";
 import { parseDevHosts } from "./domain/ssrf";
+import { autoDisableDays as daysOf } from "./domain/flow-control";
 import { log } from "./log";
 
 /** The header prefix of a delivery's own headers: X-SGEN unless the deployment sets HEADER_PREFIX. */
@@ -42,4 +43,9 @@ export function retentionDays(env: Env): number {
 export function sweepGraceMs(env: Env): number {
   const s = Number(env.SWEEP_GRACE_SECONDS || "60");
   return (Number.isFinite(s) && s >= 0 ? s : 60) * 1000;
+}
+
+/** How many days of nothing but failed attempts disable a webhook: AUTO_DISABLE_DAYS, default 5. */
+export function autoDisableDays(env: Env): number {
+  return daysOf(env.AUTO_DISABLE_DAYS);
 }

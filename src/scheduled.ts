@@ -1,4 +1,4 @@
-// The cron (every minute): the sweeper first, then housekeeping. Each step is independent: one failing
+// The cron (every minute): the sweeper first, then operational events left behind, then housekeeping. Each step is independent: one failing
 // does not stop the others.
 import type { Env } from "./env";
 import { sweep } from "./delivery/sweeper";
@@ -6,6 +6,7 @@ import { purgeOldDeliveries } from "./logs/retention";
 import { expireExports, requeueStalledExports } from "./logs/exports";
 import { requeueStalledBulkReplays } from "./delivery/bulk-replay";
 import { writeDailySummaries } from "./db/audit";
+import { flushOutbox } from "./delivery/operational";
 import { log } from "./log";
 
 /** The daily summary runs in the first minutes of each UTC day (idempotent, so overlap is harmless). */
@@ -14,6 +15,7 @@ const SUMMARY_WINDOW_MS = 10 * 60_000;
 export async function runScheduled(env: Env, now: number, _ctx?: ExecutionContext) {
   const steps: [string, () => Promise<unknown>][] = [
     ["sweep", () => sweep(env, now)],
+    ["operational events", () => flushOutbox(env, now)],
     ["stalled exports", () => requeueStalledExports(env, now)],
     ["stalled bulk replays", () => requeueStalledBulkReplays(env, now)],
     ["export expiry", () => expireExports(env, now)],

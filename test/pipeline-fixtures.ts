@@ -15,7 +15,7 @@ export interface HookRow {
   failure_mode: "continue" | "pause";
   delays: number[];
   retry_on: "any" | "server_errors";
-  format: "sgen" | "pagegun";
+  format: "sgen" | "pagegun" | "slack" | "discord" | "teams";
 }
 
 export async function insertSite(id = newId("site")) {
@@ -38,6 +38,8 @@ export async function insertHook(
     timeout_ms?: number;
     retry_on?: HookRow["retry_on"];
     format?: HookRow["format"];
+    rate_limit_per_s?: number;
+    auto_pause?: { failure_rate: number; min_attempts: number; window_s: number };
   } = {},
 ): Promise<HookRow> {
   const id = newId("wh");
@@ -77,6 +79,11 @@ export async function insertHook(
       opts.format ?? "sgen",
     )
     .run();
+  if (opts.rate_limit_per_s !== undefined || opts.auto_pause !== undefined) {
+    await env.DB.prepare("UPDATE webhooks SET rate_limit_per_s = ?, auto_pause = ? WHERE id = ?")
+      .bind(opts.rate_limit_per_s ?? null, opts.auto_pause ? JSON.stringify(opts.auto_pause) : null, id)
+      .run();
+  }
   return {
     id,
     site_id: siteId,
@@ -135,6 +142,7 @@ export async function insertDelivery(
         retry_delays: JSON.stringify(hook.delays),
         retry_on: hook.retry_on,
         format: hook.format,
+        message_template: null,
         state: opts.state ?? "pending",
         next_attempt_at: now,
         order_key: null,

@@ -20,7 +20,11 @@ const DeliverySchema = z
     event_type: z.string(),
     destination_host: z.string(),
     state: z.enum(deliveryStates),
-    attempts: z.number().int(),
+    attempts: z.number().int().openapi({ description: "Attempts made that spent the retry policy" }),
+    throttles: z
+      .number()
+      .int()
+      .openapi({ description: "Requests the receiver throttled (429): they spend no attempt" }),
     next_attempt_at: z.string().nullable(),
     response_status: z.number().int().nullable(),
     latency_ms: z.number().int().nullable(),
@@ -30,7 +34,7 @@ const DeliverySchema = z
       .openapi({
         description:
           "Why the last attempt failed: timeout, dns, connection, tls, http_status, redirect, blocked, gone, " +
-          "webhook_deleted",
+          "webhook_deleted, throttled (a 429: waiting as asked, or given up after 24 h of throttle waits)",
       }),
     created_at: z.string(),
     delivered_at: z.string().nullable(),
@@ -47,6 +51,10 @@ const AttemptSchema = z
     response: z.object({ status: z.number().int(), body: z.string().nullable(), truncated: z.boolean() }).nullable(),
     error: z.string().nullable(),
     error_message: z.string().nullable(),
+    throttle: z
+      .object({ wait_ms: z.number().int() })
+      .nullable()
+      .openapi({ description: "A throttled request (429): how long the delivery waited before its next one" }),
     timing: z.object({
       prepared_ms: z.number().int(),
       sent_at: z.string(),
@@ -94,9 +102,9 @@ deliveriesRouter.openapi(
     tags: ["Deliveries"],
     summary: "One delivery with every attempt",
     description:
-      "The format and retry_on it keeps. Each attempt: the request (signatures shown, custom header values " +
-      "masked, the body sent, byte for byte), the " +
-      "response (body kept up to 16 KiB, `truncated` beyond), the error class and the timing.",
+      "The format, message_template and retry_on it keeps. Each attempt (every request, a throttled one " +
+      "included): the request (signatures shown, custom header values masked, the body sent, byte for byte), the " +
+      "response (body kept up to 16 KiB, `truncated` beyond), the error class, the throttle wait and the timing.",
     security: bearer,
     request: { params: siteAndId },
     responses: {
@@ -104,6 +112,10 @@ deliveriesRouter.openapi(
         DeliverySchema.extend({
           format: z.enum(FORMAT_NAMES).openapi({ description: "The webhook's format when the delivery was made" }),
           retry_on: z.enum(RETRY_ON).openapi({ description: "The webhook's retry_on when the delivery was made" }),
+          message_template: z
+            .string()
+            .nullable()
+            .openapi({ description: "The webhook's message_template when the delivery was made" }),
           attempts_detail: z.array(AttemptSchema),
         }).openapi("DeliveryDetail"),
         "The delivery",

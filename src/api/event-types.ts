@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { actorName, newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
 import { bearer, json, named, problems, siteParam } from "./openapi-common";
-import { EVENT_FAMILIES, EVENT_TYPES } from "../domain/catalog";
+import { BUILT_IN_EVENT_TYPES, EVENT_FAMILIES, EVENT_TYPES, OPERATIONAL_EVENT_TYPES } from "../domain/catalog";
 import { customEventTypeInputSchema, MAX_EVENT_TYPE_LENGTH } from "../domain/custom-event-types";
 import { createCustomType, deleteCustomType, siteEventTypes } from "../webhooks/event-types";
 
@@ -34,12 +34,14 @@ eventTypesRouter.openapi(
     tags: ["Events"],
     summary: "The built-in event catalog (any valid token)",
     description:
-      `The ${EVENT_TYPES.length} built-in types in six families. A site's own types are listed, after these, ` +
-      "by GET /v1/sites/{site}/event-types.",
+      `The ${BUILT_IN_EVENT_TYPES.length} built-in types: the catalog's ${EVENT_TYPES.length} in six families, ` +
+      `which producers send, then the ${OPERATIONAL_EVENT_TYPES.length} of family Operations, which Edgehooks ` +
+      "sends itself about webhooks and deliveries. A site's own types are listed, after these, by " +
+      "GET /v1/sites/{site}/event-types.",
     security: bearer,
     responses: { 200: json(EventTypeList, "The catalog"), ...problems(401) },
   }),
-  (c) => c.json({ data: [...EVENT_TYPES] }, 200),
+  (c) => c.json({ data: [...BUILT_IN_EVENT_TYPES] }, 200),
 );
 
 eventTypesRouter.openapi(

@@ -51,6 +51,11 @@ const SettingsRead = z
         retry_policy: retryPolicyInputSchema,
         retry_on: z.enum(RETRY_ON),
         failure_mode: z.enum(["continue", "pause"]),
+        message_template: z.string().nullable(),
+        rate_limit_per_s: z.number().nullable(),
+        auto_pause: z
+          .object({ failure_rate: z.number(), min_attempts: z.number().int(), window_s: z.number().int() })
+          .nullable(),
         headers: z
           .record(z.string(), z.null())
           .openapi({ description: "Header names; values are write-only, so each is null" }),

@@ -1,18 +1,24 @@
-// The Delivery tab's policy fields. Each field renders itself, reads its part of the posted form into the API's
-// shape (validated by the shared schema, applied by the same service as PUT …/delivery), and says whether the
-// value is what the webhook already has (so only real changes are saved and audited). A new delivery setting
-// (a format, retry_on, message_template, rate_limit_per_s, auto_pause) is one more entry in DELIVERY_FIELDS.
+// The Delivery tab's fields. Each field renders itself, reads its part of the posted form into the API's shape
+// (validated by the shared schema, applied by the same service as the API's request that carries it: PUT
+// …/delivery for the policy, PATCH …/webhooks/{id} for the format and message template), and says whether the
+// value is what the webhook already has (so only real changes are saved and audited). A new delivery setting is
+// one more entry in DELIVERY_FIELDS.
 import type { Child } from "hono/jsx";
 import type { WebhookView } from "../webhooks/view";
 import type { FieldError } from "../domain/problems";
 import { RETRY_PRESETS, resolveRetryPolicy, type RetryPolicyInput } from "../domain/retry-policy";
-import type { DeliveryPolicyInput } from "../domain/webhook-input";
-import { numberOrText, text, type Form } from "./forms";
+import { FORMAT_NAMES, type FormatName } from "../domain/formats";
+import { MAX_TEMPLATE_LENGTH, TEMPLATE_VARIABLES } from "../domain/formats/chat-text";
+import { MAX_RATE_PER_S, MIN_RATE_PER_S, windowText, type AutoPause } from "../domain/flow-control";
+import { webhookDefaults } from "../domain/webhook-defaults";
+import { checked, numberOrText, text, type Form } from "./forms";
 import { FieldErrors, errorsFor } from "./ui";
 
 export interface DeliveryField {
-  /** The policy keys this field sets; errors under them show beside it. */
+  /** The keys this field sets; errors under them show beside it. */
   paths: string[];
+  /** Which of the API's requests carries it: the delivery policy, or the webhook's own fields (PATCH). */
+  via: "policy" | "webhook";
   /** The editable control, showing the posted value again after an error. */
   edit(hook: WebhookView, errors: FieldError[], posted?: Form): Child;
   /** The setting in words, for keys that may only read. */
@@ -21,7 +27,7 @@ export interface DeliveryField {
    * schema then names the field). */
   read(form: Form): Record<string, unknown>;
   /** Whether the parsed value equals the webhook's current one. */
-  same(hook: WebhookView, input: DeliveryPolicyInput): boolean;
+  same(hook: WebhookView, input: Record<string, unknown>): boolean;
 }
 
 const seconds = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : `${s / 3600} h`);
@@ -31,6 +37,7 @@ const invalid = (errors: FieldError[], path: string) => (errorsFor(errors, path)
 
 const timeout: DeliveryField = {
   paths: ["timeout_ms"],
+  via: "policy",
   edit: (hook, errors, posted) => (
     <div>
       <label for="timeout_s">Timeout (seconds)</label>
@@ -67,6 +74,7 @@ const PRESET_LABELS: Record<string, string> = {
 
 const retryPolicy: DeliveryField = {
   paths: ["retry_policy"],
+  via: "policy",
   edit: (hook, errors, posted) => {
     const chosen = posted ? (text(posted, "retry_policy") ?? "") : hook.retry_policy.name;
     const delays = posted ? (text(posted, "retry_delays") ?? "") : hook.retry_policy.delays_s.join(", ");
@@ -116,6 +124,7 @@ const retryPolicy: DeliveryField = {
 
 const failureMode: DeliveryField = {
   paths: ["failure_mode"],
+  via: "policy",
   edit: (hook, errors, posted) => {
     const chosen = posted ? text(posted, "failure_mode") : hook.failure_mode;
     return (
@@ -141,19 +150,252 @@ const failureMode: DeliveryField = {
   same: (hook, input) => input.failure_mode === undefined || input.failure_mode === hook.failure_mode,
 };
 
-export const DELIVERY_FIELDS: DeliveryField[] = [timeout, retryPolicy, failureMode];
+const FORMAT_LABELS: Record<FormatName, string> = {
+  sgen: "SGEN: the JSON envelope, signed (X-SGEN-Signature)",
+  pagegun: "PageGun: PageGun's payload and signature, for receivers written from PageGun's documentation",
+  slack: "Slack: a message for a channel's incoming webhook",
+  discord: "Discord: a message for a channel's webhook",
+  teams: "Microsoft Teams: an Adaptive Card for a Workflows webhook",
+};
 
-/** The whole policy as posted, in the API's shape, for deliveryPolicySchema to judge. */
+const format: DeliveryField = {
+  paths: ["format"],
+  via: "webhook",
+  edit: (hook, errors, posted) => {
+    const chosen = posted ? text(posted, "format") : hook.format;
+    return (
+      <div>
+        <label for="format">Format</label>
+        <select
+          id="format"
+          name="format"
+          aria-describedby="format-hint format-error"
+          aria-invalid={invalid(errors, "format")}
+        >
+          {FORMAT_NAMES.map((name) => (
+            <option value={name} selected={chosen === name}>
+              {FORMAT_LABELS[name]}
+            </option>
+          ))}
+        </select>
+        <p id="format-hint" class="hint">
+          What each delivery's body and headers look like. A new format applies to deliveries made from now on and
+          changes no other setting.
+        </p>
+        <FieldErrors id="format-error" errors={errorsFor(errors, "format")} />
+      </div>
+    );
+  },
+  show: (hook) => ["Format", FORMAT_LABELS[hook.format as FormatName] ?? hook.format],
+  read: (form) => {
+    const v = text(form, "format");
+    return v === undefined ? {} : { format: v };
+  },
+  same: (hook, input) => input.format === undefined || input.format === hook.format,
+};
+
+const messageTemplate: DeliveryField = {
+  paths: ["message_template"],
+  via: "webhook",
+  edit: (hook, errors, posted) => (
+    <div>
+      <label for="message_template">Message template (Slack, Discord and Teams)</label>
+      <textarea
+        id="message_template"
+        name="message_template"
+        maxlength={MAX_TEMPLATE_LENGTH}
+        aria-invalid={invalid(errors, "message_template")}
+        aria-describedby="template-hint template-error"
+      >
+        {posted ? (text(posted, "message_template") ?? "") : (hook.message_template ?? "")}
+      </textarea>
+      <p id="template-hint" class="hint">
+        The message's main text. Empty: the event type and the title, linked to its URL. Placeholders:{" "}
+        {TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(", ")}. Values are escaped and cut to the platform's limits.
+      </p>
+      <FieldErrors id="template-error" errors={errorsFor(errors, "message_template")} />
+    </div>
+  ),
+  show: (hook) => ["Message template", hook.message_template ?? "the format's own"],
+  read: (form) => ({ message_template: text(form, "message_template") ?? null }),
+  same: (hook, input) => input.message_template === undefined || input.message_template === hook.message_template,
+};
+
+const retryOn: DeliveryField = {
+  paths: ["retry_on"],
+  via: "policy",
+  edit: (hook, errors, posted) => {
+    const chosen = posted ? text(posted, "retry_on") : hook.retry_on;
+    return (
+      <fieldset aria-describedby="retry-on-error">
+        <legend>Retry on</legend>
+        <label class="radio">
+          <input type="radio" name="retry_on" value="any" checked={chosen === "any"} /> Any failure: every failed
+          attempt is retried while the policy has retries left
+        </label>
+        <label class="radio">
+          <input type="radio" name="retry_on" value="server_errors" checked={chosen === "server_errors"} /> Server
+          errors only: a 4xx answer (other than 408 and 429) fails the delivery at once
+        </label>
+        <FieldErrors id="retry-on-error" errors={errorsFor(errors, "retry_on")} />
+      </fieldset>
+    );
+  },
+  show: (hook) => ["Retry on", hook.retry_on === "any" ? "Any failure" : "Server errors only"],
+  read: (form) => {
+    const v = text(form, "retry_on");
+    return v === undefined ? {} : { retry_on: v };
+  },
+  same: (hook, input) => input.retry_on === undefined || input.retry_on === hook.retry_on,
+};
+
+const perSecond = (r: number | null) => (r === null ? "no limit" : `${r} per second`);
+
+const rateLimit: DeliveryField = {
+  paths: ["rate_limit_per_s"],
+  via: "policy",
+  edit: (hook, errors, posted) => (
+    <div>
+      <label for="rate_limit_per_s">Rate limit (requests per second)</label>
+      <input
+        id="rate_limit_per_s"
+        name="rate_limit_per_s"
+        type="number"
+        min={String(MIN_RATE_PER_S)}
+        max={String(MAX_RATE_PER_S)}
+        step="any"
+        value={posted ? (text(posted, "rate_limit_per_s") ?? "") : (hook.rate_limit_per_s?.toString() ?? "")}
+        aria-invalid={invalid(errors, "rate_limit_per_s")}
+        aria-describedby="rate-hint rate-error"
+      />
+      <p id="rate-hint" class="hint">
+        Empty: no limit. {MIN_RATE_PER_S} to {MAX_RATE_PER_S}; requests then go one at a time, never faster. Slack and
+        Teams take about {webhookDefaults("slack").rateLimitPerS} a second, Discord{" "}
+        {webhookDefaults("discord").rateLimitPerS}.
+      </p>
+      <FieldErrors id="rate-error" errors={errorsFor(errors, "rate_limit_per_s")} />
+    </div>
+  ),
+  show: (hook) => ["Rate limit", perSecond(hook.rate_limit_per_s)],
+  read: (form) => {
+    const v = numberOrText(text(form, "rate_limit_per_s"));
+    return { rate_limit_per_s: v ?? null };
+  },
+  same: (hook, input) => input.rate_limit_per_s === undefined || input.rate_limit_per_s === hook.rate_limit_per_s,
+};
+
+const autoPauseText = (a: AutoPause | null) =>
+  a === null
+    ? "off"
+    : `at ${Math.round(a.failure_rate * 1000) / 10}% failed of at least ${a.min_attempts} attempts in ${windowText(a.window_s)}`;
+
+const AUTO_PAUSE_SUGGESTED: AutoPause = { failure_rate: 0.5, min_attempts: 10, window_s: 300 };
+
+const autoPause: DeliveryField = {
+  paths: ["auto_pause"],
+  via: "policy",
+  edit: (hook, errors, posted) => {
+    const on = posted ? checked(posted, "auto_pause") : hook.auto_pause !== null;
+    const rule = hook.auto_pause ?? AUTO_PAUSE_SUGGESTED;
+    const value = (name: string, current: number) => (posted ? (text(posted, name) ?? "") : String(current));
+    return (
+      <fieldset aria-describedby="auto-pause-hint auto-pause-error">
+        <legend>Auto-pause</legend>
+        <label class="check">
+          <input type="checkbox" name="auto_pause" value="on" checked={on} /> Pause automatically on a high failure rate
+        </label>
+        <label for="auto_pause_percent">Failure rate (%)</label>
+        <input
+          id="auto_pause_percent"
+          name="auto_pause_percent"
+          type="number"
+          min="1"
+          max="100"
+          step="any"
+          value={value("auto_pause_percent", Math.round(rule.failure_rate * 1000) / 10)}
+          aria-invalid={invalid(errors, "auto_pause.failure_rate")}
+        />
+        <label for="auto_pause_min">At least this many attempts</label>
+        <input
+          id="auto_pause_min"
+          name="auto_pause_min"
+          type="number"
+          min="1"
+          step="1"
+          value={value("auto_pause_min", rule.min_attempts)}
+          aria-invalid={invalid(errors, "auto_pause.min_attempts")}
+        />
+        <label for="auto_pause_window">In the last (seconds)</label>
+        <input
+          id="auto_pause_window"
+          name="auto_pause_window"
+          type="number"
+          min="10"
+          max="86400"
+          step="1"
+          value={value("auto_pause_window", rule.window_s)}
+          aria-invalid={invalid(errors, "auto_pause.window_s")}
+        />
+        <p id="auto-pause-hint" class="hint">
+          When at least that many attempts ended in the window and that share of them failed, the webhook becomes Paused
+          with an alert, in either failure mode. Resume clears it.
+        </p>
+        <FieldErrors id="auto-pause-error" errors={errorsFor(errors, "auto_pause")} />
+      </fieldset>
+    );
+  },
+  show: (hook) => ["Auto-pause", autoPauseText(hook.auto_pause)],
+  read: (form) => {
+    if (!checked(form, "auto_pause")) return { auto_pause: null };
+    const percent = numberOrText(text(form, "auto_pause_percent"));
+    return {
+      auto_pause: {
+        failure_rate: typeof percent === "number" ? percent / 100 : percent,
+        min_attempts: numberOrText(text(form, "auto_pause_min")),
+        window_s: numberOrText(text(form, "auto_pause_window")),
+      },
+    };
+  },
+  same: (hook, input) => {
+    if (input.auto_pause === undefined) return true;
+    const next = input.auto_pause as AutoPause | null;
+    const now = hook.auto_pause;
+    if (next === null || now === null) return next === now;
+    return (
+      next.failure_rate === now.failure_rate && next.min_attempts === now.min_attempts && next.window_s === now.window_s
+    );
+  },
+};
+
+export const DELIVERY_FIELDS: DeliveryField[] = [
+  format,
+  messageTemplate,
+  timeout,
+  retryPolicy,
+  retryOn,
+  failureMode,
+  rateLimit,
+  autoPause,
+];
+
+const fieldsVia = (via: DeliveryField["via"]) => DELIVERY_FIELDS.filter((f) => f.via === via);
+
+/** The delivery policy as posted, in the API's shape, for deliveryPolicySchema to judge. */
 export function readPolicy(form: Form): Record<string, unknown> {
-  return Object.assign({}, ...DELIVERY_FIELDS.map((f) => f.read(form)));
+  return Object.assign({}, ...fieldsVia("policy").map((f) => f.read(form)));
+}
+
+/** The webhook's own fields the tab sets (format, message template), for webhookPatchSchema to judge. */
+export function readWebhookFields(form: Form): Record<string, unknown> {
+  return Object.assign({}, ...fieldsVia("webhook").map((f) => f.read(form)));
 }
 
 /** Only the settings that change: an unchanged form saves (and audits) nothing. */
-export function changedPolicy(hook: WebhookView, input: DeliveryPolicyInput): DeliveryPolicyInput {
+export function changed<T extends object>(hook: WebhookView, input: T, via: DeliveryField["via"]): Partial<T> {
   const out: Record<string, unknown> = {};
-  for (const f of DELIVERY_FIELDS) {
-    if (f.same(hook, input)) continue;
+  for (const f of fieldsVia(via)) {
+    if (f.same(hook, input as Record<string, unknown>)) continue;
     for (const p of f.paths) if (p in input) out[p] = (input as Record<string, unknown>)[p];
   }
-  return out as DeliveryPolicyInput;
+  return out as Partial<T>;
 }

@@ -245,6 +245,7 @@ const ERROR_WORDS: Record<string, string> = {
   blocked: "Blocked address",
   gone: "410 Gone",
   webhook_deleted: "Webhook deleted",
+  throttled: "Throttled",
 };
 
 /** "200 OK", "503 Service Unavailable", or the error class in words ("Timed out"). */

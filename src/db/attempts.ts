@@ -12,6 +12,8 @@ export interface AttemptRow {
   response_truncated: 0 | 1;
   error: string | null;
   error_message: string | null;
+  /** A throttled request (429): how long the delivery waits before its next one. */
+  throttle_ms: number | null;
   prepared_ms: number;
   sent_at: number;
   response_at: number | null;
@@ -27,10 +29,11 @@ export function insertAttemptsStatements(d1: D1Database, rows: AttemptRow[]): D1
     d1
       .prepare(
         `INSERT OR IGNORE INTO attempts (delivery_id, n, started_at, url, request_headers, response_status, response_body,
-                                         response_truncated, error, error_message, prepared_ms, sent_at, response_at, total_ms)
+                                         response_truncated, error, error_message, throttle_ms, prepared_ms, sent_at,
+                                         response_at, total_ms)
          SELECT j.value->>'delivery_id', j.value->>'n', j.value->>'started_at', j.value->>'url', j.value->>'request_headers',
                 j.value->>'response_status', j.value->>'response_body', j.value->>'response_truncated', j.value->>'error',
-                j.value->>'error_message', j.value->>'prepared_ms', j.value->>'sent_at', j.value->>'response_at', j.value->>'total_ms'
+                j.value->>'error_message', j.value->>'throttle_ms', j.value->>'prepared_ms', j.value->>'sent_at', j.value->>'response_at', j.value->>'total_ms'
          FROM json_each(?) j`,
       )
       .bind(JSON.stringify(part)),

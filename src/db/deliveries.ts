@@ -18,6 +18,7 @@ export interface NewDeliveryRow {
   retry_delays: string;
   retry_on: RetryOn;
   format: FormatName;
+  message_template: string | null;
   state: "pending" | "held";
   next_attempt_at: number | null;
   order_key: number | null;
@@ -35,11 +36,12 @@ export interface DeliveryHook {
   retryPolicy: string;
   retryOn: RetryOn;
   format: FormatName;
+  messageTemplate: string | null;
 }
 
 /**
- * A new delivery of an event to a webhook. It keeps the webhook's current retry policy, retry_on and format for
- * good, and starts `held` when the webhook is paused or disabled (never dropped).
+ * A new delivery of an event to a webhook. It keeps the webhook's current retry policy, retry_on, format and
+ * message template for good, and starts `held` when the webhook is paused or disabled (never dropped).
  */
 export function newDeliveryRow(
   hook: DeliveryHook,
@@ -65,6 +67,7 @@ export function newDeliveryRow(
     retry_delays: JSON.stringify((JSON.parse(hook.retryPolicy) as { delays_s: number[] }).delays_s),
     retry_on: hook.retryOn,
     format: hook.format,
+    message_template: hook.messageTemplate,
     state: hook.status === "active" ? "pending" : "held",
     next_attempt_at: now,
     created_at: now,
@@ -87,12 +90,12 @@ export function insertDeliveriesStatements(
     d1
       .prepare(
         `INSERT INTO deliveries (id, site_id, webhook_id, webhook_name, event_id, event_type, destination_host,
-                                 target_key, include_detail, retry_delays, retry_on, format, state, attempts,
-                                 next_attempt_at, order_key, replay_of, actor_email, created_at, updated_at)
+                                 target_key, include_detail, retry_delays, retry_on, format, message_template, state,
+                                 attempts, next_attempt_at, order_key, replay_of, actor_email, created_at, updated_at)
          SELECT j.value->>'id', j.value->>'site_id', j.value->>'webhook_id', j.value->>'webhook_name',
                 j.value->>'event_id', j.value->>'event_type', j.value->>'destination_host', j.value->>'target_key',
                 j.value->>'include_detail', j.value->>'retry_delays', j.value->>'retry_on', j.value->>'format',
-                j.value->>'state', 0, j.value->>'next_attempt_at',
+                j.value->>'message_template', j.value->>'state', 0, j.value->>'next_attempt_at',
                 j.value->>'order_key', j.value->>'replay_of', j.value->>'actor_email', j.value->>'created_at',
                 j.value->>'created_at'
          FROM json_each(?) j ${guard ? `WHERE ${guard.sql}` : ""} ORDER BY j.key
@@ -131,12 +134,17 @@ export interface ClaimedDelivery {
   retry_on: RetryOn;
   /** A name of the format registry, as written when the delivery was made. */
   format: string;
+  message_template: string | null;
+  /** Attempts that spent the retry policy; `throttles` counts the 429s, `throttled_ms` their waits. */
   attempts: number;
+  throttles: number;
+  throttled_ms: number;
   lease_until: number;
 }
 
 export interface SendContextWebhook {
   id: string;
+  name: string;
   url: string;
   status: string;
   failure_mode: string;
@@ -146,6 +154,9 @@ export interface SendContextWebhook {
   secrets_enc: string | null;
   deleted_at: number | null;
   alert: string | null;
+  /** JSON AutoPause or null: outcomes are counted by the sequencer when set. */
+  auto_pause: string | null;
+  failing_since: number | null;
 }
 
 export interface SendContextEvent {
@@ -188,12 +199,13 @@ export async function claimForSending(d1: D1Database, ids: string[], now: number
            WHERE id IN (${list}) AND state IN ('pending', 'retrying')
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_until IS NULL OR lease_until < ?)
            RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, retry_on, format,
-                     attempts, lease_until`,
+                     message_template, attempts, throttles, throttled_ms, lease_until`,
         )
         .bind(lease, now, ...part, now + EARLY_TOLERANCE_MS, now),
       d1
         .prepare(
-          `SELECT id, url, status, failure_mode, timeout_ms, header_names, headers_enc, secrets_enc, deleted_at, alert
+          `SELECT id, name, url, status, failure_mode, timeout_ms, header_names, headers_enc, secrets_enc, deleted_at,
+                  alert, auto_pause, failing_since
            FROM webhooks WHERE id IN (SELECT webhook_id FROM deliveries WHERE id IN (${list}))`,
         )
         .bind(...part),
@@ -225,6 +237,8 @@ export interface DeliveryUpdate {
   lease: number;
   state: "delivered" | "retrying" | "failed" | "held";
   attempts: number;
+  throttles: number;
+  throttled_ms: number;
   next_attempt_at: number | null;
   response_status: number | null;
   latency_ms: number | null;
@@ -238,7 +252,7 @@ export function outcomeStatements(d1: D1Database, rows: DeliveryUpdate[]): D1Pre
     d1
       .prepare(
         `UPDATE deliveries SET state = j.value->>'state', attempts = j.value->>'attempts',
-                next_attempt_at = j.value->>'next_attempt_at', response_status = j.value->>'response_status',
+                throttles = j.value->>'throttles', throttled_ms = j.value->>'throttled_ms', next_attempt_at = j.value->>'next_attempt_at', response_status = j.value->>'response_status',
                 latency_ms = j.value->>'latency_ms', last_error = j.value->>'last_error',
                 delivered_at = j.value->>'delivered_at', updated_at = j.value->>'updated_at', lease_until = NULL
          FROM json_each(?) j

@@ -28,6 +28,7 @@ export interface DeliveryRow {
   destination_host: string;
   state: DeliveryState;
   attempts: number;
+  throttles: number;
   next_attempt_at: number | null;
   response_status: number | null;
   latency_ms: number | null;
@@ -41,11 +42,12 @@ export interface DeliveryRow {
   retry_delays: string;
   format: FormatName;
   retry_on: RetryOn;
+  message_template: string | null;
 }
 
 const DELIVERY_COLUMNS = `seq, id, webhook_id, webhook_name, event_id, event_type, destination_host, state, attempts,
-  next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of, actor_email,
-  include_detail, retry_delays, format, retry_on`;
+  throttles, next_attempt_at, response_status, latency_ms, last_error, created_at, delivered_at, replay_of,
+  actor_email, include_detail, retry_delays, format, retry_on, message_template`;
 
 const SETTLED = `(${SETTLED_STATES.map((s) => `'${s}'`).join(", ")})`;
 
@@ -91,11 +93,12 @@ export function attemptsOf(deliveryId: string): Sql {
   return { sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n", params: [deliveryId] };
 }
 
+/** Deliveries by state, with their attempts (those that spent the policy) and throttles (429s), in one pass. */
 export function statsCounts(siteId: string, webhookId: string, since: number): Sql {
   return {
     sql:
-      "SELECT state, COUNT(*) AS n FROM deliveries WHERE site_id = ? AND webhook_id = ? AND created_at >= ?" +
-      " GROUP BY state",
+      "SELECT state, COUNT(*) AS n, SUM(attempts) AS attempts, SUM(throttles) AS throttles FROM deliveries" +
+      " WHERE site_id = ? AND webhook_id = ? AND created_at >= ? GROUP BY state",
     params: [siteId, webhookId, since],
   };
 }

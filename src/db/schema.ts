@@ -3,7 +3,7 @@
 // runs EXPLAIN QUERY PLAN on each).
 // D1 bills each index entry a write touches as a row written, so there is no index that no query needs.
 import { sql } from "drizzle-orm";
-import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
 import { deliveryStates } from "../domain/delivery-state";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
@@ -58,6 +58,13 @@ export const webhooks = sqliteTable(
     failureMode: text("failure_mode", { enum: ["continue", "pause"] })
       .notNull()
       .default("continue"),
+    // A chat format's main text (domain/formats/chat-text); each delivery keeps the one it started with.
+    messageTemplate: text("message_template"),
+    // Requests per second its line may send (the sequencer paces them), or null for no limit.
+    rateLimitPerS: real("rate_limit_per_s"),
+    autoPause: text("auto_pause"), // JSON {failure_rate, min_attempts, window_s} or null
+    // The first failed attempt since the last successful one (null after a success): the automatic disable's clock.
+    failingSince: integer("failing_since"),
     headerNames: text("header_names").notNull().default("[]"), // JSON string[]; values only in headers_enc
     headersEnc: text("headers_enc"), // AES-GCM, JSON {name: value}
     secretsEnc: text("secrets_enc"), // AES-GCM, JSON [{secret, expires_at|null}] newest first
@@ -126,8 +133,13 @@ export const deliveries = sqliteTable(
     retryDelays: text("retry_delays").notNull(), // JSON number[]
     retryOn: text("retry_on").$type<RetryOn>().notNull().default("any"),
     format: text("format").$type<FormatName>().notNull().default("sgen"),
+    messageTemplate: text("message_template"),
     state: text("state", { enum: deliveryStates }).notNull(),
+    // Attempts that spent the retry policy; a throttled request (429) is counted in `throttles` instead.
     attempts: integer("attempts").notNull().default(0),
+    throttles: integer("throttles").notNull().default(0),
+    // The throttle waits so far: a delivery gives up after 24 h of them.
+    throttledMs: integer("throttled_ms").notNull().default(0),
     // When the next attempt is due; for a held delivery, since when it has been held (the sweeper's clock).
     nextAttemptAt: integer("next_attempt_at"),
     // Set while a consumer is sending; a claim only succeeds on an expired or empty lease.
@@ -168,8 +180,9 @@ export const attempts = sqliteTable(
     responseStatus: integer("response_status"),
     responseBody: text("response_body"),
     responseTruncated: integer("response_truncated", { mode: "boolean" }).notNull().default(false),
-    error: text("error"), // timeout | dns | connection | tls | http_status | redirect | ...
+    error: text("error"), // timeout | dns | connection | tls | http_status | redirect | throttled | ...
     errorMessage: text("error_message"),
+    throttleMs: integer("throttle_ms"), // a 429: how long the delivery waits before its next request
     preparedMs: integer("prepared_ms").notNull(),
     sentAt: integer("sent_at").notNull(),
     responseAt: integer("response_at"),
@@ -248,3 +261,20 @@ export const bulkReplays = sqliteTable(
     index("bulk_replays_site").on(t.siteId, t.createdAt),
   ],
 );
+
+/**
+ * Operational events (webhook.paused, webhook.disabled, delivery.failed) raised but not yet made into an event and
+ * its deliveries. A row is written in the same atomic batch as the alert that raises it, and removed in the same
+ * batch as the event it becomes; the cron turns any row left behind into its event.
+ */
+export const eventOutbox = sqliteTable("event_outbox", {
+  // The event id the row becomes (evt_…): making it twice finds the event already there.
+  id: text("id").primaryKey(),
+  siteId: text("site_id").notNull(),
+  eventType: text("event_type").notNull(),
+  // The webhook the event is about: it never gets the event.
+  aboutWebhookId: text("about_webhook_id").notNull(),
+  target: text("target").notNull(), // JSON {type, id, title}
+  detail: text("detail").notNull(), // JSON
+  createdAt: integer("created_at").notNull(),
+});

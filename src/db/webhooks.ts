@@ -103,11 +103,14 @@ export function pauseStatement(d1: D1Database, id: string, now: number): D1Prepa
     .bind(now, id);
 }
 
-/** Resume clears the alert and makes a paused or disabled webhook active again (never a draft). */
+/**
+ * Resume clears the alert and makes a paused or disabled webhook active again (never a draft). The automatic
+ * disable's clock starts again too: the receiver has been fixed.
+ */
 export function resumeStatement(d1: D1Database, id: string, now: number): D1PreparedStatement {
   return d1
     .prepare(
-      `UPDATE webhooks SET status = 'active', alert = NULL, updated_at = ?
+      `UPDATE webhooks SET status = 'active', alert = NULL, failing_since = NULL, updated_at = ?
        WHERE id = ? AND status IN ('active', 'paused', 'disabled')`,
     )
     .bind(now, id);
@@ -133,6 +136,7 @@ export interface Subscriber {
   retryPolicy: string;
   retryOn: RetryOn;
   format: FormatName;
+  messageTemplate: string | null;
   destinationHost: string;
 }
 
@@ -140,7 +144,7 @@ export function subscribersStatement(d1: D1Database, siteId: string): D1Prepared
   return d1
     .prepare(
       `SELECT id, name, status, events, include_detail AS includeDetail, retry_policy AS retryPolicy,
-              retry_on AS retryOn, format, destination_host AS destinationHost
+              retry_on AS retryOn, format, message_template AS messageTemplate, destination_host AS destinationHost
        FROM webhooks WHERE site_id = ? AND deleted_at IS NULL AND status != 'draft'`,
     )
     .bind(siteId);
@@ -162,6 +166,7 @@ export interface HookForReplay {
   retry_policy: string;
   retry_on: RetryOn;
   format: FormatName;
+  message_template: string | null;
   deleted_at: number | null;
 }
 
@@ -170,7 +175,7 @@ export async function hooksForReplay(d1: D1Database, ids: string[]): Promise<Map
   for (const part of chunk(ids, PARAM_CHUNK)) {
     const { results } = await d1
       .prepare(
-        `SELECT id, name, status, destination_host, retry_policy, retry_on, format, deleted_at FROM webhooks
+        `SELECT id, name, status, destination_host, retry_policy, retry_on, format, message_template, deleted_at FROM webhooks
          WHERE id IN (${placeholders(part.length)})`,
       )
       .bind(...part)
@@ -181,61 +186,81 @@ export async function hooksForReplay(d1: D1Database, ids: string[]): Promise<Map
 }
 
 /** What a webhook's sequencer needs to know of it. */
-export function lineConfigStatement(d1: D1Database, id: string): D1PreparedStatement {
-  return d1.prepare("SELECT status, failure_mode, deleted_at FROM webhooks WHERE id = ?").bind(id);
+export interface LineConfig {
+  site_id: string;
+  name: string;
+  status: WebhookStatus;
+  failure_mode: "continue" | "pause";
+  deleted_at: number | null;
+  rate_limit_per_s: number | null;
+  /** JSON AutoPause or null. */
+  auto_pause: string | null;
 }
 
-/** The last-delivery summary a batch of outcomes leaves on a webhook, and the reaction it raised, if any. */
+export function lineConfigStatement(d1: D1Database, id: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      "SELECT site_id, name, status, failure_mode, deleted_at, rate_limit_per_s, auto_pause FROM webhooks WHERE id = ?",
+    )
+    .bind(id);
+}
+
+/** The last-delivery summary a batch of outcomes leaves on a webhook. */
 export interface WebhookSummary {
   id: string;
   last_delivery_at: number;
   last_delivery_state: string;
   last_delivery_status: number | null;
-  /** JSON of the alert this batch raised. */
-  alert?: string;
-  /** Set when a failure paused (pause mode) or a 410 disabled the webhook. */
-  status?: Extract<WebhookStatus, "paused" | "disabled">;
+  /** The batch's last attempt failed (true) or succeeded (false); null for a throttle, which is neither. */
+  failed: boolean | null;
 }
 
 /** last_delivery is refreshed at most this often while nothing about it changes (a steady stream of 2xx). */
 export const LAST_DELIVERY_REFRESH_MS = 10_000;
 
+/**
+ * last_delivery, and failing_since: set at the first failed attempt after a success, cleared by a success. The
+ * write is skipped (D1 bills rows written) when only the time moved, by less than the refresh period, and
+ * failing_since already says the right thing.
+ */
 export function summaryStatements(d1: D1Database, rows: WebhookSummary[]): D1PreparedStatement[] {
-  return rows.map((w) =>
-    w.alert !== undefined || w.status !== undefined
-      ? d1
-          .prepare(
-            `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?,
-                    alert = COALESCE(?, alert),
-                    status = CASE WHEN ? IS NOT NULL AND status IN ('active', 'paused') THEN ? ELSE status END
-             WHERE id = ?`,
-          )
-          .bind(
-            w.last_delivery_at,
-            w.last_delivery_state,
-            w.last_delivery_status,
-            w.alert ?? null,
-            w.status ?? null,
-            w.status ?? null,
-            w.id,
-          )
-      : // Skips the write (D1 bills rows written) when only the time moved, and by less than the refresh period.
-        d1
-          .prepare(
-            `UPDATE webhooks SET last_delivery_at = ?, last_delivery_state = ?, last_delivery_status = ?
-             WHERE id = ? AND (last_delivery_at IS NULL OR last_delivery_at < ? OR last_delivery_state IS NOT ?
-                               OR last_delivery_status IS NOT ?)`,
-          )
-          .bind(
-            w.last_delivery_at,
-            w.last_delivery_state,
-            w.last_delivery_status,
-            w.id,
-            w.last_delivery_at - LAST_DELIVERY_REFRESH_MS,
-            w.last_delivery_state,
-            w.last_delivery_status,
-          ),
-  );
+  return rows.map((w) => {
+    const failed = w.failed === null ? null : w.failed ? 1 : 0;
+    return d1
+      .prepare(
+        `UPDATE webhooks SET last_delivery_at = ?1, last_delivery_state = ?2, last_delivery_status = ?3,
+                failing_since = CASE ?4 WHEN 1 THEN COALESCE(failing_since, ?1) WHEN 0 THEN NULL ELSE failing_since END
+         WHERE id = ?5 AND (last_delivery_at IS NULL OR last_delivery_at < ?6 OR last_delivery_state IS NOT ?2
+                            OR last_delivery_status IS NOT ?3
+                            OR (?4 = 1 AND failing_since IS NULL) OR (?4 = 0 AND failing_since IS NOT NULL))`,
+      )
+      .bind(
+        w.last_delivery_at,
+        w.last_delivery_state,
+        w.last_delivery_status,
+        failed,
+        w.id,
+        w.last_delivery_at - LAST_DELIVERY_REFRESH_MS,
+      );
+  });
+}
+
+/**
+ * A webhook's new alert, and its new status when the reaction pauses or disables it: a paused or active webhook
+ * may become paused or disabled; a disabled one stays disabled (until resumed), a draft a draft.
+ */
+export function alertStatement(
+  d1: D1Database,
+  id: string,
+  alert: string,
+  status: Extract<WebhookStatus, "paused" | "disabled"> | null,
+): D1PreparedStatement {
+  return d1
+    .prepare(
+      `UPDATE webhooks SET alert = ?, status = CASE WHEN ? IS NOT NULL AND status IN ('active', 'paused') THEN ? ELSE status END
+       WHERE id = ?`,
+    )
+    .bind(alert, status, status, id);
 }
 
 /** The id and name of each of a site's webhooks (deleted ones excluded), for a filter's choices. */

@@ -5,9 +5,9 @@ import type { Env } from "../env";
 import { decryptJson } from "../domain/crypto";
 import { FORMATS, isFormatName, type WebhookFormat } from "../domain/formats";
 import { maskedHeaders } from "../domain/delivery-request";
-import { decideAfterAttempt, parseRetryAfter, type AttemptVerdict } from "../domain/retry-policy";
+import { decideAfterAttempt, parseRetryAfter, throttleWaitMs, type AttemptVerdict } from "../domain/retry-policy";
 import { checkDestination } from "../domain/ssrf";
-import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { isOperationalEventType, TEST_EVENT_TYPE } from "../domain/catalog";
 import { activeSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { NO_REACTION, reactToOutcome, type Reaction } from "../domain/webhook-reaction";
 import type { FailureMode } from "../domain/line";
@@ -16,7 +16,7 @@ import type { AttemptRow } from "../db/attempts";
 import type { ClaimedDelivery, DeliveryUpdate, SendContextEvent, SendContextWebhook } from "../db/deliveries";
 import { USER_AGENT } from "../version";
 import { log } from "../log";
-import { devDestinationHosts, headerPrefix } from "../config";
+import { autoDisableDays, devDestinationHosts, headerPrefix } from "../config";
 import { send, type SendOutcome } from "./sender";
 
 export interface Outcome {
@@ -27,8 +27,10 @@ export interface Outcome {
   verdict: AttemptVerdict | { kind: "held" } | { kind: "orphaned" };
   /** The queue message comes back after this many seconds (a retry), or is acked (null). */
   retryDelaySeconds: number | null;
-  /** What the webhook does about it: an alert, a pause, a disable. */
+  /** What the webhook does about it: an alert, a pause, a disable, and the operational events they raise. */
   reaction: Reaction;
+  /** When the request's answer (or its timeout or error) came back: a rate-limited line paces from it. */
+  endedAt: number | null;
 }
 
 export async function attemptDelivery(
@@ -43,6 +45,8 @@ export async function attemptDelivery(
     id: d.id,
     lease: d.lease_until,
     attempts: d.attempts,
+    throttles: d.throttles,
+    throttled_ms: d.throttled_ms,
     response_status: null,
     latency_ms: null,
     delivered_at: null,
@@ -55,6 +59,7 @@ export async function attemptDelivery(
     verdict,
     retryDelaySeconds: null,
     reaction: NO_REACTION,
+    endedAt: null,
   });
   if (!hook || hook.deleted_at !== null || !event) {
     const now = Date.now();
@@ -72,10 +77,14 @@ export async function attemptDelivery(
     );
   }
 
-  const n = d.attempts + 1;
+  // Every request of the delivery is numbered (the log's n, P-Delivery-Attempt); a throttled one spends no attempt.
+  const n = d.attempts + d.throttles + 1;
   // The format the delivery was made with (its snapshot), whatever the webhook's is now.
   const format = deliveryFormat(d);
-  const body = format.render({ envelope: event.body, detail: event.detail }, { includeDetail: d.include_detail === 1 });
+  const body = format.render(
+    { envelope: event.body, detail: event.detail },
+    { includeDetail: d.include_detail === 1, messageTemplate: d.message_template },
+  );
   const headers = await requestHeaders(env, d, hook, format, body, n);
   const destination = checkDestination(hook.url, devDestinationHosts(env));
   const preparedAt = Date.now();
@@ -83,26 +92,39 @@ export async function attemptDelivery(
     ? await send(hook.url, headers, body, hook.timeout_ms)
     : blocked(destination.reason, preparedAt);
 
+  const asked = result.status === 429 ? throttleWaitMs(result.retryAfter, result.body, result.endedAt) : null;
   const verdict = decideAfterAttempt({
     delays: JSON.parse(d.retry_delays) as number[],
-    attemptsMade: n,
+    attemptsMade: d.attempts + 1,
     status: result.status,
     retryAfterSeconds: parseRetryAfter(result.retryAfter, result.endedAt),
     retryOn: d.retry_on,
+    ...(asked !== null && { throttle: { waitMs: asked, throttledMs: d.throttled_ms } }),
   });
+  const throttled = result.status === 429;
+  const waitMs = verdict.kind === "throttled" ? verdict.waitMs : null;
   const latency = (result.responseAt ?? result.endedAt) - result.sentAt;
   const now = Date.now();
+  const next =
+    verdict.kind === "retry" ? now + verdict.delaySeconds * 1000 : waitMs !== null ? result.endedAt + waitMs : null;
   const update: DeliveryUpdate = {
     ...base,
-    attempts: n,
-    state: verdict.kind === "delivered" ? "delivered" : verdict.kind === "retry" ? "retrying" : "failed",
-    next_attempt_at: verdict.kind === "retry" ? now + verdict.delaySeconds * 1000 : null,
+    attempts: throttled ? d.attempts : d.attempts + 1,
+    throttles: throttled ? d.throttles + 1 : d.throttles,
+    throttled_ms: d.throttled_ms + (waitMs ?? 0),
+    state: verdict.kind === "delivered" ? "delivered" : next !== null ? "retrying" : "failed",
+    next_attempt_at: next,
     response_status: result.status,
     latency_ms: latency,
-    last_error: verdict.kind === "gone" ? "gone" : result.error,
+    last_error: verdict.kind === "gone" ? "gone" : throttled ? "throttled" : result.error,
     delivered_at: verdict.kind === "delivered" ? now : null,
     updated_at: now,
   };
+  const errorMessage = throttled
+    ? waitMs !== null
+      ? `throttled (429): waiting ${waitMs / 1000} s before the next request, without spending an attempt`
+      : `throttled (429) again after ${d.throttled_ms / 1000} s of throttle waits: giving up (at most 24 h)`
+    : result.errorMessage;
   const attempt: AttemptRow = {
     delivery_id: d.id,
     n,
@@ -112,8 +134,9 @@ export async function attemptDelivery(
     response_status: result.status,
     response_body: result.body,
     response_truncated: result.truncated ? 1 : 0,
-    error: result.error,
-    error_message: result.errorMessage,
+    error: throttled ? "throttled" : result.error,
+    error_message: errorMessage,
+    throttle_ms: waitMs,
     prepared_ms: preparedAt - claimedAt,
     sent_at: result.sentAt,
     response_at: result.responseAt,
@@ -126,28 +149,37 @@ export async function attemptDelivery(
     event_type: d.event_type,
     attempt: n,
     status: result.status,
-    error: result.error,
+    error: attempt.error,
     latency_ms: latency,
     outcome: update.state,
+    ...(waitMs !== null && { throttle_ms: waitMs }),
   });
   const reaction = reactToOutcome({
     verdict: verdict.kind,
     failureMode: hook.failure_mode as FailureMode,
     isTest,
+    isOperational: isOperationalEventType(d.event_type),
+    webhookId: hook.id,
+    webhookName: hook.name,
     deliveryId: d.id,
+    eventId: d.event_id,
     eventType: d.event_type,
-    attempts: n,
+    attempts: update.attempts,
     url: hook.url,
-    error: result.errorMessage ?? result.error ?? "unknown error",
+    error: errorMessage ?? result.error ?? "unknown error",
     at: iso(now)!,
+    failingSince: hook.failing_since,
+    now,
+    autoDisableDays: autoDisableDays(env),
   });
   return {
     delivery: d,
     update,
     attempt,
     verdict,
-    retryDelaySeconds: verdict.kind === "retry" ? verdict.delaySeconds : null,
+    retryDelaySeconds: next === null ? null : Math.max(0, Math.ceil((next - now) / 1000)),
     reaction,
+    endedAt: result.endedAt,
   };
 }
 

@@ -2,10 +2,13 @@
 //
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
-// Retries go back on the queue with msg.retry({ delaySeconds }) per the delivery's own policy snapshot.
+// Retries go back on the queue with msg.retry({ delaySeconds }) per the delivery's own policy snapshot, except
+// for a rate-limited line's messages (`paced`): its sequencer releases one request at a time, so every outcome of
+// such a message (a retry and a throttle included, and a message that could not be sent) goes back to it, and it
+// releases the next request no sooner than the rate allows after this one's answer.
 import type { Env } from "../env";
 import { MAX_DELAY_SECONDS } from "../domain/retry-policy";
-import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { isOperationalEventType, TEST_EVENT_TYPE as TEST } from "../domain/catalog";
 import { combineReactions, NO_REACTION, type Reaction } from "../domain/webhook-reaction";
 import type { WebhookStatus } from "../domain/line";
 import { insertAttemptsStatements } from "../db/attempts";
@@ -19,7 +22,8 @@ import {
 } from "../db/deliveries";
 import { summaryStatements, type WebhookSummary } from "../db/webhooks";
 import { settleDeliveries } from "../sequencer/client";
-import type { SettleItem } from "../sequencer/webhook-sequencer";
+import type { AttemptTally, SettleItem } from "../sequencer/webhook-sequencer";
+import { alertStatements, raiseOperationalEvents } from "../webhooks/alerts";
 import { log } from "../log";
 import { attemptDelivery, type Outcome } from "./attempt";
 import { coalesce } from "./coalesce";
@@ -39,6 +43,12 @@ export const SEND_LANES = 6;
 /** Whether an outcome reached D1, and if so the webhook status it set (paused, disabled), if any. */
 type Verdict = { kind: "recorded"; status: WebhookStatus | undefined } | { kind: "unrecorded" };
 
+/** Outcomes recorded, and the operational events their reactions raised (outbox ids), to fan out afterwards. */
+interface Recorded {
+  statusChanges: Map<string, WebhookStatus>;
+  raised: string[];
+}
+
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
@@ -49,7 +59,8 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
   // Claims (with what sending needs) and outcomes each share D1 round trips across lanes; an outcome is
   // recorded as soon as its group is ready.
   const claim = coalesce((ids: string[]) => claimGroup(env, ids));
-  const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes));
+  const raised: string[] = [];
+  const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes, raised));
   const lines = settlePerWebhook(env, [...first.values()]);
   const todo = [...first.values()];
   const answered: Promise<void>[] = [];
@@ -63,23 +74,24 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
       next = claimNext();
       const { msg, claim: c } = current;
       const startedAt = Date.now();
+      const paced = msg.body.paced === true;
       if (c.kind === "unclaimed") {
-        answerUnclaimed(msg, c.state, startedAt);
-        lines.done(msg.body.webhook_id);
+        lines.done(msg.body.webhook_id, answerUnclaimed(msg, c.state, startedAt, paced));
         continue;
       }
       const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, startedAt, msg.body.manual === true);
       answered.push(
         commit(outcome).then((verdict) => {
           if (verdict.kind === "unrecorded") {
-            // Come back once the lease has run out, and the attempt is made again (at least once).
+            // Come back once the lease has run out, and the attempt is made again (at least once). A paced
+            // line's sequencer waits for this message's outcome meanwhile.
             msg.retry({ delaySeconds: 60 });
             lines.done(msg.body.webhook_id);
             return;
           }
-          if (outcome.retryDelaySeconds !== null) msg.retry({ delaySeconds: outcome.retryDelaySeconds });
+          if (outcome.retryDelaySeconds !== null && !paced) msg.retry({ delaySeconds: outcome.retryDelaySeconds });
           else msg.ack();
-          lines.done(msg.body.webhook_id, settleItem(outcome), verdict.status);
+          lines.done(msg.body.webhook_id, settleItem(outcome, paced), verdict.status, tally(outcome, c.hook));
         }),
       );
     }
@@ -87,6 +99,9 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
   await Promise.all(Array.from({ length: Math.min(SEND_LANES, todo.length) }, lane));
   await Promise.all(answered);
   await lines.settled();
+  // After the outcomes and their alerts are in D1: the operational events they raised become events (the cron
+  // makes any left behind, should this step not happen).
+  if (raised.length) await raiseOperationalEvents(env, raised);
 }
 
 /**
@@ -95,34 +110,68 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
  * receiver holds up its own webhook's line, never another webhook's.
  */
 function settlePerWebhook(env: Env, messages: Message<DeliveryMessage>[]) {
-  const hooks = new Map<string, { left: number; items: SettleItem[]; status?: WebhookStatus }>();
+  const hooks = new Map<
+    string,
+    { left: number; items: SettleItem[]; outcomes: AttemptTally[]; status?: WebhookStatus }
+  >();
   for (const m of messages) {
-    const h = hooks.get(m.body.webhook_id) ?? { left: 0, items: [] };
+    const h = hooks.get(m.body.webhook_id) ?? { left: 0, items: [], outcomes: [] };
     h.left++;
     hooks.set(m.body.webhook_id, h);
   }
   const calls: Promise<void>[] = [];
   return {
-    /** One of the webhook's messages is finished with; `item` when its outcome frees or gives back a place. */
-    done(webhookId: string, item: SettleItem | null = null, status?: WebhookStatus) {
+    /**
+     * One of the webhook's messages is finished with; `item` when its outcome frees or gives back a place (or, on
+     * a paced line, whatever became of it), `outcome` when its attempt counts towards auto-pause.
+     */
+    done(
+      webhookId: string,
+      item: SettleItem | null = null,
+      status?: WebhookStatus,
+      outcome: AttemptTally | null = null,
+    ) {
       const h = hooks.get(webhookId)!;
       if (item) h.items.push(item);
+      if (outcome) h.outcomes.push(outcome);
       if (status) h.status = status;
-      if (--h.left === 0 && h.items.length) calls.push(settle(env, webhookId, h.items, h.status));
+      if (--h.left === 0 && (h.items.length || h.outcomes.length))
+        calls.push(settle(env, webhookId, { items: h.items, status: h.status, outcomes: h.outcomes }));
     },
     settled: () => Promise.all(calls),
   };
 }
 
-/** What the line learns from an outcome: a place freed (done) or given back (held); nothing while retrying. */
-function settleItem(o: Outcome): SettleItem | null {
-  if (o.delivery.event_type === TEST_EVENT_TYPE || o.update.state === "retrying") return null;
-  return { id: o.delivery.id, result: o.update.state === "held" ? "held" : "done" };
+/**
+ * What the line learns from an outcome: a place freed (done) or given back (held); nothing while retrying. A paced
+ * line learns every outcome, and when the request's answer came back: its next request waits for the rate from
+ * then; a retry or a throttle comes back to it, due at the delivery's next attempt.
+ */
+function settleItem(o: Outcome, paced: boolean): SettleItem | null {
+  const id = o.delivery.id;
+  if (o.delivery.event_type === TEST) return null;
+  const endedAt = o.endedAt ?? undefined;
+  if (o.update.state === "retrying") {
+    if (!paced) return null;
+    return { id, result: "later", at: o.update.next_attempt_at!, endedAt, throttled: o.verdict.kind === "throttled" };
+  }
+  return o.update.state === "held" ? { id, result: "held" } : { id, result: "done", endedAt };
 }
 
-async function settle(env: Env, webhookId: string, items: SettleItem[], status: WebhookStatus | undefined) {
+/** An attempt that counts towards the webhook's auto-pause rule: tests and throttles never do. */
+function tally(o: Outcome, hook: SendContextWebhook | undefined): AttemptTally | null {
+  if (!hook?.auto_pause || !o.attempt || o.delivery.event_type === TEST) return null;
+  if (o.verdict.kind === "throttled" || o.attempt.error === "throttled") return null;
+  return {
+    at: o.endedAt ?? o.update.updated_at,
+    failed: o.verdict.kind !== "delivered",
+    operational: isOperationalEventType(o.delivery.event_type),
+  };
+}
+
+async function settle(env: Env, webhookId: string, report: Parameters<typeof settleDeliveries>[2]) {
   try {
-    await settleDeliveries(env, webhookId, items, status);
+    await settleDeliveries(env, webhookId, report);
   } catch (err) {
     // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
     log("error", "sequencer settle failed; the sweeper will reconcile", { webhook_id: webhookId, error: String(err) });
@@ -154,50 +203,69 @@ async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
   });
 }
 
-async function commitGroup(env: Env, outcomes: Outcome[]): Promise<Verdict[]> {
-  let statusChanges: Map<string, WebhookStatus>;
+async function commitGroup(env: Env, outcomes: Outcome[], raised: string[]): Promise<Verdict[]> {
+  let recorded: Recorded;
   try {
-    statusChanges = await record(env, outcomes);
+    recorded = await record(env, outcomes);
   } catch (err) {
     log("error", "recording outcomes failed", { error: String(err) });
     return outcomes.map(() => ({ kind: "unrecorded" }));
   }
-  return outcomes.map((o) => ({ kind: "recorded", status: statusChanges.get(o.delivery.webhook_id) }));
-}
-
-/** A message whose delivery is not ours to send now: early (wait the rest), or settled, held or leased (drop). */
-function answerUnclaimed(msg: Message<DeliveryMessage>, s: UnclaimedState | undefined, now: number) {
-  const early =
-    s && (s.state === "pending" || s.state === "retrying") && s.next_attempt_at !== null && s.next_attempt_at > now;
-  if (early) msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((s.next_attempt_at! - now) / 1000)) });
-  else msg.ack();
+  raised.push(...recorded.raised);
+  return outcomes.map((o) => ({ kind: "recorded", status: recorded.statusChanges.get(o.delivery.webhook_id) }));
 }
 
 /**
- * One atomic D1 batch for a group of outcomes: attempts, delivery states, and each webhook's summary with the
- * reaction its outcomes raised. Returns the webhooks whose status changed.
+ * A message whose delivery is not ours to send now: early (wait the rest), or settled, held or leased (drop). On a
+ * paced line the message is acked and its sequencer told what became of it: due later, held, finished, or being
+ * sent by another consumer (it then waits for that one's outcome).
  */
-async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, WebhookStatus>> {
-  const perHook = new Map<string, { summary: WebhookSummary; reaction: Reaction }>();
+function answerUnclaimed(
+  msg: Message<DeliveryMessage>,
+  s: UnclaimedState | undefined,
+  now: number,
+  paced: boolean,
+): SettleItem | null {
+  const id = msg.body.delivery_id;
+  const waiting = s && (s.state === "pending" || s.state === "retrying");
+  const early = waiting && s.next_attempt_at !== null && s.next_attempt_at > now;
+  if (!paced) {
+    if (early) msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil((s.next_attempt_at! - now) / 1000)) });
+    else msg.ack();
+    return null;
+  }
+  msg.ack();
+  if (early) return { id, result: "later", at: s.next_attempt_at! };
+  if (waiting) return { id, result: "busy" };
+  return s?.state === "held" ? { id, result: "held" } : { id, result: "done" };
+}
+
+/**
+ * One atomic D1 batch for a group of outcomes: attempts, delivery states, each webhook's summary, and the alert,
+ * status and operational events its outcomes' reactions raised. Returns the webhooks whose status may have changed
+ * and the operational events raised.
+ */
+async function record(env: Env, outcomes: Outcome[]): Promise<Recorded> {
+  const perHook = new Map<string, { summary: WebhookSummary; reaction: Reaction; siteId: string }>();
   for (const o of outcomes) {
     if (!o.attempt) continue;
     const id = o.delivery.webhook_id;
     const prev = perHook.get(id)?.reaction ?? NO_REACTION;
     perHook.set(id, {
+      siteId: o.delivery.site_id,
       summary: {
         id,
         last_delivery_at: o.update.updated_at,
         last_delivery_state: o.update.state,
         last_delivery_status: o.update.response_status,
+        failed: o.attempt.error === "throttled" ? null : o.verdict.kind !== "delivered",
       },
       reaction: combineReactions(prev, o.reaction),
     });
   }
-  const summaries = [...perHook.values()].map(({ summary, reaction }) => ({
-    ...summary,
-    ...(reaction.alert && { alert: JSON.stringify(reaction.alert) }),
-    ...(reaction.status && { status: reaction.status }),
-  }));
+  const alerts = [...perHook.entries()].flatMap(([id, h]) =>
+    h.reaction.alert ? [alertStatements(env.DB, { id, siteId: h.siteId }, h.reaction, Date.now())] : [],
+  );
   await env.DB.batch([
     ...insertAttemptsStatements(
       env.DB,
@@ -207,9 +275,18 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Map<string, Webhoo
       env.DB,
       outcomes.map((o) => o.update),
     ),
-    ...summaryStatements(env.DB, summaries),
+    ...summaryStatements(
+      env.DB,
+      [...perHook.values()].map((h) => h.summary),
+    ),
+    ...alerts.flatMap((a) => a.statements),
   ]);
-  return new Map(summaries.flatMap((w) => (w.status ? [[w.id, w.status] as const] : [])));
+  return {
+    statusChanges: new Map(
+      [...perHook.entries()].flatMap(([id, h]) => (h.reaction.status ? [[id, h.reaction.status] as const] : [])),
+    ),
+    raised: alerts.flatMap((a) => a.outboxIds),
+  };
 }
 
 /** Messages that crashed the consumer max_retries times. D1 still has the delivery; the sweeper re-drives it. */

@@ -3,7 +3,7 @@
 import type { Env } from "../env";
 import { envelopeBody, targetKey } from "../domain/envelope";
 import type { EventInput } from "../domain/event-input";
-import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { isOperationalEventType, TEST_EVENT_TYPE } from "../domain/catalog";
 import { isSiteEventType } from "../domain/custom-event-types";
 import { InvalidInput } from "../domain/problems";
 import { newId } from "../domain/ids";
@@ -26,37 +26,65 @@ export interface AcceptedEvent {
 /** Thrown when the site does not exist (the caller answers 404). */
 export class UnknownSite extends Error {}
 
+/** An operational event raised by Edgehooks itself (delivery/operational.ts), not sent by a producer. */
+export interface OperationalIngest {
+  /** The webhook it is about: it never gets it. */
+  aboutWebhookId: string;
+  /** Statements for the same atomic batch (removing the outbox row), run even when the event is a duplicate. */
+  then: D1PreparedStatement[];
+}
+
+interface IngestOptions {
+  batch: boolean;
+  operational: OperationalIngest | null;
+}
+
 /**
  * `batch`: the inputs came as `events` of a batch, so a field error names `events.<i>.<field>`. An event type that
- * is neither in the catalog nor one of the site's own is a 422 (InvalidInput), and nothing is stored.
+ * is neither in the catalog nor one of the site's own is a 422 (InvalidInput), and nothing is stored; so is an
+ * operational type, which only Edgehooks raises (`operational`).
  */
 export async function acceptEvents(
   env: Env,
   siteId: string,
   inputs: EventInput[],
-  opts: { batch?: boolean; now?: number } = {},
+  opts: { batch?: boolean; now?: number; operational?: OperationalIngest } = {},
 ): Promise<AcceptedEvent[]> {
   const now = opts.now ?? Date.now();
   const ids = inputs.map((e) => e.event_id ?? newId("evt"));
+  const options = { batch: opts.batch ?? false, operational: opts.operational ?? null };
   try {
-    return await acceptOnce(env, siteId, inputs, ids, now, opts.batch ?? false);
+    return await acceptOnce(env, siteId, inputs, ids, now, options);
   } catch (err) {
     // A concurrent request recorded one of these event ids between our check and our insert: the batch
     // rolled back as a whole, so the second pass sees it as a duplicate.
     if (!String(err).includes("UNIQUE constraint failed")) throw err;
-    return acceptOnce(env, siteId, inputs, ids, now, opts.batch ?? false);
+    return acceptOnce(env, siteId, inputs, ids, now, options);
   }
 }
 
-async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: string[], now: number, batch: boolean) {
+/** Why a producer may not send this type to the site, or null. */
+function typeProblem(type: string, customTypes: ReadonlySet<string>, siteId: string): string | null {
+  if (isSiteEventType(type, customTypes)) return null;
+  if (isOperationalEventType(type)) return `${type} is an operational event type: only Edgehooks sends it`;
+  return `unknown event type ${type}: not in the catalog nor one of the site's own (see GET /v1/sites/${siteId}/event-types)`;
+}
+
+async function acceptOnce(
+  env: Env,
+  siteId: string,
+  inputs: EventInput[],
+  ids: string[],
+  now: number,
+  { batch, operational }: IngestOptions,
+) {
   const { site, known, subscribers, customTypes } = await loadIngestContext(env.DB, siteId, ids);
-  const unknown = inputs.flatMap((e, i) => (isSiteEventType(e.event_type, customTypes) ? [] : [i]));
-  if (unknown.length) {
+  const problems = inputs.map((e) => (operational ? null : typeProblem(e.event_type, customTypes, siteId)));
+  if (problems.some((p) => p !== null)) {
     throw new InvalidInput(
-      unknown.map((i) => ({
-        path: batch ? `events.${i}.event_type` : "event_type",
-        message: `unknown event type ${inputs[i]!.event_type}: not in the catalog nor one of the site's own (see GET /v1/sites/${siteId}/event-types)`,
-      })),
+      problems.flatMap((message, i) =>
+        message === null ? [] : [{ path: batch ? `events.${i}.event_type` : "event_type", message }],
+      ),
     );
   }
   const results: AcceptedEvent[] = [];
@@ -69,7 +97,9 @@ async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: s
       results.push({ event_id: eventId, deliveries: seen, duplicate: true });
       return;
     }
-    const hooks = subscribers.filter((h) => (JSON.parse(h.events) as string[]).includes(input.event_type));
+    const hooks = subscribers.filter(
+      (h) => (JSON.parse(h.events) as string[]).includes(input.event_type) && h.id !== operational?.aboutWebhookId,
+    );
     const event = eventRow(site, input, eventId, hooks.length, now);
     eventRows.push(event);
     for (const hook of hooks) deliveryRows.push(deliveryRow(event, hook, now));
@@ -80,9 +110,10 @@ async function acceptOnce(env: Env, siteId: string, inputs: EventInput[], ids: s
     const done = await env.DB.batch([
       ...insertEventsStatements(env.DB, eventRows),
       ...insertDeliveriesStatements(env.DB, deliveryRows),
+      ...(operational?.then ?? []),
     ]);
     await handToSequencers(env, deliveryRows, seqsOf(done));
-  }
+  } else if (operational?.then.length) await env.DB.batch(operational.then);
   return results;
 }
 
@@ -137,7 +168,15 @@ function deliveryRow(
   event: NewEventRow,
   hook: Pick<
     Subscriber,
-    "id" | "name" | "status" | "destinationHost" | "retryPolicy" | "retryOn" | "format" | "includeDetail"
+    | "id"
+    | "name"
+    | "status"
+    | "destinationHost"
+    | "retryPolicy"
+    | "retryOn"
+    | "format"
+    | "messageTemplate"
+    | "includeDetail"
   >,
   now: number,
 ): NewDeliveryRow {

@@ -2,11 +2,16 @@
 // message is re-driven from D1 by the cron.
 import type { Env } from "../env";
 
-/** A pointer to one delivery. `manual` marks an operator's "attempt now", which goes out even while paused. */
+/**
+ * A pointer to one delivery. `manual` marks an operator's "attempt now", which goes out even while paused. `paced`
+ * marks a release of a rate-limited line: whatever becomes of it goes back to the line's sequencer, which releases
+ * the next request.
+ */
 export interface DeliveryMessage {
   delivery_id: string;
   webhook_id: string;
   manual?: boolean;
+  paced?: boolean;
 }
 
 /**

@@ -62,6 +62,7 @@ export async function replay(
         retryPolicy: hook.retry_policy,
         retryOn: hook.retry_on,
         format: hook.format,
+        messageTemplate: hook.message_template,
       },
       {
         id: newId("dlv"),

@@ -1,7 +1,14 @@
 // A site's own event types (family Custom): lowercase dotted names such as course.completed. They sit beside the
 // catalog for that site alone: producers may send them and webhooks may subscribe to them.
 import { z } from "zod";
-import { EVENT_TYPES, isKnownEventType, TEST_EVENT_TYPE, type EventTypeInfo } from "./catalog";
+import {
+  BUILT_IN_EVENT_TYPES,
+  isBuiltInEventType,
+  isKnownEventType,
+  isOperationalEventType,
+  TEST_EVENT_TYPE,
+  type EventTypeInfo,
+} from "./catalog";
 
 /** Two or more lowercase words joined by dots; a word is a letter, then letters, digits or underscores. */
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
@@ -9,8 +16,8 @@ export const MAX_EVENT_TYPE_LENGTH = 100;
 export const MAX_CUSTOM_EVENT_TYPES = 100;
 export const MAX_DESCRIPTION_LENGTH = 500;
 
-/** A webhook subscribes to at most every type a site can have: the catalog and the site's own. */
-export const MAX_SUBSCRIBED_EVENTS = EVENT_TYPES.length + MAX_CUSTOM_EVENT_TYPES;
+/** A webhook subscribes to at most every type a site can have: the built-in ones and the site's own. */
+export const MAX_SUBSCRIBED_EVENTS = BUILT_IN_EVENT_TYPES.length + MAX_CUSTOM_EVENT_TYPES;
 
 /**
  * Namespaces kept for the types we send ourselves: webhook.test today, and operational events about webhooks and
@@ -37,15 +44,20 @@ export type CustomEventTypeInput = z.infer<typeof customEventTypeInputSchema>;
 export function customTypeNameProblem(type: string): { kind: "invalid" | "built_in"; message: string } | null {
   if (!EVENT_TYPE_PATTERN.test(type) || type.length > MAX_EVENT_TYPE_LENGTH)
     return { kind: "invalid", message: "must be lowercase words joined by dots, such as course.completed" };
-  if (isKnownEventType(type)) return { kind: "built_in", message: `${type} is a type of the catalog` };
+  if (isBuiltInEventType(type)) return { kind: "built_in", message: `${type} is a built-in type` };
   if (type === TEST_EVENT_TYPE || RESERVED_NAMESPACES.some((ns) => type.startsWith(ns)))
     return { kind: "invalid", message: `${RESERVED_NAMESPACES.join("* and ")}* are kept for Edgehooks' own events` };
   return null;
 }
 
-/** Whether a producer may send this type to the site, and a webhook of the site subscribe to it. */
+/** Whether a producer may send this type to the site (the catalog, or one of the site's own). */
 export function isSiteEventType(type: string, custom: ReadonlySet<string>): boolean {
   return isKnownEventType(type) || custom.has(type);
+}
+
+/** Whether a webhook of the site may subscribe to this type: what producers send, and the operational types. */
+export function isSubscribableType(type: string, custom: ReadonlySet<string>): boolean {
+  return isSiteEventType(type, custom) || isOperationalEventType(type);
 }
 
 export interface CustomEventType {
@@ -55,10 +67,10 @@ export interface CustomEventType {
   created_at: number;
 }
 
-/** A site's listing: the catalog in its order, then the site's own types by name. */
+/** A site's listing: the built-in types in their order (the catalog, then Operations), then its own by name. */
 export function siteCatalog(custom: readonly Pick<CustomEventType, "type" | "description">[]): EventTypeInfo[] {
   const own = [...custom]
     .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
     .map((c) => ({ type: c.type, family: "Custom" as const, description: c.description }));
-  return [...EVENT_TYPES, ...own];
+  return [...BUILT_IN_EVENT_TYPES, ...own];
 }

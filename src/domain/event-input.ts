@@ -21,7 +21,8 @@ const targetSchema = z
       .max(64)
       .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, "must be a word such as post or page"),
     id: z.union([z.string().min(1).max(256), z.number().int()]),
-    title: z.string().max(1000).optional(),
+    // Bounded only by the event's 64 KiB: a chat format cuts a long title to its platform's limits, never refuses it.
+    title: z.string().max(MAX_EVENT_BYTES).optional(),
     url: z.string().url().max(2048).optional(),
   })
   .strict();

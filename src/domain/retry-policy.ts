@@ -64,13 +64,55 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Math.min(Math.max(0, Math.ceil((at - nowMs) / 1000)), MAX_DELAY_SECONDS);
 }
 
-export type AttemptVerdict =
-  { kind: "delivered" } | { kind: "retry"; delaySeconds: number } | { kind: "failed" } | { kind: "gone" };
+/** The most a delivery waits on throttles in all, before it gives up (fails for good). */
+export const MAX_THROTTLE_WAIT_MS = 24 * 3600_000;
+/** A 429 that names no wait waits this long. */
+export const DEFAULT_THROTTLE_WAIT_MS = 1000;
 
 /**
- * `attemptsMade` counts the attempt just made; `status` is null when there was no response (timeout,
- * network). A 2xx is delivered; 410 stops for good; with `retryOn: "server_errors"` another 4xx (not 408 or 429)
- * fails at once; anything else retries while the policy has delays, no sooner than a 429/503's Retry-After asks.
+ * How long a 429 asks to wait, in ms: its Retry-After (seconds, fractions allowed, or an HTTP date), else a JSON
+ * body's `retry_after` in seconds (Discord's, fractional), else 1 s; never more than 12 h at once.
+ */
+export function throttleWaitMs(retryAfter: string | null, body: string | null, nowMs: number): number {
+  const header = retryAfter === null ? null : parseRetryAfterSeconds(retryAfter, nowMs);
+  const asked = header ?? retryAfterInBody(body);
+  const ms = asked === null ? DEFAULT_THROTTLE_WAIT_MS : Math.ceil(asked * 1000);
+  return Math.min(ms, MAX_DELAY_SECONDS * 1000);
+}
+
+/** Retry-After as (possibly fractional) seconds or an HTTP date → seconds from now; null when invalid. */
+function parseRetryAfterSeconds(value: string, nowMs: number): number | null {
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  if (Number.isNaN(at) || !/[a-z]/i.test(v)) return null;
+  return Math.max(0, (at - nowMs) / 1000);
+}
+
+/** A JSON body's non-negative `retry_after`, in seconds (as Discord answers a 429); null otherwise. */
+export function retryAfterInBody(body: string | null): number | null {
+  if (body === null || !body.trimStart().startsWith("{")) return null;
+  try {
+    const v = (JSON.parse(body) as { retry_after?: unknown }).retry_after;
+    return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export type AttemptVerdict =
+  | { kind: "delivered" }
+  | { kind: "retry"; delaySeconds: number }
+  | { kind: "throttled"; waitMs: number }
+  | { kind: "failed" }
+  | { kind: "gone" };
+
+/**
+ * `attemptsMade` counts the attempts that spent the policy, the one just made included (a throttled one never
+ * does); `status` is null when there was no response (timeout, network). A 2xx is delivered; a 429 is a throttle:
+ * wait as asked and go again without spending a retry, until `throttledMs` (waited so far) would pass 24 h; 410
+ * stops for good; with `retryOn: "server_errors"` another 4xx (not 408) fails at once; anything else retries
+ * while the policy has delays, no sooner than a 503's Retry-After asks.
  */
 export function decideAfterAttempt(input: {
   delays: readonly number[];
@@ -78,13 +120,21 @@ export function decideAfterAttempt(input: {
   status: number | null;
   retryAfterSeconds: number | null;
   retryOn?: RetryOn;
+  /** For a 429: the wait it asks for (throttleWaitMs), and the delivery's throttle waits so far. */
+  throttle?: { waitMs: number; throttledMs: number };
 }): AttemptVerdict {
   const { delays, attemptsMade, status, retryAfterSeconds, retryOn = "any" } = input;
   if (status !== null && status >= 200 && status < 300) return { kind: "delivered" };
+  if (status === 429) {
+    const t = input.throttle ?? { waitMs: DEFAULT_THROTTLE_WAIT_MS, throttledMs: 0 };
+    return t.throttledMs + t.waitMs > MAX_THROTTLE_WAIT_MS
+      ? { kind: "failed" }
+      : { kind: "throttled", waitMs: t.waitMs };
+  }
   if (status === 410) return { kind: "gone" };
   if (refusedForGood(status, retryOn)) return { kind: "failed" };
   const delay = delays[attemptsMade - 1];
   if (delay === undefined) return { kind: "failed" };
-  const asked = (status === 429 || status === 503) && retryAfterSeconds !== null ? retryAfterSeconds : 0;
+  const asked = status === 503 && retryAfterSeconds !== null ? retryAfterSeconds : 0;
   return { kind: "retry", delaySeconds: Math.min(Math.max(delay, asked), MAX_DELAY_SECONDS) };
 }

@@ -18,6 +18,7 @@ import {
   type RetryPolicyInput,
 } from "./retry-policy";
 import { statusAfterSubscribing, webhookDefaults } from "./webhook-defaults";
+import type { AutoPause } from "./flow-control";
 import { webhookFields, type WebhookConfig } from "./webhook-input";
 
 /** A document lists at most this many webhooks (and stays within the 64 KiB every admin body may have). */
@@ -37,6 +38,9 @@ export const settingsEntrySchema = z
     retry_policy: retryPolicyInputSchema.optional(),
     retry_on: retryOnSchema.optional(),
     failure_mode: webhookFields.failure_mode.optional(),
+    message_template: webhookFields.message_template.nullable().optional(),
+    rate_limit_per_s: webhookFields.rate_limit_per_s.nullable().optional(),
+    auto_pause: webhookFields.auto_pause.nullable().optional(),
   })
   .strict();
 
@@ -72,6 +76,9 @@ export type SettingsField =
   | "retry_policy"
   | "retry_on"
   | "failure_mode"
+  | "message_template"
+  | "rate_limit_per_s"
+  | "auto_pause"
   | "headers"
   | "secret";
 
@@ -117,6 +124,10 @@ export function desiredWebhook(
       retryPolicy: entry.retry_policy === undefined ? defaults.retryPolicy : resolveRetryPolicy(entry.retry_policy),
       retryOn: entry.retry_on ?? defaults.retryOn,
       failureMode: entry.failure_mode ?? defaults.failureMode,
+      // null and left out alike: none (for the rate limit, left out is the format's).
+      messageTemplate: entry.message_template ?? defaults.messageTemplate,
+      rateLimitPerS: entry.rate_limit_per_s === undefined ? defaults.rateLimitPerS : entry.rate_limit_per_s,
+      autoPause: entry.auto_pause ?? defaults.autoPause,
       headers,
       secret: entry.secret,
     },
@@ -157,9 +168,17 @@ export function changedFields(current: CurrentWebhook, desired: DesiredWebhook):
     changed.push("retry_policy");
   if (current.retryOn !== desired.retryOn) changed.push("retry_on");
   if (current.failureMode !== desired.failureMode) changed.push("failure_mode");
+  if (current.messageTemplate !== desired.messageTemplate) changed.push("message_template");
+  if (current.rateLimitPerS !== desired.rateLimitPerS) changed.push("rate_limit_per_s");
+  if (!sameAutoPause(current.autoPause, desired.autoPause)) changed.push("auto_pause");
   if (!sameRecord(current.headers, desired.headers)) changed.push("headers");
   if (desired.secret !== undefined && !sameSecret(current.secret, desired.secret)) changed.push("secret");
   return changed;
+}
+
+function sameAutoPause(a: AutoPause | null, b: AutoPause | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.failure_rate === b.failure_rate && a.min_attempts === b.min_attempts && a.window_s === b.window_s;
 }
 
 function sameSecret(current: string | null, desired: string | null): boolean {
@@ -221,6 +240,9 @@ export function settingsEntryOf(w: Omit<WebhookConfig, "headers"> & { headerName
     retry_policy: retryPolicyInput(w.retryPolicy),
     retry_on: w.retryOn,
     failure_mode: w.failureMode,
+    message_template: w.messageTemplate,
+    rate_limit_per_s: w.rateLimitPerS,
+    auto_pause: w.autoPause && { ...w.autoPause },
     headers: Object.fromEntries(w.headerNames.map((name) => [name, null])),
   };
 }

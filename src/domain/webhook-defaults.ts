@@ -2,6 +2,7 @@
 import { RETRY_PRESETS, type RetryOn, type RetryPolicy } from "./retry-policy";
 import type { FailureMode, WebhookStatus } from "./line";
 import { DEFAULT_FORMAT, FORMATS, type FormatName } from "./formats";
+import type { AutoPause } from "./flow-control";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const MIN_TIMEOUT_MS = 1_000;
@@ -16,11 +17,18 @@ export interface WebhookDefaults {
   retryPolicy: RetryPolicy;
   retryOn: RetryOn;
   failureMode: FailureMode;
+  /** Chat formats' main text; null: the format's own. */
+  messageTemplate: string | null;
+  /** Requests per second the line may send; null: no limit. */
+  rateLimitPerS: number | null;
+  /** Pause on a high failure rate; null: only as the failure mode says. */
+  autoPause: AutoPause | null;
 }
 
 /**
  * A webhook is created as a draft subscribed to nothing, with a 10 s timeout, the default retries on any failure,
- * and continue; its format may change some of that (pagegun: 30 s, three retries, 4xx stops, detail included).
+ * continue, no rate limit and no auto-pause; its format may change some of that (pagegun: 30 s, three retries, 4xx
+ * stops, detail included; the chat formats: 4xx stops, and the platform's rate, 1/s or 0.5/s for discord).
  */
 export function webhookDefaults(format: FormatName = DEFAULT_FORMAT): WebhookDefaults {
   const own = FORMATS[format].defaults;
@@ -35,6 +43,9 @@ export function webhookDefaults(format: FormatName = DEFAULT_FORMAT): WebhookDef
       : { name: "default", delays_s: [...RETRY_PRESETS.default] },
     retryOn: own.retryOn ?? "any",
     failureMode: "continue",
+    messageTemplate: null,
+    rateLimitPerS: own.rateLimitPerS ?? null,
+    autoPause: null,
   };
 }
 

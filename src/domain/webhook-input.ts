@@ -3,13 +3,15 @@
 // the rules a destination and a subscription list must meet, as field errors. So a rule is written once.
 import { z } from "zod";
 import { checkDestination } from "./ssrf";
-import { isSiteEventType, MAX_SUBSCRIBED_EVENTS } from "./custom-event-types";
+import { isSubscribableType, MAX_SUBSCRIBED_EVENTS } from "./custom-event-types";
 import { MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, webhookDefaults, type WebhookDefaults } from "./webhook-defaults";
 import type { FieldError } from "./problems";
 import { retryOnSchema, retryPolicyInputSchema } from "./retry-policy";
 import { MAX_OVERLAP_SECONDS } from "./secret-rotation";
 import { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from "./secret-rules";
-import { formatSchema } from "./formats";
+import { CHAT_FORMATS, formatSchema } from "./formats";
+import { MAX_TEMPLATE_LENGTH, templateProblem } from "./formats/chat-text";
+import { autoPauseSchema, rateLimitSchema } from "./flow-control";
 
 /** Everything a webhook is configured with but its status and secret (header values in clear). */
 export interface WebhookConfig extends Omit<WebhookDefaults, "status"> {
@@ -47,10 +49,40 @@ export const webhookFields = {
     description:
       "sgen (the default): our envelope and X-SGEN-Signature. pagegun: PageGun's body and X-PageGun-Signature; " +
       `a webhook created with it starts with a ${pagegun.timeoutMs / 1000} s timeout, retries after ` +
-      `${pagegun.retryPolicy.delays_s.join(", ")} s, retry_on ${pagegun.retryOn} and include_detail ${pagegun.includeDetail}.`,
+      `${pagegun.retryPolicy.delays_s.join(", ")} s, retry_on ${pagegun.retryOn} and include_detail ${pagegun.includeDetail}. ` +
+      "slack, discord, teams: a chat message for a team channel (its main text from message_template), nothing " +
+      `signed; a webhook created with one starts with retry_on server_errors and rate_limit_per_s ` +
+      `${webhookDefaults("slack").rateLimitPerS} (discord ${webhookDefaults("discord").rateLimitPerS}).`,
   }),
   retry_policy: retryPolicyInputSchema.meta({
     description: '"default" | "aggressive" | "none" | {"delays_s": [1…43200, …up to 10]}',
+  }),
+  message_template: z
+    .string()
+    .min(1)
+    .max(MAX_TEMPLATE_LENGTH)
+    .superRefine((t, ctx) => {
+      const problem = templateProblem(t);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({
+      description:
+        `The main text of a chat format's message (${CHAT_FORMATS.join(", ")}), up to ${MAX_TEMPLATE_LENGTH} ` +
+        "characters, with placeholders such as {{event_type}}, {{target.title}}, {{target.url}}, {{actor.email}} " +
+        "and {{site.host}}; values are escaped for the platform and cut to its limits. Other formats ignore it.",
+      example: "New on {{site.host}}: <{{target.url}}|{{target.title}}>",
+    }),
+  rate_limit_per_s: rateLimitSchema.meta({
+    description:
+      "Requests per second the webhook's line may send, 0.1 to 1000: requests go one at a time, each at least " +
+      "1/rate after the previous one's answer. slack and teams start at 1, discord at 0.5, others with none.",
+    example: 1,
+  }),
+  auto_pause: autoPauseSchema.meta({
+    description:
+      "Pause the webhook when at least min_attempts attempts ended in the last window_s seconds and the share " +
+      "that failed reaches failure_rate (0 to 1), in either failure mode.",
+    example: { failure_rate: 0.5, min_attempts: 10, window_s: 300 },
   }),
   retry_on: retryOnSchema.meta({
     description:
@@ -65,12 +97,12 @@ export function destinationHost(url: string, devHosts: readonly string[]): { hos
   return verdict.ok ? { host: verdict.host } : { error: { path: "url", message: verdict.reason } };
 }
 
-/** The types neither in the catalog nor among the site's own (`custom`), with their places in the list. */
+/** The types neither built in (the catalog, Operations) nor among the site's own, with their places in the list. */
 export function unknownEventTypes(
   events: readonly string[],
   custom: ReadonlySet<string>,
 ): { index: number; type: string }[] {
-  return events.flatMap((type, index) => (isSiteEventType(type, custom) ? [] : [{ index, type }]));
+  return events.flatMap((type, index) => (isSubscribableType(type, custom) ? [] : [{ index, type }]));
 }
 
 // ---- The request bodies that change a webhook ----------------------------------------------------------------
@@ -83,6 +115,7 @@ export const newWebhookSchema = z
     headers: webhookFields.headers.optional(),
     description: webhookFields.description.optional(),
     format: webhookFields.format.optional(),
+    message_template: webhookFields.message_template.nullable().optional(),
   })
   .strict();
 
@@ -93,6 +126,7 @@ export const webhookPatchSchema = z
     headers: webhookFields.headers.optional(),
     description: webhookFields.description.nullable().optional(),
     format: webhookFields.format.optional(),
+    message_template: webhookFields.message_template.nullable().optional(),
   })
   .strict();
 
@@ -106,6 +140,8 @@ export const deliveryPolicySchema = z
     retry_policy: webhookFields.retry_policy.optional(),
     retry_on: webhookFields.retry_on.optional(),
     failure_mode: webhookFields.failure_mode.optional(),
+    rate_limit_per_s: webhookFields.rate_limit_per_s.nullable().optional(),
+    auto_pause: webhookFields.auto_pause.nullable().optional(),
   })
   .strict();
 

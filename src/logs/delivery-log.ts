@@ -58,6 +58,7 @@ export async function deliveryDetail(env: Env, siteId: string, id: string) {
     ...deliveryView(d),
     format: d.format,
     retry_on: d.retry_on,
+    message_template: d.message_template,
     attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, body)),
   };
 }
@@ -82,7 +83,7 @@ export async function statsOf(env: Env, siteId: string, webhookId: string, windo
   return {
     window,
     ...summarize(
-      rowsOf<{ state: string; n: number }>(counts),
+      rowsOf<{ state: string; n: number; attempts: number | null; throttles: number | null }>(counts),
       rowsOf<{ p50: number | null; p95: number | null }>(latencies)[0] ?? { p50: null, p95: null },
       rowsOf<{ hour: number; n: number }>(hourly),
       since,

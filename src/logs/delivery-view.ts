@@ -17,6 +17,7 @@ export function deliveryView(d: DeliveryRow) {
     destination_host: d.destination_host,
     state: d.state,
     attempts: d.attempts,
+    throttles: d.throttles,
     next_attempt_at: scheduled ? iso(d.next_attempt_at) : null,
     response_status: d.response_status,
     latency_ms: d.latency_ms,
@@ -40,13 +41,19 @@ export type LogRowView = ReturnType<typeof logRowView>;
 
 /**
  * The body the delivery sends, the same on every attempt: rendered again, by the same pure function, from the
- * stored event and the delivery's own snapshot of its format and include_detail. Null once retention removed
- * the event.
+ * stored event and the delivery's own snapshot of its format, include_detail and message_template. Null once
+ * retention removed the event.
  */
-export function sentBody(d: Pick<DeliveryRow, "format" | "include_detail">, event: EventPayload | null): string | null {
+export function sentBody(
+  d: Pick<DeliveryRow, "format" | "include_detail" | "message_template">,
+  event: EventPayload | null,
+): string | null {
   if (!event) return null;
   const format = isFormatName(d.format) ? FORMATS[d.format] : FORMATS.sgen;
-  return format.render({ envelope: event.body, detail: event.detail }, { includeDetail: d.include_detail === 1 });
+  return format.render(
+    { envelope: event.body, detail: event.detail },
+    { includeDetail: d.include_detail === 1, messageTemplate: d.message_template },
+  );
 }
 
 export function attemptView(a: AttemptRecord, body: string | null) {
@@ -64,6 +71,7 @@ export function attemptView(a: AttemptRecord, body: string | null) {
         : { status: a.response_status, body: a.response_body, truncated: Boolean(a.response_truncated) },
     error: a.error,
     error_message: a.error_message,
+    throttle: a.throttle_ms === null ? null : { wait_ms: a.throttle_ms },
     timing: {
       prepared_ms: a.prepared_ms,
       sent_at: iso(a.sent_at)!,

@@ -1,7 +1,6 @@
 // How the rest of the app talks to a webhook's sequencer (its Durable Object): one object per webhook id.
 import type { Env } from "../env";
-import type { EnqueueItem, SettleItem } from "./webhook-sequencer";
-import type { WebhookStatus } from "../domain/line";
+import type { EnqueueItem, SettleReport } from "./webhook-sequencer";
 import { count } from "../metrics";
 import { log } from "../log";
 
@@ -10,16 +9,12 @@ export function sequencer(env: Env, webhookId: string) {
   return env.SEQUENCER.get(env.SEQUENCER.idFromName(webhookId));
 }
 
-export function settleDeliveries(
-  env: Env,
-  webhookId: string,
-  items: SettleItem[],
-  status?: WebhookStatus,
-): Promise<void> {
-  return sequencer(env, webhookId).settle(webhookId, items, status);
+/** What the consumer learnt of a webhook's deliveries in one batch (see SettleReport). */
+export function settleDeliveries(env: Env, webhookId: string, report: SettleReport): Promise<void> {
+  return sequencer(env, webhookId).settle(webhookId, report);
 }
 
-/** Call after a webhook's status, failure mode or existence changed in D1. */
+/** Call after a webhook's status, failure mode, rate limit, auto-pause rule or existence changed in D1. */
 export async function webhookConfigChanged(env: Env, webhookId: string): Promise<void> {
   await sequencer(env, webhookId).configChanged(webhookId);
 }

@@ -1,21 +1,49 @@
-// One Durable Object per webhook decides which of its deliveries may go out now (see src/domain/line.ts).
+// One Durable Object per webhook decides which of its deliveries may go out now (see src/domain/line.ts), when a
+// rate-limited webhook's next request may go (src/domain/flow-control.ts), and keeps its auto-pause window.
 //
 // D1 is the source of truth; this object's line is a cache of it, rebuilt from D1 whenever the object starts
 // (or the sweeper asks), so losing the object's memory or storage never strands a delivery.
 //
 // Concurrency hazards, written down because they shape this code:
 // - Awaiting D1 or the queue is outbound I/O, which input gates do not cover: another call can run in the
-//   gap. Every public method therefore runs through `serial`, one at a time, in arrival order.
+//   gap. Every public method (and the alarm) therefore runs through `serial`, one at a time, in arrival order.
 // - Queue ordering is best effort, and a consumer batch may be redelivered. So the line never releases the
 //   next delivery of a target (continue) or of the webhook (pause) before the previous one has settled, and
 //   the consumer's lease in D1 (claimDeliveries) turns a duplicate message into a no-op.
 // - The consumer's outbound fetch can take up to 30 s and is not covered by input gates either; it reports
 //   back through `settle` only after D1 records the outcome.
+//
+// Pacing, for a webhook with rate_limit_per_s:
+// - One request at a time. The object releases one delivery (a first attempt, or a retry or throttle come due)
+//   and the next only once the consumer reports what became of it, no sooner than 1/rate after that request's
+//   answer came back (nextSendAt). The receiver got the request before its answer reached us, so the receiver
+//   never sees two requests closer than 1/rate, whatever the queue's delays: never more than the rate in any
+//   window. A request released late is simply sent late; nothing is released early to make up for it.
+// - An alarm (ctx.storage.setAlarm) wakes the object when the next request is due; nothing sleeps. The pacing
+//   state (when the next request may go, the release whose outcome it waits for) is in the object's storage, so
+//   it holds across restarts of the object and of the consumer. If that outcome never comes (a lost message, a
+//   consumer that died), the alarm sends the same release again after OUTSTANDING_MS; the lease in D1 keeps it
+//   from going out twice at once.
+// - A paced delivery's retries and throttles come back here, due at their next attempt, instead of waiting on the
+//   queue, so they are paced like first attempts. The line's order rules are applied first, unchanged.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { byOrder, releasable, type FailureMode, type LineEntry, type WebhookStatus } from "../domain/line";
+import {
+  autoPauseMessage,
+  autoPauseTripped,
+  emptyWindow,
+  nextSendAt,
+  recordOutcome,
+  spacingMs,
+  windowCounts,
+  type AutoPause,
+  type OutcomeWindow,
+} from "../domain/flow-control";
+import { webhookEvent, type Alert, type Reaction } from "../domain/webhook-reaction";
+import { iso } from "../domain/time";
 import { chunk } from "../db/sql";
-import { lineConfigStatement } from "../db/webhooks";
+import { lineConfigStatement, type LineConfig } from "../db/webhooks";
 import {
   failOrphansStatements,
   holdStatements,
@@ -25,7 +53,9 @@ import {
   type LineDelivery,
 } from "../db/delivery-line";
 import { instrument } from "../metrics";
+import { log } from "../log";
 import { deliveriesQueue } from "../delivery/messages";
+import { alertStatements, raiseOperationalEvents } from "../webhooks/alerts";
 
 export interface EnqueueItem {
   id: string;
@@ -33,22 +63,62 @@ export interface EnqueueItem {
   target: string;
 }
 
-/** done: delivered or failed for good (the slot frees). held: sent back to wait (webhook not active). */
-export interface SettleItem {
-  id: string;
-  result: "done" | "held";
+/**
+ * What became of a released delivery. done: delivered or failed for good (the slot frees). held: sent back to wait
+ * (webhook not active). On a paced line also: later (a retry or a throttle, due again at `at`; `throttled`: the
+ * receiver asked the whole line to wait until then), and busy (another consumer holds its lease: its outcome
+ * follows). `endedAt`: when the request's answer came back, where one was sent.
+ */
+export type SettleItem =
+  | { id: string; result: "done"; endedAt?: number }
+  | { id: string; result: "held" }
+  | { id: string; result: "later"; at: number; endedAt?: number; throttled?: boolean }
+  | { id: string; result: "busy" };
+
+/** An attempt that ended, as auto-pause counts it (tests and throttles are never counted). */
+export interface AttemptTally {
+  at: number;
+  failed: boolean;
+  /** Of an operational delivery: if it trips auto-pause, no webhook.paused is raised (no loops). */
+  operational: boolean;
+}
+
+/** What the consumer reports after a batch: the outcomes, the webhook status they set, attempts to count. */
+export interface SettleReport {
+  items: SettleItem[];
+  status?: WebhookStatus;
+  outcomes?: AttemptTally[];
 }
 
 interface Tracked extends LineEntry {
   /** Whether D1 shows it as `held` (so we write only on a change). */
   held: boolean;
+  /** On a paced line: an in-flight delivery due again at this time (a retry or a throttle), else null. */
+  dueAt: number | null;
+}
+
+/** A paced line's state, kept in the object's storage. */
+export interface PaceState {
+  /** The next request may start at this time. */
+  nextAt: number;
+  /** The release whose outcome the line waits for, and when to send it again if none comes. */
+  outstanding: { id: string; deadline: number } | null;
 }
 
 export interface LineSnapshot {
   status: WebhookStatus;
   mode: FailureMode;
+  rate: number | null;
+  pace: PaceState;
   entries: Tracked[];
 }
+
+/** How long a paced line waits for a release's outcome before sending it again: queue, lease, timeout and slack. */
+export const OUTSTANDING_MS = 120_000;
+
+const PACE_KEY = "pace";
+const WINDOW_KEY = "outcomes";
+const WEBHOOK_KEY = "webhook_id";
 
 export class WebhookSequencer extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -56,9 +126,16 @@ export class WebhookSequencer extends DurableObject<Env> {
   }
 
   private webhookId: string | null = null;
+  private siteId = "";
+  private name = "";
   private status: WebhookStatus = "draft";
   private mode: FailureMode = "continue";
+  private rate: number | null = null;
+  private autoPause: AutoPause | null = null;
   private entries = new Map<string, Tracked>();
+  private pace: PaceState = { nextAt: 0, outstanding: null };
+  private window: OutcomeWindow | null = null;
+  private storageRead = false;
   private chain: Promise<unknown> = Promise.resolve();
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -72,27 +149,48 @@ export class WebhookSequencer extends DurableObject<Env> {
     return this.serial(async () => {
       await this.ensureLoaded(webhookId);
       for (const item of items) {
-        if (!this.entries.has(item.id)) this.entries.set(item.id, { ...item, phase: "waiting", held: false });
+        if (!this.entries.has(item.id))
+          this.entries.set(item.id, { ...item, phase: "waiting", held: false, dueAt: null });
       }
       await this.pump();
     });
   }
 
   /** Outcomes the consumer has already recorded in D1. `status` when the outcome changed the webhook's. */
-  settle(webhookId: string, items: SettleItem[], status?: WebhookStatus): Promise<void> {
+  settle(webhookId: string, report: SettleReport): Promise<void> {
     return this.serial(async () => {
       await this.ensureLoaded(webhookId);
-      if (status) this.status = status;
-      for (const item of items) {
+      if (report.status) this.status = report.status;
+      const now = Date.now();
+      const resend: { id: string; at: number }[] = [];
+      let paceChanged = false;
+      for (const item of report.items) {
+        if (item.result === "busy") continue;
         const entry = this.entries.get(item.id);
+        if (this.pace.outstanding?.id === item.id) {
+          this.pace.outstanding = null;
+          paceChanged = true;
+        }
+        if (this.rate !== null && item.result !== "held" && item.endedAt !== undefined) {
+          const throttledUntil = item.result === "later" && item.throttled ? item.at : 0;
+          this.pace.nextAt = Math.max(this.pace.nextAt, nextSendAt(item.endedAt, this.rate, throttledUntil));
+          paceChanged = true;
+        }
         if (item.result === "done") this.entries.delete(item.id);
-        else if (entry) Object.assign(entry, { phase: "waiting", held: true });
+        else if (item.result === "held") {
+          if (entry) Object.assign(entry, { phase: "waiting", held: true, dueAt: null });
+        } else if (this.rate !== null) {
+          if (entry) Object.assign(entry, { phase: "inflight", dueAt: item.at });
+        } else resend.push({ id: item.id, at: item.at }); // the line is no longer paced: the queue waits again
       }
+      if (paceChanged) await this.savePace();
+      for (const r of resend) await this.send([r.id], Math.ceil(Math.max(0, r.at - now) / 1000));
+      if (report.outcomes?.length) await this.countOutcomes(report.outcomes);
       await this.pump();
     });
   }
 
-  /** The webhook's status or failure mode changed in D1 (pause, resume, policy, delete). */
+  /** The webhook's status, failure mode, rate limit or auto-pause rule changed in D1 (pause, resume, policy, delete). */
   configChanged(webhookId: string): Promise<void> {
     return this.serial(async () => {
       await this.reload(webhookId);
@@ -105,7 +203,8 @@ export class WebhookSequencer extends DurableObject<Env> {
    * whose attempt is overdue by more than `graceMs` with no live lease (its queue message was lost).
    * What this object already released stays in flight: under a queue backlog its message is merely late,
    * and releasing it again on every sweep would only add to the backlog. Each re-driven delivery's
-   * next_attempt_at moves to now, so the next sweep gives its new message a full grace period too.
+   * next_attempt_at moves to now, so the next sweep gives its new message a full grace period too. A paced
+   * line re-drives through its pacing: an overdue delivery comes due now (its outstanding release is the alarm's).
    */
   reconcile(webhookId: string, now: number, graceMs: number): Promise<{ resent: number; released: number }> {
     return this.serial(async () => {
@@ -116,14 +215,39 @@ export class WebhookSequencer extends DurableObject<Env> {
         if (d.state === "pending" && releasedBefore.has(d.id)) this.entries.get(d.id)!.phase = "inflight";
       const inflight = this.idsIn("inflight");
       const pending = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held).map((e) => e.id);
-      const released = await this.pump();
-      const overdue = loaded
+      let overdue = loaded
         .filter((d) => inflight.has(d.id) && (d.next_attempt_at ?? 0) < now - graceMs && (d.lease_until ?? 0) < now)
         .map((d) => d.id);
+      if (this.rate !== null) {
+        for (const id of overdue) if (this.pace.outstanding?.id !== id) this.entries.get(id)!.dueAt = now;
+        overdue = [];
+      }
+      const released = await this.pump();
       // Released again now (already pending in D1) or re-sent: both are re-driven.
       await this.markRedriven([...pending.filter((id) => this.entries.get(id)?.phase === "inflight"), ...overdue]);
       await this.send(overdue);
       return { resent: overdue.length, released };
+    });
+  }
+
+  /** A paced line's next request is due, or its outstanding release's outcome is overdue. */
+  override async alarm(): Promise<void> {
+    await this.serial(async () => {
+      const webhookId = this.webhookId ?? (await this.ctx.storage.get<string>(WEBHOOK_KEY));
+      if (!webhookId) return;
+      await this.ensureLoaded(webhookId);
+      const now = Date.now();
+      const out = this.pace.outstanding;
+      if (out && out.deadline <= now && this.entries.has(out.id)) {
+        log("warn", "a paced release's outcome is overdue; sending it again", { webhook_id: webhookId, id: out.id });
+        this.pace.outstanding = { id: out.id, deadline: now + OUTSTANDING_MS };
+        await this.savePace();
+        await this.send([out.id]);
+      } else if (out && !this.entries.has(out.id)) {
+        this.pace.outstanding = null;
+        await this.savePace();
+      }
+      await this.pump();
     });
   }
 
@@ -133,6 +257,8 @@ export class WebhookSequencer extends DurableObject<Env> {
       return {
         status: this.status,
         mode: this.mode,
+        rate: this.rate,
+        pace: { ...this.pace },
         entries: [...this.entries.values()].sort(byOrder).map((e) => ({ ...e })),
       };
     });
@@ -147,19 +273,28 @@ export class WebhookSequencer extends DurableObject<Env> {
   }
 
   /**
-   * Rebuilds the line from D1. `retrying` deliveries are in flight (attempted, next attempt scheduled).
-   * `pending` ones are treated as waiting: if one was already handed to the queue, releasing it again only
-   * sends a duplicate message, which the consumer's lease turns into a no-op.
+   * Rebuilds the line from D1. `retrying` deliveries are in flight (attempted, next attempt scheduled; on a paced
+   * line due here at their next_attempt_at). `pending` ones are treated as waiting: if one was already handed to
+   * the queue, releasing it again only sends a duplicate message, which the consumer's lease turns into a no-op;
+   * a paced line's outstanding release stays in flight.
    */
   private async reload(webhookId: string): Promise<LineDelivery[]> {
     const db = this.env.DB;
     const [hook, rows] = await db.batch([lineConfigStatement(db, webhookId), lineDeliveriesStatement(db, webhookId)]);
-    const h = hook!.results[0] as
-      { status: WebhookStatus; failure_mode: FailureMode; deleted_at: number | null } | undefined;
+    const h = hook!.results[0] as LineConfig | undefined;
+    const known = this.webhookId === webhookId;
+    const wasActive = known && this.status === "active";
+    const wasPaced = known && this.rate !== null;
     this.webhookId = webhookId;
     this.status = !h || h.deleted_at !== null ? "deleted" : h.status;
     this.mode = h?.failure_mode ?? "continue";
+    this.siteId = h?.site_id ?? "";
+    this.name = h?.name ?? "";
+    this.rate = h?.rate_limit_per_s ?? null;
+    this.autoPause = h?.auto_pause ? (JSON.parse(h.auto_pause) as AutoPause) : null;
+    await this.readStorage(webhookId);
     const loaded = (rows!.results ?? []) as unknown as LineDelivery[];
+    const paced = this.rate !== null;
     this.entries = new Map(
       loaded.map((d) => [
         d.id,
@@ -169,11 +304,52 @@ export class WebhookSequencer extends DurableObject<Env> {
           target: d.target_key,
           phase: d.state === "retrying" ? "inflight" : "waiting",
           held: d.state === "held",
+          dueAt: paced && d.state === "retrying" ? (d.next_attempt_at ?? 0) : null,
         },
       ]),
     );
+    await this.adoptOutstanding();
+    // Resume (or any return to active) starts the auto-pause window afresh: the old failures led to the pause.
+    if (known && !wasActive && this.status === "active") await this.saveWindow(null);
+    // No longer paced: the retries this object was holding wait on the queue again.
+    if (wasPaced && !paced) {
+      const now = Date.now();
+      for (const d of loaded.filter((x) => x.state === "retrying"))
+        await this.send([d.id], Math.ceil(Math.max(0, (d.next_attempt_at ?? now) - now) / 1000));
+    }
     if (this.status === "deleted") await this.failOrphans();
     return loaded;
+  }
+
+  private async readStorage(webhookId: string) {
+    if (this.storageRead) return;
+    const [pace, window, id] = await Promise.all([
+      this.ctx.storage.get<PaceState>(PACE_KEY),
+      this.ctx.storage.get<OutcomeWindow>(WINDOW_KEY),
+      this.ctx.storage.get<string>(WEBHOOK_KEY),
+    ]);
+    this.pace = pace ?? { nextAt: 0, outstanding: null };
+    this.window = window ?? null;
+    if (id !== webhookId) await this.ctx.storage.put(WEBHOOK_KEY, webhookId);
+    this.storageRead = true;
+  }
+
+  /** The outstanding release, as D1 has it now: still to be sent (in flight), or settled without our hearing. */
+  private async adoptOutstanding() {
+    const out = this.pace.outstanding;
+    if (!out) return;
+    const entry = this.entries.get(out.id);
+    if (this.rate !== null && entry && !entry.held) {
+      entry.phase = "inflight";
+      entry.dueAt = null;
+      return;
+    }
+    // Its outcome was recorded but never reached us: wait a full spacing from now, to be safe.
+    this.pace = {
+      nextAt: Math.max(this.pace.nextAt, Date.now() + (this.rate === null ? 0 : spacingMs(this.rate))),
+      outstanding: null,
+    };
+    await this.savePace();
   }
 
   /** A deleted webhook's waiting deliveries can never go out: they end `failed`, never silently dropped. */
@@ -184,13 +360,23 @@ export class WebhookSequencer extends DurableObject<Env> {
     for (const id of waiting) this.entries.delete(id);
   }
 
-  /** Applies the line: releases what may go now, marks the rest `held` in D1. Returns how many went. */
+  /**
+   * Applies the line: releases what may go now, marks the rest `held` in D1. Returns how many went. A paced line
+   * releases at most one request, once the rate allows, and sets its alarm for the next.
+   */
   private async pump(): Promise<number> {
-    const release = releasable(this.entries.values(), this.mode, this.status) as Tracked[];
+    const now = Date.now();
+    const lineReleasable = releasable(this.entries.values(), this.mode, this.status) as Tracked[];
+    let release = lineReleasable;
+    let due: Tracked | null = null;
+    if (this.rate !== null) {
+      const next = this.nextPaced(lineReleasable, now);
+      release = next?.phase === "waiting" ? [next] : [];
+      due = next?.phase === "inflight" ? next : null;
+    }
     const releasing = new Set(release.map((e) => e.id));
     const toHold = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held && !releasing.has(e.id));
     const toUnhold = release.filter((e) => e.held);
-    const now = Date.now();
     const db = this.env.DB;
     const statements = [
       ...holdStatements(
@@ -207,9 +393,92 @@ export class WebhookSequencer extends DurableObject<Env> {
     if (statements.length) await db.batch(statements);
     for (const e of toHold) e.held = true;
     for (const e of toUnhold) e.held = false;
-    await this.send(release.map((e) => e.id));
+    const sent = [...release, ...(due ? [due] : [])];
+    if (this.rate !== null && sent.length) {
+      this.pace.outstanding = { id: sent[0]!.id, deadline: now + OUTSTANDING_MS };
+      await this.savePace();
+    }
+    await this.send(sent.map((e) => e.id));
     for (const e of release) e.phase = "inflight";
-    return release.length;
+    if (due) due.dueAt = null;
+    if (this.rate !== null) await this.scheduleAlarm(lineReleasable.length > 0, now);
+    return sent.length;
+  }
+
+  /** The request a paced line may send now: the oldest of its due retries and releasable deliveries, if any. */
+  private nextPaced(lineReleasable: Tracked[], now: number): Tracked | null {
+    if (this.pace.outstanding || now < this.pace.nextAt) return null;
+    const due = [...this.entries.values()].filter((e) => e.phase === "inflight" && e.dueAt !== null && e.dueAt <= now);
+    return [...due, ...lineReleasable].sort(byOrder)[0] ?? null;
+  }
+
+  /** Wakes the object when a paced line's next request may go, or when its outstanding release is overdue. */
+  private async scheduleAlarm(waiting: boolean, now: number) {
+    let at: number | null = null;
+    if (this.pace.outstanding) at = this.pace.outstanding.deadline;
+    else {
+      const dues = [...this.entries.values()].flatMap((e) => (e.dueAt === null ? [] : [e.dueAt]));
+      const earliest = Math.min(...dues, waiting ? now : Infinity);
+      if (Number.isFinite(earliest)) at = Math.max(earliest, this.pace.nextAt);
+    }
+    if (at !== null && (await this.ctx.storage.getAlarm()) !== at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Counts attempts towards auto-pause; pauses the webhook when its rule trips. */
+  private async countOutcomes(outcomes: AttemptTally[]) {
+    const rule = this.autoPause;
+    if (!rule || this.status !== "active") return;
+    let w = this.window ?? emptyWindow(rule);
+    for (const o of outcomes) {
+      w = recordOutcome(w, rule, o.at, o.failed);
+      const counts = windowCounts(w, rule, o.at);
+      if (autoPauseTripped(counts, rule)) return this.pauseAutomatically(rule, counts, o.operational);
+    }
+    await this.saveWindow(w);
+  }
+
+  /**
+   * Auto-pause: the webhook becomes paused with an alert naming the rate and the window, and raises webhook.paused
+   * (unless the attempt that tripped it carried an operational event), by the same statements as every alert.
+   */
+  private async pauseAutomatically(rule: AutoPause, counts: { attempts: number; failed: number }, quiet: boolean) {
+    const webhookId = this.webhookId!;
+    const now = Date.now();
+    const alert: Alert = {
+      kind: "auto_paused",
+      since: iso(now)!,
+      delivery_id: null,
+      message: autoPauseMessage(counts, rule),
+    };
+    const reaction: Reaction = {
+      alert,
+      status: "paused",
+      events: quiet ? [] : [webhookEvent("webhook.paused", { webhookId, webhookName: this.name }, alert)],
+    };
+    const { statements, outboxIds } = alertStatements(
+      this.env.DB,
+      { id: webhookId, siteId: this.siteId },
+      reaction,
+      now,
+    );
+    await this.env.DB.batch(statements);
+    await this.saveWindow(null);
+    await this.reload(webhookId);
+    try {
+      await raiseOperationalEvents(this.env, outboxIds);
+    } catch (err) {
+      log("error", "webhook.paused not raised yet; the cron will", { webhook_id: webhookId, error: String(err) });
+    }
+  }
+
+  private async savePace() {
+    await this.ctx.storage.put(PACE_KEY, this.pace);
+  }
+
+  private async saveWindow(w: OutcomeWindow | null) {
+    this.window = w;
+    if (w) await this.ctx.storage.put(WINDOW_KEY, w);
+    else await this.ctx.storage.delete(WINDOW_KEY);
   }
 
   /** Stamps re-driven deliveries, so the sweeper gives their new messages a full grace period. */
@@ -218,11 +487,14 @@ export class WebhookSequencer extends DurableObject<Env> {
     if (statements.length) await this.env.DB.batch(statements);
   }
 
-  private async send(ids: string[]) {
+  /** Hands deliveries to the queue; a paced line's messages say so, so their outcomes come back here. */
+  private async send(ids: string[], delaySeconds = 0) {
     const webhookId = this.webhookId!;
+    const paced = this.rate !== null;
     for (const part of chunk(ids, 100)) {
       await deliveriesQueue(this.env).sendBatch(
-        part.map((id) => ({ body: { delivery_id: id, webhook_id: webhookId } })),
+        part.map((id) => ({ body: { delivery_id: id, webhook_id: webhookId, ...(paced && { paced: true }) } })),
+        delaySeconds > 0 ? { delaySeconds } : undefined,
       );
     }
   }

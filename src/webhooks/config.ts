@@ -16,6 +16,7 @@ import {
 } from "../domain/webhook-input";
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
 import { resolveRetryPolicy } from "../domain/retry-policy";
+import type { AutoPause } from "../domain/flow-control";
 import { activeSecrets, rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
 import { secretProblem } from "../domain/secret-rules";
@@ -119,6 +120,18 @@ async function secretColumns(env: Env, secret: string | null, now: number) {
 
 // ---- Building blocks: a new webhook's row, a change's statements ----
 
+/** auto_pause as stored: JSON with its keys in one order (so settings compare it), or null. */
+export function autoPauseColumn(rule: AutoPause | null): string | null {
+  return (
+    rule &&
+    JSON.stringify({ failure_rate: rule.failure_rate, min_attempts: rule.min_attempts, window_s: rule.window_s })
+  );
+}
+
+export function autoPauseOf(row: Pick<WebhookRow, "autoPause">): AutoPause | null {
+  return row.autoPause ? (JSON.parse(row.autoPause) as AutoPause) : null;
+}
+
 /** Everything a webhook is configured with, its secret included (in clear, before encryption). */
 export type WebhookSetup = WebhookConfig & { secret: string | null };
 
@@ -139,6 +152,10 @@ export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetu
     retryPolicy: JSON.stringify(setup.retryPolicy),
     retryOn: setup.retryOn,
     failureMode: setup.failureMode,
+    messageTemplate: setup.messageTemplate,
+    rateLimitPerS: setup.rateLimitPerS,
+    autoPause: autoPauseColumn(setup.autoPause),
+    failingSince: null,
     headerNames: JSON.stringify(Object.keys(setup.headers)),
     headersEnc: await encryptedHeaders(env, setup.headers),
     alert: null,
@@ -213,6 +230,9 @@ export async function setupColumns(
   if (has("retry_policy")) set.retryPolicy = JSON.stringify(setup.retryPolicy);
   if (has("retry_on")) set.retryOn = setup.retryOn;
   if (has("failure_mode")) set.failureMode = setup.failureMode;
+  if (has("message_template")) set.messageTemplate = setup.messageTemplate;
+  if (has("rate_limit_per_s")) set.rateLimitPerS = setup.rateLimitPerS;
+  if (has("auto_pause")) set.autoPause = autoPauseColumn(setup.autoPause);
   if (has("headers")) {
     set.headerNames = JSON.stringify(Object.keys(setup.headers));
     set.headersEnc = await encryptedHeaders(env, setup.headers);
@@ -221,11 +241,16 @@ export async function setupColumns(
   return set;
 }
 
-/** Whether a change needs the webhook's sequencer to look again (its status, failure mode or existence moved). */
+/**
+ * Whether a change needs the webhook's sequencer to look again: its status, failure mode, rate limit, auto-pause
+ * rule or existence moved.
+ */
 export function lineChanged(row: WebhookRow, set: Partial<WebhookRow>): boolean {
   return (
     (set.status !== undefined && set.status !== row.status) ||
     (set.failureMode !== undefined && set.failureMode !== row.failureMode) ||
+    (set.rateLimitPerS !== undefined && set.rateLimitPerS !== row.rateLimitPerS) ||
+    (set.autoPause !== undefined && set.autoPause !== row.autoPause) ||
     (set.deletedAt !== undefined && set.deletedAt !== null)
   );
 }
@@ -248,6 +273,7 @@ export async function createWebhook(env: Env, siteId: string, input: NewWebhookI
       url: input.url,
       headers: input.headers ?? {},
       secret: input.secret ?? null,
+      messageTemplate: input.message_template ?? null,
     },
     actor,
     now,
@@ -283,6 +309,7 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.format !== undefined) set.format = patch.format;
+  if (patch.message_template !== undefined) set.messageTemplate = patch.message_template;
   if (patch.url !== undefined) {
     set.destinationHost = checkedHost(env, patch.url);
     set.url = patch.url;
@@ -332,13 +359,18 @@ export async function setEvents(
   return next;
 }
 
-/** Applies to deliveries created from now on: a delivery keeps the policy and retry_on it started with. */
+/**
+ * The retry policy and retry_on apply to deliveries created from now on (a delivery keeps the ones it started
+ * with); the failure mode, rate limit and auto-pause rule to the webhook's line at once.
+ */
 export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: DeliveryPolicyInput, actor: string) {
   const set: Partial<WebhookRow> = {};
   if (input.timeout_ms !== undefined) set.timeoutMs = input.timeout_ms;
   if (input.retry_policy !== undefined) set.retryPolicy = JSON.stringify(resolveRetryPolicy(input.retry_policy));
   if (input.retry_on !== undefined) set.retryOn = input.retry_on;
   if (input.failure_mode !== undefined) set.failureMode = input.failure_mode;
+  if (input.rate_limit_per_s !== undefined) set.rateLimitPerS = input.rate_limit_per_s;
+  if (input.auto_pause !== undefined) set.autoPause = autoPauseColumn(input.auto_pause);
   if (!Object.keys(set).length) return row;
   const next = await applyChange(env, row, set, actor, "webhook.policy_changed", {
     fields: Object.keys(input),
@@ -346,6 +378,8 @@ export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: Delive
     retry_policy: set.retryPolicy ? JSON.parse(set.retryPolicy) : undefined,
     retry_on: set.retryOn,
     failure_mode: set.failureMode,
+    rate_limit_per_s: set.rateLimitPerS,
+    auto_pause: input.auto_pause,
   });
   if (lineChanged(row, set)) await webhookConfigChanged(env, row.id);
   return next;

@@ -1,7 +1,7 @@
 // A site's event types: the catalog plus the site's own (family Custom). Creating one lets producers send it and
 // webhooks subscribe to it; one still subscribed to cannot be deleted. Each change is audited.
 import type { Env } from "../env";
-import { isKnownEventType, type EventTypeInfo } from "../domain/catalog";
+import { isBuiltInEventType, type EventTypeInfo } from "../domain/catalog";
 import {
   customTypeNameProblem,
   MAX_CUSTOM_EVENT_TYPES,
@@ -65,10 +65,10 @@ export async function createCustomType(
   return { type: row.type, family: "Custom", description: row.description };
 }
 
-/** 409 while any live webhook of the site subscribes to it; 409 for a type of the catalog. */
+/** 409 while any live webhook of the site subscribes to it; 409 for a built-in type. */
 export async function deleteCustomType(env: Env, siteId: string, type: string, actor: string, now = Date.now()) {
-  if (isKnownEventType(type))
-    throw new Conflict(`${type} is a type of the catalog: only a site's own types can be deleted`);
+  if (isBuiltInEventType(type))
+    throw new Conflict(`${type} is a built-in type: only a site's own types can be deleted`);
   const existing = await listCustomTypes(env.DB, siteId);
   if (!existing.some((t) => t.type === type)) throw new NotFound("Event type");
   const [deleted] = await env.DB.batch(

@@ -24,6 +24,7 @@ import {
 } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
 import {
+  autoPauseOf,
   changeStatements,
   createdChanges,
   currentSecret,
@@ -52,6 +53,9 @@ function configOf(row: WebhookRow) {
     retryPolicy: JSON.parse(row.retryPolicy) as RetryPolicy,
     retryOn: row.retryOn,
     failureMode: row.failureMode,
+    messageTemplate: row.messageTemplate,
+    rateLimitPerS: row.rateLimitPerS,
+    autoPause: autoPauseOf(row),
     headerNames: JSON.parse(row.headerNames) as string[],
   };
 }

@@ -2,6 +2,7 @@
 import type { WebhookRow } from "../db/webhooks";
 import { iso } from "../domain/time";
 import type { Alert } from "../domain/webhook-reaction";
+import type { AutoPause } from "../domain/flow-control";
 
 export function webhookView(w: WebhookRow) {
   const alert = w.alert ? (JSON.parse(w.alert) as Alert) : null;
@@ -20,6 +21,9 @@ export function webhookView(w: WebhookRow) {
     retry_policy: JSON.parse(w.retryPolicy) as { name: string; delays_s: number[] },
     retry_on: w.retryOn,
     failure_mode: w.failureMode,
+    message_template: w.messageTemplate,
+    rate_limit_per_s: w.rateLimitPerS,
+    auto_pause: w.autoPause ? (JSON.parse(w.autoPause) as AutoPause) : null,
     headers: JSON.parse(w.headerNames) as string[],
     secret: {
       set: w.secretsEnc !== null,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Locator, Page } from "playwright-core";
 import { startReceiver, verifySignatures, type Receiver } from "../../scripts/receiver-lib.mjs";
 import { ADMIN, event, setupSite, startEdgehooks, type Edgehooks } from "../e2e/harness";
+import { startPlatform } from "../chat-platforms";
 import {
   axeViolations,
   costOf,
@@ -151,6 +152,82 @@ describe("the seed's four steps, through the console alone", () => {
     await visit(cp, `/console/sites/${s.site}/audit`, "audit-log");
     await has(cp.page.locator("tbody"), "webhook.created");
     await cp.context.close();
+  });
+});
+
+describe("Example A through the console: a Slack channel, paced, paused automatically, told of other webhooks", () => {
+  it("sets the format, template, retry_on, rate limit and auto-pause, subscribes to Operations, and shows a throttle", async () => {
+    const s = await setupSite(eh, "chat");
+    const slack = await startPlatform("slack");
+    try {
+      const cp = await openPage(browser);
+      await signIn(cp, s.ops);
+      await visit(cp, `/console/sites/${s.site}/webhooks/new`);
+      await cp.page.getByLabel("Name", { exact: true }).fill("slack-#editorial");
+      await cp.page.getByLabel("Destination URL").fill(`${slack.url}/editorial`);
+      await cp.page.getByRole("button", { name: "Save draft" }).click();
+      const hookPath = new URL(cp.page.url()).pathname.replace(/\/events$/, "");
+      const id = hookPathId(cp.page.url());
+
+      // Events: the Operations family sits beside the catalog.
+      await has(cp.page.locator("fieldset", { hasText: "Operations" }), "webhook.paused");
+      await cp.page.getByRole("checkbox", { name: /^post\.published\b/ }).check();
+      await cp.page.getByRole("checkbox", { name: /^webhook\.paused\b/ }).check();
+      await cp.page.getByRole("button", { name: "Save events" }).click();
+      await cp.page.getByText("The webhook is now Active.").waitFor();
+
+      // Delivery: each new setting is one field of the tab.
+      await visit(cp, `${hookPath}/delivery`);
+      await cp.page.getByLabel("Format").selectOption("slack");
+      await cp.page
+        .getByLabel("Message template (Slack, Discord and Teams)")
+        .fill("New: <{{target.url}}|{{target.title}}>");
+      await cp.page.getByRole("radio", { name: /^Server errors only/ }).check();
+      await cp.page.getByLabel("Rate limit (requests per second)").fill("1");
+      await cp.page.getByRole("checkbox", { name: /^Pause automatically/ }).check();
+      await cp.page.getByLabel("Failure rate (%)").fill("50");
+      await cp.page.getByLabel("At least this many attempts").fill("10");
+      await cp.page.getByLabel("In the last (seconds)").fill("300");
+      await cp.page.getByRole("button", { name: "Save delivery" }).click();
+      await cp.page.getByText("Delivery settings saved.").waitFor();
+      const saved = (await eh.api("GET", `${s.base}/webhooks${id}`, undefined, s.ops)).body;
+      expect(saved).toMatchObject({
+        format: "slack",
+        message_template: "New: <{{target.url}}|{{target.title}}>",
+        retry_on: "server_errors",
+        rate_limit_per_s: 1,
+        auto_pause: { failure_rate: 0.5, min_attempts: 10, window_s: 300 },
+      });
+      await visit(cp, `${hookPath}/delivery`, "webhook-delivery-chat");
+
+      // A wrong template comes back with its error beside the field, and nothing is saved.
+      await cp.page.getByLabel("Message template (Slack, Discord and Teams)").fill("{{target.body}}");
+      await cp.page.getByRole("button", { name: "Save delivery" }).click();
+      await has(cp.page.locator("#template-error"), "unknown placeholder {{target.body}}");
+      await check(cp, "template error");
+
+      // Slack throttles the first message: the log shows the throttle, and the attempt unspent.
+      slack.throttleNext(1, 1);
+      const e = event(4421);
+      expect((await eh.api("POST", `${s.base}/events`, e, s.cms)).status).toBe(202);
+      await slack.waitFor((a) => a.status === 200);
+      await cp.page.goto(`${eh.baseUrl}/console/sites/${s.site}/log`);
+      await reloadUntil(
+        cp.page,
+        async () => (await row(cp.page, "Delivered").count()) === 1,
+        "delivered after a throttle",
+      );
+      const r = row(cp.page, "post.published");
+      await has(r, "1 of 6 · 1 throttled");
+      await r.locator("summary").click();
+      await has(r.locator(".attempt").first(), "throttled (429): waiting 1 s before the next request");
+      await has(r.locator(".req-body").last(), `New: <${e.target.url}|${e.target.title}>`);
+      await check(cp, "throttled row");
+      await screenshot(cp.page, "delivery-log-throttled");
+      await cp.context.close();
+    } finally {
+      await slack.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 import { applyD1Migrations, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createKey, json, sampleEvent } from "../helpers";
-import { EVENT_TYPES } from "../../src/domain/catalog";
+import { BUILT_IN_EVENT_TYPES } from "../../src/domain/catalog";
 
 const NOW = Date.now();
 
@@ -111,8 +111,8 @@ describe("migrating to the seeds' catalog", () => {
     });
     for (const h of hooks) expect(h).toMatchObject({ format: "sgen", retry_on: "any" });
     const listing = (await json(await api("GET", "/v1/sites/site_old_a/event-types"))).data;
-    expect(listing.slice(0, 26)).toEqual(EVENT_TYPES);
-    expect(listing.slice(26).map((t: any) => [t.type, t.family])).toEqual([
+    expect(listing.slice(0, 29)).toEqual(BUILT_IN_EVENT_TYPES);
+    expect(listing.slice(29).map((t: any) => [t.type, t.family])).toEqual([
       ["media.uploaded", "Custom"],
       ["post.scheduled", "Custom"],
       ["site.settings_updated", "Custom"],

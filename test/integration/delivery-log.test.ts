@@ -102,6 +102,7 @@ describe("log list", () => {
         "destination_host",
         "state",
         "attempts",
+        "throttles",
         "next_attempt_at",
         "response_status",
         "latency_ms",

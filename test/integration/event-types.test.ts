@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createKey, createSite, createWebhook, json, sampleEvent } from "../helpers";
-import { EVENT_TYPES } from "../../src/domain/catalog";
+import { BUILT_IN_EVENT_TYPES, EVENT_TYPES } from "../../src/domain/catalog";
 
 async function world() {
   const site = await createSite();
@@ -16,29 +16,48 @@ async function world() {
 const COURSE = { type: "course.completed", description: "A learner completes a course" };
 
 describe("GET /v1/event-types", () => {
-  it("lists the built-in catalog: 26 types in six families, never a site's own", async () => {
+  it("lists the built-in types: the catalog's 26 in six families, then Operations' 3, never a site's own", async () => {
     const { base, admin } = await world();
     await api("POST", `${base}/event-types`, COURSE, admin);
     const { data } = await json(await api("GET", "/v1/event-types", undefined, admin));
-    expect(data).toEqual(EVENT_TYPES);
-    expect(data).toHaveLength(26);
+    expect(data).toEqual(BUILT_IN_EVENT_TYPES);
+    expect(data.slice(0, 26)).toEqual(EVENT_TYPES);
+    expect(data.slice(26).map((t: any) => [t.type, t.family])).toEqual([
+      ["webhook.paused", "Operations"],
+      ["webhook.disabled", "Operations"],
+      ["delivery.failed", "Operations"],
+    ]);
+  });
+
+  it("an operational type is subscribed to like any, but no producer may send one", async () => {
+    const { base, admin, ingest } = await world();
+    const hook = await json(
+      await api("POST", `${base}/webhooks`, { name: "ops", url: "http://127.0.0.1:9/ops" }, admin),
+    );
+    const subscribed = await api("PUT", `${base}/webhooks/${hook.id}/events`, { events: ["webhook.paused"] }, admin);
+    expect(subscribed.status).toBe(200);
+    const sent = await api("POST", `${base}/events`, sampleEvent({ event_type: "webhook.paused" }), ingest);
+    expect(sent.status).toBe(422);
+    expect((await json(sent)).errors).toEqual([
+      { path: "event_type", message: "webhook.paused is an operational event type: only Edgehooks sends it" },
+    ]);
   });
 });
 
 describe("a site's own event types", () => {
-  it("are created (family Custom), listed after the catalog for that site alone, and audited", async () => {
+  it("are created (family Custom), listed after the built-in types for that site alone, and audited", async () => {
     const { site, base, admin, viewer } = await world();
     const made = await api("POST", `${base}/event-types`, COURSE, admin);
     expect(made.status).toBe(201);
     expect(await json(made)).toEqual({ ...COURSE, family: "Custom" });
 
     const listing = (await json(await api("GET", `${base}/event-types`, undefined, viewer))).data;
-    expect(listing.slice(0, 26)).toEqual(EVENT_TYPES);
-    expect(listing.slice(26)).toEqual([{ ...COURSE, family: "Custom" }]);
+    expect(listing.slice(0, 29)).toEqual(BUILT_IN_EVENT_TYPES);
+    expect(listing.slice(29)).toEqual([{ ...COURSE, family: "Custom" }]);
 
     const other = await createSite();
     const otherListing = (await json(await api("GET", `/v1/sites/${other.id}/event-types`))).data;
-    expect(otherListing).toEqual(EVENT_TYPES);
+    expect(otherListing).toEqual(BUILT_IN_EVENT_TYPES);
 
     const audit = (await json(await api("GET", `${base}/audit-log`, undefined, admin))).data;
     expect(audit[0]).toMatchObject({
@@ -50,22 +69,24 @@ describe("a site's own event types", () => {
     expect(site.id).toBeTruthy();
   });
 
-  it("refuses a bad name (422), a built-in one (409), ours (422) and a repeat (409), changing nothing", async () => {
+  it("refuses a bad name (422), a built-in one (409), our namespaces (422) and a repeat (409), changing nothing", async () => {
     const { base, admin } = await world();
     for (const [body, status, path] of [
       [{ type: "Course.Completed", description: "x" }, 422, "type"],
       [{ type: "course", description: "x" }, 422, "type"],
       [{ type: "course.completed" }, 422, "description"],
       [{ type: "course.completed", description: "x", family: "Custom" }, 422, ""],
-      [{ type: "webhook.paused", description: "x" }, 422, "type"],
-      [{ type: "delivery.failed", description: "x" }, 422, "type"],
+      [{ type: "webhook.deleted", description: "x" }, 422, "type"],
+      [{ type: "delivery.retried", description: "x" }, 422, "type"],
+      [{ type: "webhook.paused", description: "x" }, 409, null],
+      [{ type: "delivery.failed", description: "x" }, 409, null],
       [{ type: "post.published", description: "x" }, 409, null],
     ] as const) {
       const res = await api("POST", `${base}/event-types`, body, admin);
       expect(res.status, JSON.stringify(body)).toBe(status);
       if (path !== null) expect((await json(res)).errors.map((e: any) => e.path)).toContain(path);
     }
-    expect((await json(await api("GET", `${base}/event-types`, undefined, admin))).data).toHaveLength(26);
+    expect((await json(await api("GET", `${base}/event-types`, undefined, admin))).data).toHaveLength(29);
     expect((await api("POST", `${base}/event-types`, COURSE, admin)).status).toBe(201);
     expect((await api("POST", `${base}/event-types`, COURSE, admin)).status).toBe(409);
   });

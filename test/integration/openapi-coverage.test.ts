@@ -40,18 +40,28 @@ describe("the OpenAPI document", () => {
     expect(put.parameters?.map((p) => `${p.in}.${p.name}`)).toContain("query.dry_run");
   });
 
-  it("describes format, retry_on, a site's own types and the settings document", async () => {
+  it("describes format, retry_on, flow control, a site's own types and the settings document", async () => {
     const s = (await document()).components.schemas;
     const props = (name: string) => Object.keys(s[name].properties);
-    expect(s.Webhook.properties.format.enum).toEqual(["sgen", "pagegun"]);
+    expect(s.Webhook.properties.format.enum).toEqual(["sgen", "pagegun", "slack", "discord", "teams"]);
+    for (const field of ["message_template", "rate_limit_per_s", "auto_pause"])
+      expect(props("Webhook")).toContain(field);
+    expect(props("CreateWebhook")).toContain("message_template");
+    expect(props("UpdateWebhook")).toContain("message_template");
+    expect(props("DeliveryPolicy")).toEqual(
+      expect.arrayContaining(["rate_limit_per_s", "auto_pause", "retry_on", "failure_mode"]),
+    );
+    expect(props("Delivery")).toContain("throttles");
+    expect(props("Attempt")).toContain("throttle");
+    expect(props("WebhookStats")).toContain("requests");
     expect(s.Webhook.properties.retry_on.enum).toEqual(["any", "server_errors"]);
     expect(props("CreateWebhook")).toContain("format");
     expect(props("UpdateWebhook")).toContain("format");
     expect(props("DeliveryPolicy")).toContain("retry_on");
     // The detail extends the log's delivery (allOf) with what only one delivery shows.
     const detail = s.DeliveryDetail.allOf.find((part: any) => part.properties).properties;
-    expect(Object.keys(detail)).toEqual(["format", "retry_on", "attempts_detail"]);
-    expect(s.EventType.properties.family.enum).toContain("Custom");
+    expect(Object.keys(detail)).toEqual(["format", "retry_on", "message_template", "attempts_detail"]);
+    expect(s.EventType.properties.family.enum).toEqual(expect.arrayContaining(["Operations", "Custom"]));
     expect(props("CreateEventType").sort()).toEqual(["description", "type"]);
     expect(props("SettingsWebhook").sort()).toEqual(
       [
@@ -67,6 +77,9 @@ describe("the OpenAPI document", () => {
         "secret",
         "timeout_ms",
         "url",
+        "message_template",
+        "rate_limit_per_s",
+        "auto_pause",
       ].sort(),
     );
     expect(s.SettingsWebhook.required.sort()).toEqual(["events", "url"]);

@@ -358,6 +358,9 @@ describe("GET …/settings", () => {
         retry_policy: { delays_s: [5, 50] },
         retry_on: "any",
         failure_mode: "pause",
+        message_template: null,
+        rate_limit_per_s: null,
+        auto_pause: null,
         headers: { "X-Team": null },
       },
       {
@@ -371,6 +374,9 @@ describe("GET …/settings", () => {
         retry_policy: { delays_s: [60, 300, 1500] },
         retry_on: "server_errors",
         failure_mode: "continue",
+        message_template: null,
+        rate_limit_per_s: null,
+        auto_pause: null,
         headers: {},
       },
     ]);

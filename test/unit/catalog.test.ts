@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { EVENT_TYPES, isKnownEventType, TEST_EVENT_TYPE } from "../../src/domain/catalog";
+import {
+  EVENT_TYPES,
+  isKnownEventType,
+  isOperationalEventType,
+  OPERATIONAL_EVENT_TYPES,
+  TEST_EVENT_TYPE,
+} from "../../src/domain/catalog";
 import {
   customTypeNameProblem,
   EVENT_TYPE_PATTERN,
   isSiteEventType,
+  isSubscribableType,
   MAX_CUSTOM_EVENT_TYPES,
   MAX_SUBSCRIBED_EVENTS,
   siteCatalog,
@@ -94,7 +101,7 @@ describe("event catalog", () => {
   });
 
   it("bounds a subscription by what a site can have, not by a fixed count", () => {
-    expect(MAX_SUBSCRIBED_EVENTS).toBe(EVENT_TYPES.length + MAX_CUSTOM_EVENT_TYPES);
+    expect(MAX_SUBSCRIBED_EVENTS).toBe(EVENT_TYPES.length + OPERATIONAL_EVENT_TYPES.length + MAX_CUSTOM_EVENT_TYPES);
   });
 });
 
@@ -107,13 +114,15 @@ describe("a site's own event types", () => {
     expect(customTypeNameProblem(`a.${"b".repeat(100)}`)?.kind).toBe("invalid");
     expect(customTypeNameProblem("post.published")).toEqual({
       kind: "built_in",
-      message: "post.published is a type of the catalog",
+      message: "post.published is a built-in type",
     });
-    for (const ours of ["webhook.test", "webhook.paused", "delivery.failed"])
+    for (const ours of ["webhook.paused", "webhook.disabled", "delivery.failed"])
+      expect(customTypeNameProblem(ours)?.kind).toBe("built_in");
+    for (const ours of ["webhook.test", "webhook.deleted", "delivery.retried"])
       expect(customTypeNameProblem(ours)?.kind).toBe("invalid");
   });
 
-  it("count for their site alone, listed after the catalog by name", () => {
+  it("count for their site alone, listed after the built-in types by name", () => {
     const custom = new Set(["course.completed"]);
     expect(isSiteEventType("course.completed", custom)).toBe(true);
     expect(isSiteEventType("course.completed", new Set())).toBe(false);
@@ -122,10 +131,27 @@ describe("a site's own event types", () => {
       { type: "quiz.passed", description: "A learner passes a quiz" },
       { type: "course.completed", description: "A learner completes a course" },
     ]);
-    expect(listing.slice(0, 26)).toEqual(EVENT_TYPES);
-    expect(listing.slice(26)).toEqual([
+    expect(listing.slice(0, 29)).toEqual([...EVENT_TYPES, ...OPERATIONAL_EVENT_TYPES]);
+    expect(listing.slice(29)).toEqual([
       { type: "course.completed", family: "Custom", description: "A learner completes a course" },
       { type: "quiz.passed", family: "Custom", description: "A learner passes a quiz" },
     ]);
+  });
+});
+
+describe("the operational types", () => {
+  it("are webhook.paused, webhook.disabled and delivery.failed, family Operations, which producers cannot send", () => {
+    expect(OPERATIONAL_EVENT_TYPES.map(({ type, family }) => [type, family])).toEqual([
+      ["webhook.paused", "Operations"],
+      ["webhook.disabled", "Operations"],
+      ["delivery.failed", "Operations"],
+    ]);
+    for (const { type } of OPERATIONAL_EVENT_TYPES) {
+      expect(isOperationalEventType(type)).toBe(true);
+      expect(isKnownEventType(type)).toBe(false);
+      expect(isSiteEventType(type, new Set())).toBe(false);
+      expect(isSubscribableType(type, new Set())).toBe(true);
+    }
+    expect(isOperationalEventType("webhook.test")).toBe(false);
   });
 });

@@ -43,8 +43,8 @@ const input = (over: Partial<HeaderInput> = {}): HeaderInput => ({
 });
 
 describe("the format registry", () => {
-  it("lists sgen (the default) and pagegun, and nothing else by accident", () => {
-    expect(FORMAT_NAMES).toEqual(["sgen", "pagegun"]);
+  it("lists sgen (the default), pagegun and the chat formats, and nothing else by accident", () => {
+    expect(FORMAT_NAMES).toEqual(["sgen", "pagegun", "slack", "discord", "teams"]);
     expect(isFormatName("pagegun")).toBe(true);
     expect(isFormatName("toString")).toBe(false);
   });

@@ -48,6 +48,9 @@ describe("an entry of the document", () => {
       retryPolicy: { name: "default", delays_s: [30, 120, 600, 3600, 21600] },
       retryOn: "any",
       failureMode: "continue",
+      messageTemplate: null,
+      rateLimitPerS: null,
+      autoPause: null,
       headers: {},
       secret: SEED.secret,
     });
@@ -66,6 +69,26 @@ describe("an entry of the document", () => {
       timeoutMs: 5000,
       retryOn: "any",
     });
+  });
+
+  it("takes the chat formats' rate and flow-control fields: left out is the default, null is none", () => {
+    const slack = {
+      url: "https://hooks.slack.com/services/T/B/x",
+      events: ["post.published"],
+      format: "slack" as const,
+    };
+    expect(desired(slack)).toMatchObject({ rateLimitPerS: 1, retryOn: "server_errors", autoPause: null });
+    expect(desired({ ...slack, rate_limit_per_s: null })).toMatchObject({ rateLimitPerS: null });
+    const rule = { failure_rate: 0.5, min_attempts: 10, window_s: 300 };
+    expect(
+      desired({ ...slack, rate_limit_per_s: 2, auto_pause: rule, message_template: "{{target.title}}" }),
+    ).toMatchObject({ rateLimitPerS: 2, autoPause: rule, messageTemplate: "{{target.title}}" });
+    for (const bad of [
+      { rate_limit_per_s: 0 },
+      { auto_pause: { ...rule, window_s: 1 } },
+      { message_template: "{{x}}" },
+    ])
+      expect(settingsDocumentSchema.safeParse({ webhooks: [{ ...slack, ...bad }] }).success).toBe(false);
   });
 
   it("keeps a header's current value when the entry gives it as null, and says so when there is none", () => {
@@ -134,6 +157,24 @@ describe("comparing and planning", () => {
     // Back to the defaults: a field left out is not "keep".
     const tuned = existing({ ...SEED, timeout_ms: 5000, failure_mode: "pause" });
     expect(changedFields(tuned, desired(SEED))).toEqual(["timeout_ms", "failure_mode"]);
+  });
+
+  it("names a changed template, rate limit or auto-pause rule", () => {
+    const entry = { ...SEED, format: "slack" as const };
+    const current = existing(entry);
+    expect(changedFields(current, desired(entry))).toEqual([]);
+    const rule = { failure_rate: 0.5, min_attempts: 10, window_s: 300 };
+    expect(
+      changedFields(
+        current,
+        desired({ ...entry, message_template: "{{target.url}}", rate_limit_per_s: 3, auto_pause: rule }),
+      ),
+    ).toEqual(["message_template", "rate_limit_per_s", "auto_pause"]);
+    const paused = existing({ ...entry, auto_pause: rule });
+    expect(changedFields(paused, desired({ ...entry, auto_pause: { ...rule } }))).toEqual([]);
+    expect(changedFields(paused, desired({ ...entry, auto_pause: { ...rule, window_s: 600 } }))).toEqual([
+      "auto_pause",
+    ]);
   });
 
   it("creates, updates, deletes and leaves alone, keyed by url; a second webhook at a listed url goes", () => {

@@ -16,6 +16,9 @@ describe("webhook defaults", () => {
       retryPolicy: { name: "default", delays_s: [30, 120, 600, 3600, 21600] },
       retryOn: "any",
       failureMode: "continue",
+      messageTemplate: null,
+      rateLimitPerS: null,
+      autoPause: null,
     });
   });
 
@@ -29,10 +32,19 @@ describe("webhook defaults", () => {
       retryPolicy: { name: "custom", delays_s: [60, 300, 1500] },
       retryOn: "server_errors",
       failureMode: "continue",
+      messageTemplate: null,
+      rateLimitPerS: null,
+      autoPause: null,
     });
     const { delays_s } = webhookDefaults("pagegun").retryPolicy;
     expect(delays_s).toHaveLength(3);
     for (let i = 1; i < delays_s.length; i++) expect(delays_s[i]! / delays_s[i - 1]!).toBe(5);
+  });
+
+  it("a chat webhook starts with its platform's rate (slack and teams 1/s, discord 0.5/s) and stops on a 4xx", () => {
+    expect(webhookDefaults("slack")).toMatchObject({ rateLimitPerS: 1, retryOn: "server_errors", timeoutMs: 10_000 });
+    expect(webhookDefaults("teams")).toMatchObject({ rateLimitPerS: 1, retryOn: "server_errors" });
+    expect(webhookDefaults("discord")).toMatchObject({ rateLimitPerS: 0.5, retryOn: "server_errors" });
   });
 
   it("each call gets its own copy of the delays", () => {
@@ -98,7 +110,11 @@ describe("a webhook's reaction to an outcome", () => {
     verdict: "failed",
     failureMode: "continue",
     isTest: false,
+    isOperational: false,
+    webhookId: "wh_1",
+    webhookName: "slack-#editorial",
     deliveryId: "dlv_1",
+    eventId: "evt_1",
     eventType: "post.published",
     attempts: 6,
     url: "https://hooks.example.com/in",
@@ -111,15 +127,27 @@ describe("a webhook's reaction to an outcome", () => {
     expect(reactToOutcome({ ...facts, verdict: "retry" })).toEqual(NO_REACTION);
   });
 
-  it("a permanent failure in continue mode raises an alert and leaves the webhook active", () => {
+  it("a permanent failure in continue mode raises an alert and delivery.failed, and leaves the webhook active", () => {
+    const message = "post.published delivery dlv_1 failed after 6 attempts: HTTP 500";
     expect(reactToOutcome(facts)).toEqual({
-      alert: {
-        kind: "delivery_failed",
-        since: facts.at,
-        delivery_id: "dlv_1",
-        message: "post.published delivery dlv_1 failed after 6 attempts: HTTP 500",
-      },
+      alert: { kind: "delivery_failed", since: facts.at, delivery_id: "dlv_1", message },
       status: null,
+      events: [
+        {
+          type: "delivery.failed",
+          aboutWebhookId: "wh_1",
+          target: { type: "delivery", id: "dlv_1", title: `slack-#editorial: ${message}` },
+          detail: {
+            webhook_id: "wh_1",
+            webhook_name: "slack-#editorial",
+            delivery_id: "dlv_1",
+            event_id: "evt_1",
+            event_type: "post.published",
+            attempts: 6,
+            error: "HTTP 500",
+          },
+        },
+      ],
     });
   });
 

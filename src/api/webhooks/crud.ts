@@ -18,7 +18,9 @@ crudRoutes.openapi(
     summary: "Create a webhook (a draft, subscribed to nothing)",
     description:
       "`format` (sgen by default) decides the body and signature its deliveries get; a webhook created with " +
-      "`pagegun` starts with PageGun's delivery guarantees (see the format field).",
+      "`pagegun` starts with PageGun's delivery guarantees, one created with `slack`, `discord` or `teams` with " +
+      "the platform's rate limit and retry_on server_errors (see the format field). `message_template` sets a " +
+      "chat format's main text.",
     security: bearer,
     request: {
       params: siteParam,
@@ -85,11 +87,11 @@ crudRoutes.openapi(
     path: "/sites/{site}/webhooks/{id}",
     operationId: "updateWebhook",
     tags: ["Webhooks"],
-    summary: "Change name, description, url, headers or format",
+    summary: "Change name, description, url, headers, format or message_template",
     description:
       "A changed URL applies from the next attempt, also for deliveries already retrying. `headers` " +
-      "replaces the whole set (`{}` clears it). A changed `format` applies to deliveries made from now on " +
-      "(a delivery keeps the format it started with); it changes no other field.",
+      "replaces the whole set (`{}` clears it). A changed `format` or `message_template` applies to deliveries " +
+      "made from now on (a delivery keeps the ones it started with); a new format changes no other field.",
     security: bearer,
     request: {
       params: siteAndId,

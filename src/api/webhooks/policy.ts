@@ -42,7 +42,9 @@ policyRoutes.openapi(
     summary: "Set the delivery policy",
     description:
       "timeout_ms 1000…30000; retry_policy a preset or 1–10 custom delays; retry_on any|server_errors; " +
-      "failure_mode continue|pause. A delivery keeps the retry policy and retry_on it started with.",
+      "failure_mode continue|pause; rate_limit_per_s 0.1…1000 or null; auto_pause {failure_rate, min_attempts, " +
+      "window_s} or null. A delivery keeps the retry policy and retry_on it started with; the failure mode, rate " +
+      "limit and auto-pause rule apply to the webhook's line at once.",
     security: bearer,
     request: { params: siteAndId, body: { content: { "application/json": { schema: PutDelivery } }, required: true } },
     responses: { 200: json(WebhookSchema, "Updated"), ...problems(400, 401, 403, 404, 415, 422) },

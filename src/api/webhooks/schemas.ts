@@ -12,6 +12,12 @@ import {
   webhookPatchSchema,
 } from "../../domain/webhook-input";
 
+const AutoPauseRead = z.object({
+  failure_rate: z.number(),
+  min_attempts: z.number().int(),
+  window_s: z.number().int(),
+});
+
 export const WebhookSchema = z
   .object({
     id: z.string(),
@@ -28,6 +34,17 @@ export const WebhookSchema = z
     retry_policy: z.object({ name: z.string(), delays_s: z.array(z.number().int()) }),
     retry_on: z.enum(RETRY_ON),
     failure_mode: z.enum(["continue", "pause"]),
+    message_template: z
+      .string()
+      .nullable()
+      .openapi({ description: "A chat format's main text, with {{placeholders}}; null: the format's own" }),
+    rate_limit_per_s: z
+      .number()
+      .nullable()
+      .openapi({ description: "Requests per second its line may send; null: no limit" }),
+    auto_pause: AutoPauseRead.nullable().openapi({
+      description: "Pause when the failed share of the attempts in the window reaches failure_rate; null: off",
+    }),
     headers: z.array(z.string()).openapi({ description: "Names only; values are never returned" }),
     secret: z.object({
       set: z.boolean(),
@@ -35,7 +52,16 @@ export const WebhookSchema = z
       previous_expires_at: z.string().nullable(),
     }),
     alert: z
-      .object({ kind: z.string(), since: z.string(), delivery_id: z.string().nullable(), message: z.string() })
+      .object({
+        kind: z.string().openapi({
+          description:
+            "delivery_failed, paused_on_failure, endpoint_gone, auto_paused (the message names the failure rate and " +
+            "the window) or failing_too_long (every attempt failed for AUTO_DISABLE_DAYS)",
+        }),
+        since: z.string(),
+        delivery_id: z.string().nullable(),
+        message: z.string(),
+      })
       .nullable(),
     last_delivery: z
       .object({ at: z.string().nullable(), state: z.string().nullable(), response_status: z.number().int().nullable() })
@@ -63,7 +89,13 @@ export const PutEvents = named(eventsInputSchema, "WebhookEvents", {
 });
 
 export const PutDelivery = named(deliveryPolicySchema, "DeliveryPolicy", {
-  example: { timeout_ms: 5000, retry_policy: { delays_s: [10, 60, 300] }, failure_mode: "pause" },
+  example: {
+    timeout_ms: 5000,
+    retry_policy: { delays_s: [10, 60, 300] },
+    failure_mode: "continue",
+    rate_limit_per_s: 1,
+    auto_pause: { failure_rate: 0.5, min_attempts: 10, window_s: 300 },
+  },
 });
 
 export const SetSecret = named(secretInputSchema, "SetSecret", { example: { overlap_seconds: 86400 } });
@@ -94,6 +126,13 @@ export const WebhookStats = z
     window: z.string(),
     counts: z.record(z.string(), z.number().int()),
     success_rate: z.number().nullable(),
+    requests: z
+      .object({
+        attempts: z.number().int().openapi({ description: "Attempts that spent the retry policy" }),
+        failed: z.number().int().openapi({ description: "Of those, the ones that failed" }),
+        throttled: z.number().int().openapi({ description: "Requests throttled (429): counted apart, not failures" }),
+      })
+      .openapi({ description: "The requests of the window's deliveries" }),
     latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
     per_hour: z.array(z.object({ hour: z.string(), deliveries: z.number().int() })),
   })

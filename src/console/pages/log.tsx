@@ -4,7 +4,7 @@ import type { LogRowView } from "../../logs/delivery-view";
 import type { ExportView } from "../../logs/exports";
 import type { FieldError } from "../../domain/problems";
 import type { deliveryDetail } from "../../logs/delivery-log";
-import { EVENT_TYPES, TEST_EVENT_TYPE } from "../../domain/catalog";
+import { BUILT_IN_EVENT_TYPES, TEST_EVENT_TYPE } from "../../domain/catalog";
 import { deliveryStates } from "../../domain/delivery-state";
 import { sitePath } from "../context";
 import { FieldErrors, Flash, PostForm, Shell, StateBadge, Table, Time, responseText, utc, errorsFor } from "../ui";
@@ -133,7 +133,7 @@ const FilterFields = ({ filter }: { filter: FilterForm }) => (
 const FilterRow = (p: LogPageProps) => {
   const f = p.filter;
   const errors = p.filterErrors;
-  const types = [...EVENT_TYPES.map((e) => e.type), TEST_EVENT_TYPE];
+  const types = [...BUILT_IN_EVENT_TYPES.map((e) => e.type), TEST_EVENT_TYPE];
   return (
     <form
       method="get"
@@ -263,6 +263,7 @@ export const LogRow = ({
           <span>
             <span class="cell-label">Attempt</span>
             {d.attempts === 0 ? "none yet" : `${d.attempts} of ${d.max_attempts}`}
+            {d.throttles > 0 && ` · ${d.throttles} throttled`}
           </span>
           <span>
             <span class="cell-label">Actor</span>

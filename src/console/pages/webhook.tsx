@@ -1,7 +1,7 @@
 // A webhook, with its tabs: Events, Delivery, Secret, Actions, Health.
 import type { WebhookView } from "../../webhooks/view";
 import type { FieldError } from "../../domain/problems";
-import { EVENT_TYPES, type EventTypeInfo } from "../../domain/catalog";
+import { BUILT_IN_EVENT_TYPES, type EventTypeInfo } from "../../domain/catalog";
 import { MAX_CUSTOM_HEADERS } from "../../domain/custom-headers";
 import { sitePath, webhookPath } from "../context";
 import { DELIVERY_FIELDS } from "../delivery-fields";
@@ -83,7 +83,7 @@ export const WebhookPage = (p: WebhookPageProps) => (
 
 function families(): [string, EventTypeInfo[]][] {
   const out = new Map<string, EventTypeInfo[]>();
-  for (const e of EVENT_TYPES) out.set(e.family, [...(out.get(e.family) ?? []), e]);
+  for (const e of BUILT_IN_EVENT_TYPES) out.set(e.family, [...(out.get(e.family) ?? []), e]);
   return [...out];
 }
 

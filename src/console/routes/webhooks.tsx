@@ -30,7 +30,7 @@ import { actorName } from "../../api/router";
 import { newConsoleRouter, sitePath, webhookPath, type ConsoleEnv } from "../context";
 import { canManage, requireSite } from "../session";
 import { checked, numberOrText, readForm, text, texts, type Form } from "../forms";
-import { changedPolicy, readPolicy } from "../delivery-fields";
+import { changed, readPolicy, readWebhookFields } from "../delivery-fields";
 import { NewWebhookPage, WebhooksIndex } from "../pages/webhooks";
 import { TABS, WebhookPage, type WebhookPageProps, type WebhookTab } from "../pages/webhook";
 import { renderError } from "../pages/errors";
@@ -207,9 +207,14 @@ function readHeaderEdit(form: Form): HeaderEdit {
 
 webhookRoutes.post(hookRoute("delivery"), requireSite("manage"), (c) =>
   withForm(c, "delivery", async (form, row) => {
-    // Judge everything before writing anything: the policy by the shared schema, the headers by the services' rules.
+    // Judge everything before writing anything: the policy and the webhook's own fields by the shared schemas, the
+    // headers by the services' rules.
     const policy = deliveryPolicySchema.safeParse(readPolicy(form));
-    const errors: FieldError[] = policy.success ? [] : fieldErrorsOf(policy.error);
+    const own = webhookPatchSchema.safeParse(readWebhookFields(form));
+    const errors: FieldError[] = [
+      ...(policy.success ? [] : fieldErrorsOf(policy.error)),
+      ...(own.success ? [] : fieldErrorsOf(own.error)),
+    ];
     let headers: Record<string, string> | null = null;
     try {
       const edit = readHeaderEdit(form);
@@ -218,12 +223,13 @@ webhookRoutes.post(hookRoute("delivery"), requireSite("manage"), (c) =>
       if (!(err instanceof InvalidInput)) throw err;
       errors.push(...err.errors);
     }
-    if (errors.length || !policy.success) throw new InvalidInput(errors);
-    const changes = changedPolicy(webhookView(row), policy.data);
+    if (errors.length || !policy.success || !own.success) throw new InvalidInput(errors);
+    const changes = changed(webhookView(row), policy.data, "policy");
+    const patch = { ...changed(webhookView(row), own.data, "webhook"), ...(headers && { headers }) };
     let next = row;
     if (Object.keys(changes).length) next = await setDeliveryPolicy(c.env, row, changes, actor(c));
-    if (headers) await updateWebhook(c.env, next, { headers }, actor(c));
-    const what = Object.keys(changes).length || headers ? "delivery" : "unchanged";
+    if (Object.keys(patch).length) await updateWebhook(c.env, next, patch, actor(c));
+    const what = Object.keys(changes).length || Object.keys(patch).length ? "delivery" : "unchanged";
     return done(c, webhookPath(row.siteId, row.id, "/delivery"), what);
   }),
 );

@@ -12,6 +12,8 @@ export interface StoredEvent {
 export interface RenderOptions {
   /** The delivery's snapshot of the webhook's include_detail. */
   includeDetail: boolean;
+  /** The delivery's snapshot of the webhook's message_template (chat formats' main text), or null. */
+  messageTemplate?: string | null;
 }
 
 /** What one attempt's headers are made from: ours but the signature, which the format makes from these. */
@@ -29,6 +31,8 @@ export interface FormatDefaults {
   retryPolicy?: RetryPolicy;
   retryOn?: RetryOn;
   includeDetail?: boolean;
+  /** Requests per second its line may send (the platform's own limit), where the format has one. */
+  rateLimitPerS?: number;
 }
 
 export interface WebhookFormat {
@@ -38,4 +42,6 @@ export interface WebhookFormat {
   defaults: FormatDefaults;
   /** A header prefix this format always uses, whatever HEADER_PREFIX says: custom headers may not use it. */
   fixedHeaderPrefix?: string;
+  /** A chat platform's message: its main text may come from the webhook's message_template; nothing is signed. */
+  chat?: boolean;
 }
