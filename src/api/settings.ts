@@ -1,7 +1,7 @@
 // Settings as code: a site's webhooks read and written as one declarative document, keyed by url.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
-import { actorName, newRouter } from "./router";
+import { actorOf, newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
 import { bearer, json, named, problems, siteParam } from "./openapi-common";
 import { ProblemError } from "./problem";
@@ -134,7 +134,7 @@ settingsRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const plan = await applySettings(c.env, site, c.req.valid("json"), {
-      actor: actorName(c.get("auth")),
+      actor: actorOf(c.get("auth")),
       dryRun: c.req.valid("query").dry_run === "true",
     });
     return c.json(plan, 200);

@@ -183,7 +183,11 @@ export const auditLog = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     siteId: text("site_id").notNull(),
+    // Who, for people: the key's name at the time, "root" or "system". Who, for sure: actor_kind and actor_id.
     actor: text("actor").notNull(),
+    // root | key | system; "unknown" only for entries older than this column whose name matched no single key.
+    actorKind: text("actor_kind").notNull().default("unknown"),
+    actorId: text("actor_id"), // "root", "system" or key_…; null only where actor_kind is "unknown"
     action: text("action").notNull(),
     targetType: text("target_type").notNull(),
     targetId: text("target_id").notNull(),

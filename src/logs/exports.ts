@@ -7,6 +7,7 @@ import { csvCell } from "../domain/csv";
 import { fromBase64, timingSafeEqual, toHex } from "../domain/crypto";
 import { newId } from "../domain/ids";
 import { Conflict } from "../domain/problems";
+import type { Actor } from "../domain/actor";
 import { iso } from "../domain/time";
 import { auditStatement } from "../db/audit";
 import {
@@ -60,7 +61,7 @@ export async function createExport(
   siteId: string,
   filter: DeliveryFilter,
   format: ExportFormat,
-  actor: string,
+  actor: Actor,
   now = Date.now(),
 ): Promise<ExportRow> {
   const row: ExportRow = {
@@ -73,7 +74,7 @@ export async function createExport(
     rows: null,
     bytes: null,
     error: null,
-    createdBy: actor,
+    createdBy: actor.name,
     createdAt: now,
     completedAt: null,
     expiresAt: now + EXPORT_TTL_MS,

@@ -22,6 +22,7 @@ import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
 import { InvalidInput, NotFound, type FieldError } from "../domain/problems";
 import { pageOf, readCursor } from "../domain/cursor";
+import type { Actor } from "../domain/actor";
 import { auditStatement, type AuditEntry } from "../db/audit";
 import {
   findWebhook,
@@ -123,7 +124,7 @@ async function secretColumns(env: Env, secret: string | null, now: number) {
 export type WebhookSetup = WebhookConfig & { secret: string | null };
 
 /** The row of a new webhook (checked by the caller): active when it has events, else a draft. */
-export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: string, now: number) {
+export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: Actor, now: number) {
   const row: WebhookRow = {
     id: newId("wh"),
     siteId,
@@ -145,7 +146,7 @@ export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetu
     lastDeliveryAt: null,
     lastDeliveryState: null,
     lastDeliveryStatus: null,
-    createdBy: actor,
+    createdBy: actor.name,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
@@ -182,7 +183,7 @@ export function changeStatements(
   env: Env,
   row: WebhookRow,
   set: Partial<WebhookRow>,
-  audit: { actor: string; action: string; changes: unknown; at: number },
+  audit: { actor: Actor; action: string; changes: unknown; at: number },
 ): D1PreparedStatement[] {
   return [
     updateWebhookStatement(env.DB, row.id, { ...set, updatedAt: audit.at }),
@@ -233,7 +234,7 @@ export function lineChanged(row: WebhookRow, set: Partial<WebhookRow>): boolean 
 // ---- The operations of the REST API and the console ----
 
 /** A draft subscribed to nothing, with the defaults of its format. */
-export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: string, now = Date.now()) {
+export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: Actor, now = Date.now()) {
   checkedHost(env, input.url);
   const errors = [...secretErrors(input.secret), ...headerErrors(env, input.headers ?? {})];
   if (errors.length) invalid(errors);
@@ -268,7 +269,7 @@ async function applyChange(
   env: Env,
   row: WebhookRow,
   set: Partial<WebhookRow>,
-  actor: string,
+  actor: Actor,
   action: string,
   changes: unknown,
   now = Date.now(),
@@ -278,7 +279,7 @@ async function applyChange(
 }
 
 /** A changed URL applies from the next attempt, also for deliveries already retrying. */
-export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatchInput, actor: string) {
+export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatchInput, actor: Actor) {
   const set: Partial<WebhookRow> = {};
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
@@ -315,7 +316,7 @@ export async function setEvents(
   row: WebhookRow,
   events: string[],
   includeDetail: boolean | undefined,
-  actor: string,
+  actor: Actor,
 ) {
   const errors = eventErrors(events, await customTypeNames(env, row.siteId));
   if (errors.length) invalid(errors);
@@ -333,7 +334,7 @@ export async function setEvents(
 }
 
 /** Applies to deliveries created from now on: a delivery keeps the policy and retry_on it started with. */
-export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: DeliveryPolicyInput, actor: string) {
+export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: DeliveryPolicyInput, actor: Actor) {
   const set: Partial<WebhookRow> = {};
   if (input.timeout_ms !== undefined) set.timeoutMs = input.timeout_ms;
   if (input.retry_policy !== undefined) set.retryPolicy = JSON.stringify(resolveRetryPolicy(input.retry_policy));
@@ -359,7 +360,7 @@ export async function setSecret(
   env: Env,
   row: WebhookRow,
   input: { secret?: string; overlap_seconds?: number },
-  actor: string,
+  actor: Actor,
   now = Date.now(),
 ) {
   const errors = secretErrors(input.secret);
@@ -385,7 +386,7 @@ export async function setSecret(
 }
 
 /** Deliveries still waiting for it end `failed` (webhook_deleted); its log stays readable. */
-export async function deleteWebhook(env: Env, row: WebhookRow, actor: string) {
+export async function deleteWebhook(env: Env, row: WebhookRow, actor: Actor) {
   await applyChange(env, row, { deletedAt: Date.now() }, actor, "webhook.deleted", { name: row.name });
   await webhookConfigChanged(env, row.id);
 }

@@ -5,6 +5,7 @@
 import type { Env } from "../env";
 import { Conflict, InvalidInput, type FieldError } from "../domain/problems";
 import type { RetryPolicy } from "../domain/retry-policy";
+import type { Actor } from "../domain/actor";
 import {
   desiredWebhook,
   planSettings,
@@ -131,7 +132,7 @@ export async function applySettings(
   env: Env,
   siteId: string,
   doc: SettingsDocument,
-  opts: { actor: string; dryRun: boolean; now?: number },
+  opts: { actor: Actor; dryRun: boolean; now?: number },
 ): Promise<PlanView> {
   const now = opts.now ?? Date.now();
   const [rows, custom] = await Promise.all([liveWebhooks(env.DB, siteId), customTypeNames(env, siteId)]);

@@ -73,7 +73,7 @@ describe("daily summary", () => {
     const log = await json(await api("GET", `/v1/sites/${site.id}/audit-log`));
     const entry = log.data.find((e: any) => e.action === "delivery.daily_summary");
     expect(entry).toMatchObject({
-      actor: "system",
+      actor: { kind: "system", id: "system", name: "system" },
       target_id: hook.id,
       changes: { day: new Date(today - 86_400_000).toISOString().slice(0, 10), counts: { delivered: 2, failed: 1 } },
     });

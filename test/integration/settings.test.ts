@@ -136,7 +136,7 @@ describe("PUT …/settings", () => {
     expect((await api("GET", `${base}/webhooks/${drop.id}`, undefined, admin)).status).toBe(404);
 
     const audit = (await json(await api("GET", `${base}/audit-log?limit=3`, undefined, admin))).data;
-    expect(audit.map((e: any) => [e.actor, e.action, e.target_id]).sort()).toEqual(
+    expect(audit.map((e: any) => [e.actor.name, e.action, e.target_id]).sort()).toEqual(
       [
         ["platform ci", "webhook.created", plan.created[0].id],
         ["platform ci", "webhook.deleted", drop.id],

@@ -1,6 +1,6 @@
 // A webhook's lifecycle: create (a draft), the index, read, change, delete.
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, actorName } from "../router";
+import { newRouter, actorOf } from "../router";
 import { requireSite } from "../middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteAndId, siteParam } from "../openapi-common";
 import { createWebhook, deleteWebhook, getWebhook, listWebhookPage, updateWebhook } from "../../webhooks/config";
@@ -29,7 +29,7 @@ crudRoutes.openapi(
   async (c) => {
     const { site } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    const row = await createWebhook(c.env, site, c.req.valid("json"), actorName(c.get("auth")));
+    const row = await createWebhook(c.env, site, c.req.valid("json"), actorOf(c.get("auth")));
     return c.json(webhookView(row), 201);
   },
 );
@@ -101,7 +101,7 @@ crudRoutes.openapi(
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const row = await getWebhook(c.env, site, id);
-    return c.json(webhookView(await updateWebhook(c.env, row, c.req.valid("json"), actorName(c.get("auth")))), 200);
+    return c.json(webhookView(await updateWebhook(c.env, row, c.req.valid("json"), actorOf(c.get("auth")))), 200);
   },
 );
 
@@ -120,7 +120,7 @@ crudRoutes.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    await deleteWebhook(c.env, await getWebhook(c.env, site, id), actorName(c.get("auth")));
+    await deleteWebhook(c.env, await getWebhook(c.env, site, id), actorOf(c.get("auth")));
     return c.body(null, 204);
   },
 );

@@ -26,7 +26,7 @@ import { pauseWebhook, resumeWebhook, testWebhook } from "../../webhooks/flow";
 import { webhookView } from "../../webhooks/view";
 import { statsOf } from "../../logs/delivery-log";
 import { findSite } from "../../db/sites";
-import { actorName } from "../../api/router";
+import { actorOf } from "../../api/router";
 import { newConsoleRouter, sitePath, webhookPath, type ConsoleEnv } from "../context";
 import { canManage, requireSite } from "../session";
 import { checked, numberOrText, readForm, text, texts, type Form } from "../forms";
@@ -52,7 +52,7 @@ const FLASH: Record<string, string> = {
 };
 
 const flash = (c: Context<ConsoleEnv>) => FLASH[c.req.query("done") ?? ""] ?? null;
-const actor = (c: Context<ConsoleEnv>) => actorName(c.get("auth"));
+const actor = (c: Context<ConsoleEnv>) => actorOf(c.get("auth"));
 const done = (c: Context<ConsoleEnv>, to: string, what: string) => c.redirect(`${to}?done=${what}`, 303);
 
 webhookRoutes.get("/sites/:site/webhooks", async (c) => {
