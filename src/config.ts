@@ -38,6 +38,12 @@ export function retentionDays(env: Env): number {
   return Number.isFinite(days) && days > 0 ? days : 30;
 }
 
+/** The most live webhooks a site may have: WEBHOOKS_PER_SITE, default 100 (not a positive whole number means 100). */
+export function webhooksPerSite(env: Env): number {
+  const n = Number(env.WEBHOOKS_PER_SITE || "100");
+  return Number.isInteger(n) && n > 0 ? n : 100;
+}
+
 /** How long past its due time a delivery may sit before the sweeper re-drives it: SWEEP_GRACE_SECONDS, default 60. */
 export function sweepGraceMs(env: Env): number {
   const s = Number(env.SWEEP_GRACE_SECONDS || "60");

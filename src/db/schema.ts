@@ -3,7 +3,7 @@
 // runs EXPLAIN QUERY PLAN on each).
 // D1 bills each index entry a write touches as a row written, so there is no index that no query needs.
 import { sql } from "drizzle-orm";
-import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, index, uniqueIndex, primaryKey, check } from "drizzle-orm/sqlite-core";
 import { deliveryStates } from "../domain/delivery-state";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
@@ -252,3 +252,13 @@ export const bulkReplays = sqliteTable(
     index("bulk_replays_site").on(t.siteId, t.createdAt),
   ],
 );
+
+/**
+ * Never holds a row. A rule only the database can judge at write time (how many webhooks a site has once a batch's
+ * inserts are in) ends its batch with a statement that inserts the rule's name here when the rule is broken: the
+ * insert fails that rule's named CHECK, so the whole batch is undone (D1 batches are atomic) and the error names the
+ * rule. SQLite has no RAISE outside triggers; this is the portable way to fail a batch on purpose.
+ */
+export const batchGuards = sqliteTable("batch_guards", { guard: text("guard").notNull() }, () => [
+  check("webhooks_per_site", sql`guard <> 'webhooks_per_site'`),
+]);

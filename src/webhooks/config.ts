@@ -20,22 +20,24 @@ import { activeSecrets, rotateSecrets, type StoredSecret } from "../domain/secre
 import { generateSecret } from "../domain/signing";
 import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
-import { InvalidInput, NotFound, type FieldError } from "../domain/problems";
+import { InvalidInput, NotFound, QuotaExceeded, type FieldError } from "../domain/problems";
 import { pageOf, readCursor } from "../domain/cursor";
 import type { Actor } from "../domain/actor";
 import { auditStatement, type AuditEntry } from "../db/audit";
 import {
   findWebhook,
   insertWebhookStatement,
+  isWebhookQuotaError,
   listWebhooks,
   updateWebhookStatement,
+  webhookQuotaGuardStatement,
   webhookSortKey,
   type WebhookRow,
   type WebhookSort,
 } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
 import { customTypeNames } from "./event-types";
-import { devDestinationHosts, headerPrefix } from "../config";
+import { devDestinationHosts, headerPrefix, webhooksPerSite } from "../config";
 
 export async function getWebhook(env: Env, siteId: string, id: string): Promise<WebhookRow> {
   const row = await findWebhook(env.DB, siteId, id);
@@ -231,9 +233,33 @@ export function lineChanged(row: WebhookRow, set: Partial<WebhookRow>): boolean 
   );
 }
 
+// ---- The quota: webhooks per site ----
+
+export function webhookQuotaExceeded(limit: number): QuotaExceeded {
+  return new QuotaExceeded(
+    "WEBHOOKS_PER_SITE",
+    limit,
+    `A site may have at most ${limit} webhooks (the deployment's WEBHOOKS_PER_SITE); delete one first`,
+  );
+}
+
+/**
+ * Writes a batch that adds webhooks to a site, ended by the quota's guard: the site's count is judged inside the
+ * batch, so however many requests race for the last place (REST, console, settings), one takes it.
+ */
+export async function batchWithinWebhookQuota(env: Env, siteId: string, statements: D1PreparedStatement[]) {
+  const limit = webhooksPerSite(env);
+  try {
+    return await env.DB.batch([...statements, webhookQuotaGuardStatement(env.DB, siteId, limit)]);
+  } catch (err) {
+    if (isWebhookQuotaError(err)) throw webhookQuotaExceeded(limit);
+    throw err;
+  }
+}
+
 // ---- The operations of the REST API and the console ----
 
-/** A draft subscribed to nothing, with the defaults of its format. */
+/** A draft subscribed to nothing, with the defaults of its format; within the site's quota (409 past it). */
 export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: Actor, now = Date.now()) {
   checkedHost(env, input.url);
   const errors = [...secretErrors(input.secret), ...headerErrors(env, input.headers ?? {})];
@@ -253,7 +279,9 @@ export async function createWebhook(env: Env, siteId: string, input: NewWebhookI
     actor,
     now,
   );
-  await env.DB.batch(
+  await batchWithinWebhookQuota(
+    env,
+    siteId,
     insertStatements(env, row, {
       actor,
       action: "webhook.created",

@@ -18,8 +18,10 @@ import {
 } from "../domain/settings";
 import {
   isStaleWebhooksError,
+  isWebhookQuotaError,
   liveWebhooks,
   unchangedSinceStatement,
+  webhookQuotaGuardStatement,
   webhooksFingerprint,
   type WebhookRow,
 } from "../db/webhooks";
@@ -37,7 +39,9 @@ import {
   newWebhookRow,
   setupColumns,
   urlErrors,
+  webhookQuotaExceeded,
 } from "./config";
+import { webhooksPerSite } from "../config";
 import { customTypeNames } from "./event-types";
 
 /** A webhook row as settings sees it, without its write-only values. */
@@ -140,6 +144,11 @@ export async function applySettings(
   const currentByUrl = new Map<string, CurrentWebhook>();
   for (const c of currents) if (!currentByUrl.has(c.url)) currentByUrl.set(c.url, c);
   const plan = planSettings(currents, desiredWebhooks(env, doc, currentByUrl, custom));
+  // The quota, judged on the plan (a dry run says so too) and again inside the batch, against a concurrent create.
+  const limit = webhooksPerSite(env);
+  if (plan.create.length && rows.length - plan.delete.length + plan.create.length > limit) {
+    throw webhookQuotaExceeded(limit);
+  }
   if (opts.dryRun) return planView(plan, [], true);
 
   const rowById = new Map(rows.map((r) => [r.id, r]));
@@ -169,10 +178,12 @@ export async function applySettings(
     );
     sequencersToTell.push(row.id);
   }
+  if (plan.create.length) statements.push(webhookQuotaGuardStatement(env.DB, siteId, limit));
   if (statements.length > 1) {
     try {
       await env.DB.batch(statements);
     } catch (err) {
+      if (isWebhookQuotaError(err)) throw webhookQuotaExceeded(limit);
       if (!isStaleWebhooksError(err)) throw err;
       throw new Conflict(
         "The site's webhooks changed while this document was applied; nothing was changed. Send it again.",

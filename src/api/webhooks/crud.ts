@@ -18,13 +18,14 @@ crudRoutes.openapi(
     summary: "Create a webhook (a draft, subscribed to nothing)",
     description:
       "`format` (sgen by default) decides the body and signature its deliveries get; a webhook created with " +
-      "`pagegun` starts with PageGun's delivery guarantees (see the format field).",
+      "`pagegun` starts with PageGun's delivery guarantees (see the format field). A site has at most " +
+      "`WEBHOOKS_PER_SITE` webhooks (100 unless the deployment says otherwise): one more is a 409 (Quota exceeded).",
     security: bearer,
     request: {
       params: siteParam,
       body: { content: { "application/json": { schema: CreateWebhook } }, required: true },
     },
-    responses: { 201: json(WebhookSchema, "Created"), ...problems(400, 401, 403, 404, 413, 415, 422) },
+    responses: { 201: json(WebhookSchema, "Created"), ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
   }),
   async (c) => {
     const { site } = c.req.valid("param");
