@@ -1,7 +1,7 @@
 // GET /v1/sites/{site}/audit-log: who changed what, when; newest first, cursor-paged.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
-import { requireSite } from "./middleware/auth";
+import { audienceOf, requireSite } from "./middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteParam } from "./openapi-common";
 import { auditPage } from "../logs/audit";
 
@@ -60,6 +60,6 @@ auditRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
-    return c.json(await auditPage(c.env, site, cursor, limit), 200);
+    return c.json(await auditPage(c.env, site, cursor, limit, audienceOf(c.get("auth"), site)), 200);
   },
 );

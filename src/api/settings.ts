@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
 import { actorOf, newRouter } from "./router";
-import { requireSite } from "./middleware/auth";
+import { audienceOf, requireSite } from "./middleware/auth";
 import { bearer, json, named, problems, siteParam } from "./openapi-common";
 import { ProblemError } from "./problem";
 import { FORMAT_NAMES } from "../domain/formats";
@@ -95,7 +95,7 @@ settingsRouter.openapi(
     summary: "The site's webhooks as one document",
     description:
       "Oldest first. PUT accepts this document as it stands and changes nothing. Secrets are never shown; header " +
-      "values neither (each header's name with null).",
+      "values neither (each header's name with null). A viewer gets each url with its path and query masked.",
     security: bearer,
     request: { params: siteParam },
     responses: { 200: json(SettingsRead, "The document"), ...problems(401, 403, 404) },
@@ -103,7 +103,7 @@ settingsRouter.openapi(
   async (c) => {
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
-    return c.json(await readSettings(c.env, site), 200);
+    return c.json(await readSettings(c.env, site, audienceOf(c.get("auth"), site)), 200);
   },
 );
 

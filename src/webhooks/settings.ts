@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import { Conflict, InvalidInput, type FieldError } from "../domain/problems";
 import type { RetryPolicy } from "../domain/retry-policy";
 import type { Actor } from "../domain/actor";
+import { redactUrl, type Audience } from "../domain/redaction";
 import {
   desiredWebhook,
   planSettings,
@@ -61,10 +62,14 @@ function configOf(row: WebhookRow) {
   };
 }
 
-/** The site's webhooks as a document PUT accepts as it stands: secrets left out, header values as null. */
-export async function readSettings(env: Env, siteId: string) {
+/**
+ * The site's webhooks as a document PUT accepts as it stands: secrets left out, header values as null. A reader who
+ * may not manage the site (and so never PUTs it) gets each url with its path and query redacted.
+ */
+export async function readSettings(env: Env, siteId: string, audience: Audience) {
   const rows = await liveWebhooks(env.DB, siteId);
-  return { webhooks: rows.map((r) => settingsEntryOf(configOf(r))) };
+  const url = (u: string) => (audience === "full" ? u : redactUrl(u));
+  return { webhooks: rows.map((r) => settingsEntryOf({ ...configOf(r), url: url(r.url) })) };
 }
 
 async function current(env: Env, row: WebhookRow, now: number): Promise<CurrentWebhook> {

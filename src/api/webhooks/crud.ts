@@ -1,7 +1,7 @@
 // A webhook's lifecycle: create (a draft), the index, read, change, delete.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, actorOf } from "../router";
-import { requireSite } from "../middleware/auth";
+import { audienceOf, requireSite } from "../middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteAndId, siteParam } from "../openapi-common";
 import { createWebhook, deleteWebhook, getWebhook, listWebhookPage, updateWebhook } from "../../webhooks/config";
 import { webhookView } from "../../webhooks/view";
@@ -31,7 +31,7 @@ crudRoutes.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const row = await createWebhook(c.env, site, c.req.valid("json"), actorOf(c.get("auth")));
-    return c.json(webhookView(row), 201);
+    return c.json(webhookView(row, "full"), 201);
   },
 );
 
@@ -58,7 +58,10 @@ crudRoutes.openapi(
     await requireSite(c, site, "read");
     const { limit = 50, cursor, sort = "created_at" } = c.req.valid("query");
     const { page, nextCursor } = await listWebhookPage(c.env, site, sort, cursor, limit);
-    return c.json({ data: page.map(webhookView), next_cursor: nextCursor }, 200);
+    return c.json(
+      { data: page.map((w) => webhookView(w, audienceOf(c.get("auth"), site))), next_cursor: nextCursor },
+      200,
+    );
   },
 );
 
@@ -76,7 +79,7 @@ crudRoutes.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "read");
-    return c.json(webhookView(await getWebhook(c.env, site, id)), 200);
+    return c.json(webhookView(await getWebhook(c.env, site, id), audienceOf(c.get("auth"), site)), 200);
   },
 );
 
@@ -102,7 +105,8 @@ crudRoutes.openapi(
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const row = await getWebhook(c.env, site, id);
-    return c.json(webhookView(await updateWebhook(c.env, row, c.req.valid("json"), actorOf(c.get("auth")))), 200);
+    const next = await updateWebhook(c.env, row, c.req.valid("json"), actorOf(c.get("auth")));
+    return c.json(webhookView(next, "full"), 200);
   },
 );
 

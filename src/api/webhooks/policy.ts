@@ -29,7 +29,7 @@ policyRoutes.openapi(
     const body = c.req.valid("json");
     const row = await getWebhook(c.env, site, id);
     const next = await setEvents(c.env, row, body.events, body.include_detail, actorOf(c.get("auth")));
-    return c.json(webhookView(next), 200);
+    return c.json(webhookView(next, "full"), 200);
   },
 );
 
@@ -51,6 +51,7 @@ policyRoutes.openapi(
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const row = await getWebhook(c.env, site, id);
-    return c.json(webhookView(await setDeliveryPolicy(c.env, row, c.req.valid("json"), actorOf(c.get("auth")))), 200);
+    const next = await setDeliveryPolicy(c.env, row, c.req.valid("json"), actorOf(c.get("auth")));
+    return c.json(webhookView(next, "full"), 200);
   },
 );

@@ -8,6 +8,7 @@ import { createExport, logPageContext } from "../../logs/exports";
 import { replayOne, resolveOne, retryNow } from "../../delivery/actions";
 import { countMatching, startBulkReplay } from "../../delivery/bulk-replay";
 import { actorOf } from "../../api/router";
+import { audienceOf } from "../../api/middleware/auth";
 import { newConsoleRouter, sitePath, type ConsoleEnv } from "../context";
 import { canManage, requireSite } from "../session";
 import { backTo, readForm, text } from "../forms";
@@ -70,7 +71,7 @@ logRoutes.get("/sites/:site/log", async (c) => {
 
 logRoutes.get("/sites/:site/log/:id", async (c) => {
   const site = c.req.param("site");
-  const d = await deliveryDetail(c.env, site, c.req.param("id"));
+  const d = await deliveryDetail(c.env, site, c.req.param("id"), audienceOf(c.get("auth"), site));
   if (c.req.query("part") === "attempts" && isHtmx(c)) return fragment(c, <Attempts d={d} />);
   return page(c, <DeliveryPage site={site} who={who(c.get("auth"))} csrf={c.get("csrf")} d={d} />);
 });

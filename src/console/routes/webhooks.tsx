@@ -27,6 +27,7 @@ import { webhookView } from "../../webhooks/view";
 import { statsOf } from "../../logs/delivery-log";
 import { findSite } from "../../db/sites";
 import { actorOf } from "../../api/router";
+import { audienceOf } from "../../api/middleware/auth";
 import { newConsoleRouter, sitePath, webhookPath, type ConsoleEnv } from "../context";
 import { canManage, requireSite } from "../session";
 import { checked, numberOrText, readForm, text, texts, type Form } from "../forms";
@@ -65,7 +66,7 @@ webhookRoutes.get("/sites/:site/webhooks", async (c) => {
       site={site}
       who={who(c.get("auth"))}
       csrf={c.get("csrf")}
-      hooks={rows.map(webhookView)}
+      hooks={rows.map((w) => webhookView(w, audienceOf(c.get("auth"), site)))}
       sort={sort}
       next={nextCursor}
       canManage={canManage(c, site)}
@@ -127,7 +128,7 @@ async function renderTab(
       site={site}
       who={who(c.get("auth"))}
       csrf={c.get("csrf")}
-      hook={webhookView(hook)}
+      hook={webhookView(hook, audienceOf(c.get("auth"), site))}
       tab={tab}
       canManage={canManage(c, site)}
       now={Date.now()}
@@ -219,7 +220,7 @@ webhookRoutes.post(hookRoute("delivery"), requireSite("manage"), (c) =>
       errors.push(...err.errors);
     }
     if (errors.length || !policy.success) throw new InvalidInput(errors);
-    const changes = changedPolicy(webhookView(row), policy.data);
+    const changes = changedPolicy(webhookView(row, "full"), policy.data);
     let next = row;
     if (Object.keys(changes).length) next = await setDeliveryPolicy(c.env, row, changes, actor(c));
     if (headers) await updateWebhook(c.env, next, { headers }, actor(c));
