@@ -1,6 +1,7 @@
 // The deployment variables (wrangler.toml [vars] and secrets), read in one place with their defaults.
 import type { Env } from "./env";
 import { parseDevHosts } from "./domain/ssrf";
+import type { Keyring } from "./domain/sealed";
 import { log } from "./log";
 
 /** The header prefix of a delivery's own headers: X-SGEN unless the deployment sets HEADER_PREFIX. */
@@ -30,6 +31,15 @@ export function devDestinationHosts(env: Env): string[] {
     log("warn", "DEV_DESTINATION_HOSTS is set: these hosts skip the SSRF rules (never in production)", { hosts });
   }
   return hosts;
+}
+
+/**
+ * ENCRYPTION_KEY seals and signs; ENCRYPTION_KEY_PREVIOUS, set only during a rotation, is still read (stored values,
+ * export links, console sessions) until the re-encryption pass has moved everything to the new key.
+ */
+export function encryptionKeyring(env: Env): Keyring {
+  const previous = env.ENCRYPTION_KEY_PREVIOUS?.trim();
+  return { current: env.ENCRYPTION_KEY, previous: previous && previous !== env.ENCRYPTION_KEY ? previous : null };
 }
 
 /** LOG_RETENTION_DAYS, default 30. */

@@ -262,3 +262,18 @@ export const bulkReplays = sqliteTable(
 export const batchGuards = sqliteTable("batch_guards", { guard: text("guard").notNull() }, () => [
   check("webhooks_per_site", sql`guard <> 'webhooks_per_site'`),
 ]);
+
+/**
+ * The background re-encryption pass (one row): which key everything is being re-sealed under, how far the pass has
+ * gone through the webhooks (by id), and what it found. A new ENCRYPTION_KEY (a new key id) starts it over.
+ */
+export const keyRotation = sqliteTable("key_rotation", {
+  name: text("name").primaryKey(), // "webhook_ciphertexts"
+  keyId: text("key_id").notNull(),
+  afterId: text("after_id").notNull().default(""), // the last webhook id looked at
+  rewritten: integer("rewritten").notNull().default(0),
+  unreadable: integer("unreadable").notNull().default(0), // values no key opens: logged, left as they are
+  startedAt: integer("started_at").notNull(),
+  completedAt: integer("completed_at"),
+  updatedAt: integer("updated_at").notNull(),
+});

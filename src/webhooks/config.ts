@@ -3,7 +3,6 @@
 // once. Every change is written with its audit entry in one atomic batch. The building blocks (the checks, the row
 // of a new webhook, the columns of a change) are exported for settings.ts, which puts many changes in one batch.
 import type { Env } from "../env";
-import { encryptJson, decryptJson } from "../domain/crypto";
 import { validateCustomHeaders } from "../domain/custom-headers";
 import { applyHeaderEdit, type HeaderEdit } from "../domain/custom-headers";
 import {
@@ -16,7 +15,7 @@ import {
 } from "../domain/webhook-input";
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
 import { resolveRetryPolicy } from "../domain/retry-policy";
-import { activeSecrets, rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
+import { activeSecrets, rotateSecrets } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
 import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
@@ -37,6 +36,7 @@ import {
 } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
 import { customTypeNames } from "./event-types";
+import { openHeaders, openSecrets, sealHeaders, sealSecrets } from "./sealed-columns";
 import { devDestinationHosts, headerPrefix, webhooksPerSite } from "../config";
 
 export async function getWebhook(env: Env, siteId: string, id: string): Promise<WebhookRow> {
@@ -95,26 +95,22 @@ export function eventErrors(events: readonly string[], custom: ReadonlySet<strin
   }));
 }
 
-async function encryptedHeaders(env: Env, headers: Record<string, string>) {
-  return Object.keys(headers).length ? encryptJson(env.ENCRYPTION_KEY, headers) : null;
-}
-
 /** The header values, decrypted (settings-as-code compares them; they never leave the Worker). */
 export async function headerValues(env: Env, row: WebhookRow): Promise<Record<string, string>> {
-  return row.headersEnc ? decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, row.headersEnc) : {};
+  return row.headersEnc ? openHeaders(env, row.id, row.headersEnc) : {};
 }
 
 /** The newest valid secret, decrypted, or null. */
 export async function currentSecret(env: Env, row: WebhookRow, now = Date.now()): Promise<string | null> {
   if (!row.secretsEnc) return null;
-  return activeSecrets(await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, row.secretsEnc), now)[0] ?? null;
+  return activeSecrets(await openSecrets(env, row.id, row.secretsEnc), now)[0] ?? null;
 }
 
 /** The secret columns after `secret` replaces the current one (null removes it); the old one stops at once. */
-async function secretColumns(env: Env, secret: string | null, now: number) {
+async function secretColumns(env: Env, webhookId: string, secret: string | null, now: number) {
   if (secret === null) return { secretsEnc: null, secretRotatedAt: null, previousExpiresAt: null };
   return {
-    secretsEnc: await encryptJson(env.ENCRYPTION_KEY, rotateSecrets([], secret, 0, now).entries),
+    secretsEnc: await sealSecrets(env, webhookId, rotateSecrets([], secret, 0, now).entries),
     secretRotatedAt: now,
     previousExpiresAt: null,
   };
@@ -127,8 +123,10 @@ export type WebhookSetup = WebhookConfig & { secret: string | null };
 
 /** The row of a new webhook (checked by the caller): active when it has events, else a draft. */
 export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: Actor, now: number) {
+  // The id first: each encrypted column is bound to it.
+  const id = newId("wh");
   const row: WebhookRow = {
-    id: newId("wh"),
+    id,
     siteId,
     name: setup.name,
     description: setup.description,
@@ -143,7 +141,7 @@ export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetu
     retryOn: setup.retryOn,
     failureMode: setup.failureMode,
     headerNames: JSON.stringify(Object.keys(setup.headers)),
-    headersEnc: await encryptedHeaders(env, setup.headers),
+    headersEnc: await sealHeaders(env, id, setup.headers),
     alert: null,
     lastDeliveryAt: null,
     lastDeliveryState: null,
@@ -152,7 +150,7 @@ export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetu
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
-    ...(await secretColumns(env, setup.secret, now)),
+    ...(await secretColumns(env, id, setup.secret, now)),
   };
   return row;
 }
@@ -218,9 +216,9 @@ export async function setupColumns(
   if (has("failure_mode")) set.failureMode = setup.failureMode;
   if (has("headers")) {
     set.headerNames = JSON.stringify(Object.keys(setup.headers));
-    set.headersEnc = await encryptedHeaders(env, setup.headers);
+    set.headersEnc = await sealHeaders(env, row.id, setup.headers);
   }
-  if (setup.secretChanged) Object.assign(set, await secretColumns(env, setup.secret, now));
+  if (setup.secretChanged) Object.assign(set, await secretColumns(env, row.id, setup.secret, now));
   return set;
 }
 
@@ -320,7 +318,7 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
     const errors = headerErrors(env, patch.headers);
     if (errors.length) invalid(errors);
     set.headerNames = JSON.stringify(Object.keys(patch.headers));
-    set.headersEnc = await encryptedHeaders(env, patch.headers);
+    set.headersEnc = await sealHeaders(env, row.id, patch.headers);
   }
   const fields = Object.keys(patch);
   if (!fields.length) return row;
@@ -395,13 +393,13 @@ export async function setSecret(
   if (errors.length) invalid(errors);
   const secret = input.secret ?? generateSecret();
   const overlap = input.overlap_seconds ?? 0;
-  const current = row.secretsEnc ? await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, row.secretsEnc) : [];
+  const current = row.secretsEnc ? await openSecrets(env, row.id, row.secretsEnc) : [];
   const rotation = rotateSecrets(current, secret, overlap, now);
   await applyChange(
     env,
     row,
     {
-      secretsEnc: await encryptJson(env.ENCRYPTION_KEY, rotation.entries),
+      secretsEnc: await sealSecrets(env, row.id, rotation.entries),
       secretRotatedAt: now,
       previousExpiresAt: rotation.previousExpiresAt,
     },
