@@ -15,7 +15,7 @@ import {
   csrfToken,
   csrfTokenIsValid,
   openNonce,
-  openSession,
+  openSessionUnder,
   randomSid,
   sealNonce,
   sealSession,
@@ -33,17 +33,6 @@ const SESSION_COOKIE = "eh_console";
 const SIGN_IN_COOKIE = "eh_console_sign_in";
 
 const sessionKey = (c: Context<ConsoleEnv>) => derivedHmacKey(c.env.ENCRYPTION_KEY, "console-session-v1");
-
-/** The session in the cookie and the key that signed it: ENCRYPTION_KEY's subkey, or during a rotation the old one's. */
-async function openWithAnyKey(c: Context<ConsoleEnv>, raw: string | undefined) {
-  const { current, previous } = encryptionKeyring(c.env);
-  for (const master of previous ? [current, previous] : [current]) {
-    const key = await derivedHmacKey(master, "console-session-v1");
-    const session = await openSession(key, raw, Date.now());
-    if (session) return { session, key };
-  }
-  return null;
-}
 
 /** Secure everywhere but on a loopback host, where `wrangler dev` serves plain http. */
 function isLocalhost(url: string): boolean {
@@ -144,7 +133,8 @@ function toSignIn(c: Context<ConsoleEnv>, reason: "ended" | "required") {
 
 export const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   const raw = getCookie(c, SESSION_COOKIE);
-  const opened = await openWithAnyKey(c, raw);
+  const { current, previous } = encryptionKeyring(c.env);
+  const opened = await openSessionUnder(previous ? [current, previous] : [current], raw, Date.now());
   if (!opened) return toSignIn(c, raw ? "ended" : "required");
   const { session, key } = opened;
   const auth = await currentAuth(c, session, key);
