@@ -118,7 +118,7 @@ settingsRouter.openapi(
       "Keyed by url: missing webhooks are created (active when they have events), changed ones updated, and those " +
       "not listed deleted. The answer is the plan. The same document twice changes nothing the second time. With " +
       "`dry_run=true` nothing changes. A bad entry changes nothing (422 naming it: `webhooks[2].url`). Each change " +
-      "is audited under the caller's name. A document that would leave the site more webhooks than `WEBHOOKS_PER_SITE` " +
+      "is audited with the caller's kind and id. A document that would leave the site more webhooks than `WEBHOOKS_PER_SITE` " +
       "allows is a 409 (Quota exceeded), also in a dry run.",
     security: bearer,
     request: {

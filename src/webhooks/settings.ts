@@ -1,6 +1,6 @@
 // Settings as code: GET answers a site's webhooks as one document; PUT makes the site match a document, keyed by
 // url, and answers the plan. All or nothing: a bad entry changes nothing; the changes and their audit entries (one
-// per webhook created, updated or deleted, under the caller's name) are one atomic batch; a dry run only plans.
+// per webhook created, updated or deleted, by the caller) are one atomic batch; a dry run only plans.
 // The rules come from config.ts, as for every other surface; the comparison and the plan from domain/settings.ts.
 import type { Env } from "../env";
 import { Conflict, InvalidInput, type FieldError } from "../domain/problems";
