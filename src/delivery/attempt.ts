@@ -88,7 +88,7 @@ export async function attemptDelivery(
   const preparedAt = Date.now();
   const result: SendOutcome =
     sealed instanceof CannotDecrypt
-      ? blocked(`nothing was sent: ${sealed.message} with ENCRYPTION_KEY or ENCRYPTION_KEY_PREVIOUS`, preparedAt)
+      ? blocked(`nothing was sent: ${sealed.message} (ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS)`, preparedAt)
       : destination.ok
         ? await send(hook.url, headers, body, hook.timeout_ms)
         : blocked(destination.reason, preparedAt);

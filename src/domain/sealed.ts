@@ -12,6 +12,7 @@
 // still open, under either key, until the re-encryption pass has rewritten them.
 import { fromBase64, toBase64 } from "./crypto";
 import { derivedAesKey, keyId, type AesPurpose } from "./key-derivation";
+import { Conflict } from "./problems";
 
 /** The master keys, base64 of 32 bytes each: the one that seals, and the one a rotation is moving away from. */
 export interface Keyring {
@@ -27,8 +28,20 @@ export interface Binding {
 
 const FORMAT = "eh1";
 
-/** The value cannot be opened with any key of the ring (or was tampered with, or moved to another row). */
-export class CannotDecrypt extends Error {}
+const WHAT: Record<AesPurpose, string> = {
+  "webhook-secrets-v1": "the signing secrets",
+  "webhook-headers-v1": "the custom header values",
+};
+
+/**
+ * The value cannot be opened with any key of the ring (the key was replaced without keeping the old one, or the value
+ * was tampered with or moved to another row). A request that needs it conflicts with what is stored: set it again.
+ */
+export class CannotDecrypt extends Conflict {
+  constructor(readonly binding: Binding) {
+    super(`${WHAT[binding.purpose]} of ${binding.row} cannot be decrypted with the configured keys; set them again`);
+  }
+}
 
 const utf8 = new TextEncoder();
 const aad = (b: Binding) => utf8.encode(`${FORMAT}\u0000${b.purpose}\u0000${b.row}`);
@@ -77,7 +90,7 @@ export async function open<T>(ring: Keyring, binding: Binding, stored: string): 
   const plain = stored.startsWith(`${FORMAT}.`)
     ? await openSealed(ring, binding, stored)
     : await openLegacy(ring, stored);
-  if (!plain) throw new CannotDecrypt(`the ${binding.purpose} value of ${binding.row} cannot be decrypted`);
+  if (!plain) throw new CannotDecrypt(binding);
   return JSON.parse(new TextDecoder().decode(plain)) as T;
 }
 

@@ -37,7 +37,16 @@ import {
 import { webhookConfigChanged } from "../sequencer/client";
 import { customTypeNames } from "./event-types";
 import { openHeaders, openSecrets, sealHeaders, sealSecrets } from "./sealed-columns";
+import { CannotDecrypt } from "../domain/sealed";
+import { log } from "../log";
 import { devDestinationHosts, headerPrefix, webhooksPerSite } from "../config";
+
+/** For a value that is about to be replaced: unreadable means nothing to keep. */
+function unreadable(err: unknown): [] {
+  if (!(err instanceof CannotDecrypt)) throw err;
+  log("warn", "a stored value no key opens is replaced", { webhook_id: err.binding.row, what: err.binding.purpose });
+  return [];
+}
 
 export async function getWebhook(env: Env, siteId: string, id: string): Promise<WebhookRow> {
   const row = await findWebhook(env.DB, siteId, id);
@@ -393,7 +402,8 @@ export async function setSecret(
   if (errors.length) invalid(errors);
   const secret = input.secret ?? generateSecret();
   const overlap = input.overlap_seconds ?? 0;
-  const current = row.secretsEnc ? await openSecrets(env, row.id, row.secretsEnc) : [];
+  // A stored secret no key opens any more is simply replaced (no overlap is possible): this is how it is set again.
+  const current = row.secretsEnc ? await openSecrets(env, row.id, row.secretsEnc).catch(unreadable) : [];
   const rotation = rotateSecrets(current, secret, overlap, now);
   await applyChange(
     env,

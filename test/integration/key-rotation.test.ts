@@ -115,3 +115,40 @@ describe("a value bound to its webhook", () => {
     expect(attempt!.error_message).toContain("cannot be decrypted");
   });
 });
+
+describe("a value no configured key opens", () => {
+  it("is a 409 naming what to set again, never a 5xx; setting a new secret replaces it", async () => {
+    const site = await insertSite();
+    const hook = await insertHook(site.id, {
+      url: "https://hooks.example.com/lost",
+      secrets: ["a-secret-sealed-elsewhere"],
+    });
+    // Sealed under a key this deployment no longer has (replaced without ENCRYPTION_KEY_PREVIOUS).
+    const lost = await createWebhook(
+      withKeys(NEW),
+      site.id,
+      { name: "lost", url: "https://hooks.example.com/x", secret: "sealed-under-a-lost-key" },
+      ROOT_ACTOR,
+    );
+    await env.DB.prepare(
+      "UPDATE webhooks SET secrets_enc = (SELECT secrets_enc FROM webhooks WHERE id = ?) WHERE id = ?",
+    )
+      .bind(lost.id, hook.id)
+      .run();
+    await env.DB.prepare("DELETE FROM webhooks WHERE id = ?").bind(lost.id).run();
+
+    // Settings as code compares the stored secret with the document's: it cannot, and says what to do.
+    const doc = {
+      webhooks: [{ url: "https://hooks.example.com/lost", events: ["post.published"], secret: "a-secret-of-16-chars" }],
+    };
+    const planned = await api("PUT", `/v1/sites/${site.id}/settings?dry_run=true`, doc);
+    expect(planned.status).toBe(409);
+    expect(await json(planned)).toMatchObject({ title: "Conflict", detail: expect.stringContaining("set them again") });
+
+    const set = await api("POST", `/v1/sites/${site.id}/webhooks/${hook.id}/secret`, {
+      secret: "a-fresh-secret-value-1",
+    });
+    expect(set.status).toBe(200);
+    expect((await api("PUT", `/v1/sites/${site.id}/settings?dry_run=true`, doc)).status).toBe(200);
+  });
+});
