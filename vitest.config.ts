@@ -30,9 +30,10 @@ export default defineConfig(async () => {
       include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "test/fuzz/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
       globalSetup: ["./test/http-fixture.ts"],
-      // Tests await events (a delivery recorded, a state reached) with their own bounded waits; on a busy
-      // two-core machine those can take seconds, so a test's own limit is generous rather than 5 s.
+      // Two shared cores and workerd per file: a test's time says nothing about its correctness, so no test fails
+      // for being slow (the default 5 s cap did, under load). A test that hangs still ends, here.
       testTimeout: 60_000,
+      hookTimeout: 60_000,
     },
   };
 });

@@ -2,6 +2,7 @@
 import type { Env } from "./env";
 import { parseDevHosts } from "./domain/ssrf";
 import { autoDisableDays as daysOf } from "./domain/flow-control";
+import type { Keyring } from "./domain/sealed";
 import { log } from "./log";
 
 /** The header prefix of a delivery's own headers: X-SGEN unless the deployment sets HEADER_PREFIX. */
@@ -33,10 +34,25 @@ export function devDestinationHosts(env: Env): string[] {
   return hosts;
 }
 
+/**
+ * ENCRYPTION_KEY seals and signs; ENCRYPTION_KEY_PREVIOUS, set only during a rotation, is still read (stored values,
+ * export links, console sessions) until the re-encryption pass has moved everything to the new key.
+ */
+export function encryptionKeyring(env: Env): Keyring {
+  const previous = env.ENCRYPTION_KEY_PREVIOUS?.trim();
+  return { current: env.ENCRYPTION_KEY, previous: previous && previous !== env.ENCRYPTION_KEY ? previous : null };
+}
+
 /** LOG_RETENTION_DAYS, default 30. */
 export function retentionDays(env: Env): number {
   const days = Number(env.LOG_RETENTION_DAYS || "30");
   return Number.isFinite(days) && days > 0 ? days : 30;
+}
+
+/** The most live webhooks a site may have: WEBHOOKS_PER_SITE, default 100 (not a positive whole number means 100). */
+export function webhooksPerSite(env: Env): number {
+  const n = Number(env.WEBHOOKS_PER_SITE || "100");
+  return Number.isInteger(n) && n > 0 ? n : 100;
 }
 
 /** How long past its due time a delivery may sit before the sweeper re-drives it: SWEEP_GRACE_SECONDS, default 60. */

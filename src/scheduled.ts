@@ -1,4 +1,4 @@
-// The cron (every minute): the sweeper first, then operational events left behind, then housekeeping. Each step is independent: one failing
+// The cron (every minute): the sweeper first, then operational events left behind, then housekeeping (jobs, expiry, retention, re-encryption). Each step is independent: one failing
 // does not stop the others.
 import type { Env } from "./env";
 import { sweep } from "./delivery/sweeper";
@@ -7,6 +7,7 @@ import { expireExports, requeueStalledExports } from "./logs/exports";
 import { requeueStalledBulkReplays } from "./delivery/bulk-replay";
 import { writeDailySummaries } from "./db/audit";
 import { flushOutbox } from "./delivery/operational";
+import { reencryptStep } from "./webhooks/key-rotation";
 import { log } from "./log";
 
 /** The daily summary runs in the first minutes of each UTC day (idempotent, so overlap is harmless). */
@@ -20,6 +21,7 @@ export async function runScheduled(env: Env, now: number, _ctx?: ExecutionContex
     ["stalled bulk replays", () => requeueStalledBulkReplays(env, now)],
     ["export expiry", () => expireExports(env, now)],
     ["retention", () => purgeOldDeliveries(env, now)],
+    ["re-encryption", () => reencryptStep(env, now)],
   ];
   if (now % 86_400_000 < SUMMARY_WINDOW_MS) steps.push(["daily summary", () => writeDailySummaries(env.DB, now)]);
   for (const [name, step] of steps) {

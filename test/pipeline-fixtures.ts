@@ -1,11 +1,11 @@
 // Rows for delivery-pipeline tests, written straight to D1 so a test controls exactly what the consumer sees.
 import { env, exports } from "cloudflare:workers";
-import { encryptJson } from "../src/domain/crypto";
 import { envelopeBody, targetKey } from "../src/domain/envelope";
 import { newId } from "../src/domain/ids";
 import { insertEventsStatements } from "../src/db/events";
 import { insertDeliveriesStatements, seqsOf } from "../src/db/deliveries";
 import type { DeliveryMessage } from "../src/delivery/messages";
+import { sealHeaders, sealSecrets } from "../src/webhooks/sealed-columns";
 
 export interface HookRow {
   id: string;
@@ -46,12 +46,13 @@ export async function insertHook(
   const now = Date.now();
   const url = opts.url ?? "https://receiver.example.com/hook";
   const secrets = opts.secrets?.length
-    ? await encryptJson(
-        env.ENCRYPTION_KEY,
+    ? await sealSecrets(
+        env,
+        id,
         opts.secrets.map((s) => ({ secret: s, expires_at: null })),
       )
     : null;
-  const headers = opts.headers ? await encryptJson(env.ENCRYPTION_KEY, opts.headers) : null;
+  const headers = opts.headers ? await sealHeaders(env, id, opts.headers) : null;
   const delays = opts.delays ?? [30, 120, 600, 3600, 21600];
   await env.DB.prepare(
     `INSERT INTO webhooks (id, site_id, name, url, destination_host, status, events, include_detail, timeout_ms, retry_policy,

@@ -18,6 +18,7 @@ import { deliveriesRouter } from "./deliveries";
 import { deliveryActionsRouter } from "./delivery-actions";
 import { auditRouter } from "./audit";
 import { exportDownloads, exportsRouter } from "./exports";
+import { keyRotationRouter } from "./key-rotation";
 import { VERSION } from "../version";
 import { counters, resetCounters } from "../metrics";
 import { log } from "../log";
@@ -82,6 +83,7 @@ export function createApp() {
     deliveryActionsRouter,
     exportsRouter,
     auditRouter,
+    keyRotationRouter,
   ]) {
     app.route("/v1", router);
   }

@@ -1,7 +1,7 @@
 // GET /v1/sites/{site}/audit-log: who changed what, when; newest first, cursor-paged.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
-import { requireSite } from "./middleware/auth";
+import { audienceOf, requireSite } from "./middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteParam } from "./openapi-common";
 import { auditPage } from "../logs/audit";
 
@@ -10,7 +10,20 @@ export const auditRouter = newRouter();
 const AuditEntrySchema = z
   .object({
     id: z.number().int(),
-    actor: z.string().openapi({ description: "The key's name, root, or system" }),
+    actor: z
+      .object({
+        kind: z.enum(["root", "key", "system", "unknown"]).openapi({
+          description:
+            "root (the root token), key (a site key), system (Edgehooks itself). unknown only for entries written " +
+            "before actors were recorded by kind, whose name matched no single key",
+        }),
+        id: z
+          .string()
+          .nullable()
+          .openapi({ description: "root, system, or the key's id (key_…); null only when kind is unknown" }),
+        name: z.string().openapi({ description: "For people: the key's name at the time, root, or system" }),
+      })
+      .openapi("AuditActor", { description: "Who did it. kind and id are what the token was; a name proves nothing" }),
     action: z.string(),
     target_type: z.string(),
     target_id: z.string(),
@@ -20,7 +33,7 @@ const AuditEntrySchema = z
   .openapi("AuditEntry", {
     example: {
       id: 12,
-      actor: "ops admin",
+      actor: { kind: "key", id: "key_3h7k9m2p4r6t8v0x", name: "ops admin" },
       action: "webhook.updated",
       target_type: "webhook",
       target_id: "wh_8f2k4m6p9r1t3v5x",
@@ -47,6 +60,6 @@ auditRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
-    return c.json(await auditPage(c.env, site, cursor, limit), 200);
+    return c.json(await auditPage(c.env, site, cursor, limit, audienceOf(c.get("auth"), site)), 200);
   },
 );

@@ -2,7 +2,7 @@
 // read it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "./router";
-import { requireSite } from "./middleware/auth";
+import { audienceOf, requireSite } from "./middleware/auth";
 import { FilterQuery, bearer, filterFromQuery, json, listOf, problems, siteAndId, siteParam } from "./openapi-common";
 import { deliveryStates } from "../domain/delivery-state";
 import { FORMAT_NAMES } from "../domain/formats";
@@ -103,8 +103,10 @@ deliveriesRouter.openapi(
     summary: "One delivery with every attempt",
     description:
       "The format, message_template and retry_on it keeps. Each attempt (every request, a throttled one " +
-      "included): the request (signatures shown, custom header values masked, the body sent, byte for byte), the " +
-      "response (body kept up to 16 KiB, `truncated` beyond), the error class, the throttle wait and the timing.",
+      "included): the request (custom header values masked, the body sent, byte for byte), the response (body kept " +
+      "up to 16 KiB, `truncated` beyond), the error class, the throttle wait and the timing. Signature headers are " +
+      "shown to integrations-admin keys and root; for a viewer they are masked (`********`), and the URL's path and " +
+      "query are redacted in `request.url`, `error_message` and the response body.",
     security: bearer,
     request: { params: siteAndId },
     responses: {
@@ -126,6 +128,6 @@ deliveriesRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "read");
-    return c.json(await deliveryDetail(c.env, site, id), 200);
+    return c.json(await deliveryDetail(c.env, site, id, audienceOf(c.get("auth"), site)), 200);
   },
 );

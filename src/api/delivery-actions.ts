@@ -1,7 +1,7 @@
 // Operator actions on deliveries: retry now, replay as a new delivery, resolve, and bulk replay by filter.
 // Role integrations-admin (or root).
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorName, newRouter } from "./router";
+import { actorOf, newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
 import { FilterQuery, bearer, filterFromQuery, json, problems, siteAndId, siteParam } from "./openapi-common";
 import { deliveryStates } from "../domain/delivery-state";
@@ -44,7 +44,7 @@ deliveryActionsRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(view(await retryNow(c.env, site, id, actorName(c.get("auth")))), 202);
+    return c.json(view(await retryNow(c.env, site, id, actorOf(c.get("auth")))), 202);
   },
 );
 
@@ -65,7 +65,7 @@ deliveryActionsRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(view(await replayOne(c.env, site, id, actorName(c.get("auth")))), 202);
+    return c.json(view(await replayOne(c.env, site, id, actorOf(c.get("auth")))), 202);
   },
 );
 
@@ -85,7 +85,7 @@ deliveryActionsRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(view(await resolveOne(c.env, site, id, actorName(c.get("auth")))), 200);
+    return c.json(view(await resolveOne(c.env, site, id, actorOf(c.get("auth")))), 200);
   },
 );
 
@@ -130,7 +130,7 @@ deliveryActionsRouter.openapi(
     const filter = filterFromQuery(q);
     if (dry_run)
       return c.json({ count: (await countMatching(c.env.DB, site, filter)).count, dry_run: true as const }, 200);
-    const { count, job_id } = await startBulkReplay(c.env, site, filter, actorName(c.get("auth")));
+    const { count, job_id } = await startBulkReplay(c.env, site, filter, actorOf(c.get("auth")));
     return c.json({ count, dry_run: false as const, job_id }, 202);
   },
 );

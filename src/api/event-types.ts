@@ -1,7 +1,7 @@
 // Event types: the built-in catalog (any valid token), and a site's types: the catalog followed by the site's own
 // (family Custom), which an integrations-admin may add and delete.
 import { createRoute, z } from "@hono/zod-openapi";
-import { actorName, newRouter } from "./router";
+import { actorOf, newRouter } from "./router";
 import { requireSite } from "./middleware/auth";
 import { bearer, json, named, problems, siteParam } from "./openapi-common";
 import { BUILT_IN_EVENT_TYPES, EVENT_FAMILIES, EVENT_TYPES, OPERATIONAL_EVENT_TYPES } from "../domain/catalog";
@@ -84,7 +84,7 @@ eventTypesRouter.openapi(
   async (c) => {
     const { site } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(await createCustomType(c.env, site, c.req.valid("json"), actorName(c.get("auth"))), 201);
+    return c.json(await createCustomType(c.env, site, c.req.valid("json"), actorOf(c.get("auth"))), 201);
   },
 );
 
@@ -103,7 +103,7 @@ eventTypesRouter.openapi(
   async (c) => {
     const { site, type } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    await deleteCustomType(c.env, site, type, actorName(c.get("auth")));
+    await deleteCustomType(c.env, site, type, actorOf(c.get("auth")));
     return c.body(null, 204);
   },
 );

@@ -1,7 +1,7 @@
 // Exports of the delivery log: an asynchronous job writes NDJSON or CSV to R2; the result is fetched through a
 // signed link valid 7 days, which needs no token.
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, actorName } from "./router";
+import { newRouter, actorOf } from "./router";
 import { requireSite } from "./middleware/auth";
 import { ProblemError, problemResponse } from "./problem";
 import { FilterQuery, bearer, filterFromQuery, json, noAuth, problems, siteAndId, siteParam } from "./openapi-common";
@@ -52,7 +52,7 @@ exportsRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
     const { format, ...q } = c.req.valid("json");
-    const row = await createExport(c.env, site, filterFromQuery(q), format, actorName(c.get("auth")));
+    const row = await createExport(c.env, site, filterFromQuery(q), format, actorOf(c.get("auth")));
     return c.json(await exportView(c.env, new URL(c.req.url).origin, row), 202);
   },
 );

@@ -1,6 +1,6 @@
 // Site keys: one role each; the token is shown once and stored as its SHA-256.
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, actorName } from "./router";
+import { newRouter, actorOf } from "./router";
 import { requireSite } from "./middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteAndId, siteParam } from "./openapi-common";
 import { findKey, insertKeyStatement, listKeys, revokeKeyStatement, type KeyRow } from "../db/api-keys";
@@ -95,7 +95,7 @@ keysRouter.openapi(
       role: body.role,
       tokenHash: await sha256Hex(token),
       tokenPrefix: token.slice(0, 8),
-      createdBy: actorName(c.get("auth")),
+      createdBy: actorOf(c.get("auth")).name,
       createdAt: Date.now(),
       revokedAt: null,
     };
@@ -103,7 +103,7 @@ keysRouter.openapi(
       insertKeyStatement(c.env.DB, row),
       auditStatement(c.env.DB, {
         siteId: site,
-        actor: row.createdBy,
+        actor: actorOf(c.get("auth")),
         action: "key.created",
         targetType: "key",
         targetId: row.id,
@@ -165,7 +165,7 @@ keysRouter.openapi(
         revokeKeyStatement(c.env.DB, id, key.revokedAt),
         auditStatement(c.env.DB, {
           siteId: site,
-          actor: actorName(c.get("auth")),
+          actor: actorOf(c.get("auth")),
           action: "key.revoked",
           targetType: "key",
           targetId: id,

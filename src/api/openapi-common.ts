@@ -27,7 +27,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: "Missing, unknown or revoked token",
   403: "The token's role may not do this",
   404: "Not found (a key never sees another site: that is a 404 too)",
-  409: "Conflicts with the current state",
+  409: "Conflicts with the current state, or a quota is reached (title: Quota exceeded)",
   413: "Body too large",
   415: "Body is not application/json",
   422: "Validation failed; errors[].path names each wrong field",

@@ -1,6 +1,6 @@
 // Every error leaves as application/problem+json: {type, title, status, detail, errors: [{path, message}]}.
 import type { ZodError } from "zod";
-import { Conflict, InvalidInput, NotFound, type FieldError } from "../domain/problems";
+import { Conflict, InvalidInput, NotFound, QuotaExceeded, type FieldError } from "../domain/problems";
 
 export type { FieldError };
 
@@ -68,6 +68,7 @@ export function problemFor(err: unknown): ProblemError | null {
   if (err instanceof ProblemError) return err;
   if (err instanceof InvalidInput) return new ProblemError(422, "Validation failed", err.message, err.errors);
   if (err instanceof NotFound) return new ProblemError(404, "Not found", err.message);
+  if (err instanceof QuotaExceeded) return new ProblemError(409, "Quota exceeded", err.message);
   if (err instanceof Conflict) return new ProblemError(409, "Conflict", err.message);
   return null;
 }

@@ -2,6 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "../env";
 import { ProblemError, zodFieldErrors } from "./problem";
+import { keyActor, ROOT_ACTOR, type Actor } from "../domain/actor";
 
 export type Role = "ingest" | "viewer" | "integrations-admin";
 
@@ -26,6 +27,7 @@ export function newRouter() {
   });
 }
 
-export function actorName(auth: Auth): string {
-  return auth.kind === "root" ? "root" : auth.name;
+/** Who the caller is for the audit log: root, or the key by its id (its name only for people to read). */
+export function actorOf(auth: Auth): Actor {
+  return auth.kind === "root" ? ROOT_ACTOR : keyActor(auth.keyId, auth.name);
 }

@@ -1,8 +1,8 @@
 // Settings as code: a site's webhooks read and written as one declarative document, keyed by url.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ZodError } from "zod";
-import { actorName, newRouter } from "./router";
-import { requireSite } from "./middleware/auth";
+import { actorOf, newRouter } from "./router";
+import { audienceOf, requireSite } from "./middleware/auth";
 import { bearer, json, named, problems, siteParam } from "./openapi-common";
 import { ProblemError } from "./problem";
 import { FORMAT_NAMES } from "../domain/formats";
@@ -100,7 +100,7 @@ settingsRouter.openapi(
     summary: "The site's webhooks as one document",
     description:
       "Oldest first. PUT accepts this document as it stands and changes nothing. Secrets are never shown; header " +
-      "values neither (each header's name with null).",
+      "values neither (each header's name with null). A viewer gets each url with its path and query masked.",
     security: bearer,
     request: { params: siteParam },
     responses: { 200: json(SettingsRead, "The document"), ...problems(401, 403, 404) },
@@ -108,7 +108,7 @@ settingsRouter.openapi(
   async (c) => {
     const { site } = c.req.valid("param");
     await requireSite(c, site, "read");
-    return c.json(await readSettings(c.env, site), 200);
+    return c.json(await readSettings(c.env, site, audienceOf(c.get("auth"), site)), 200);
   },
 );
 
@@ -123,7 +123,8 @@ settingsRouter.openapi(
       "Keyed by url: missing webhooks are created (active when they have events), changed ones updated, and those " +
       "not listed deleted. The answer is the plan. The same document twice changes nothing the second time. With " +
       "`dry_run=true` nothing changes. A bad entry changes nothing (422 naming it: `webhooks[2].url`). Each change " +
-      "is audited under the caller's name.",
+      "is audited with the caller's kind and id. A document that would leave the site more webhooks than `WEBHOOKS_PER_SITE` " +
+      "allows is a 409 (Quota exceeded), also in a dry run.",
     security: bearer,
     request: {
       params: siteParam,
@@ -139,7 +140,7 @@ settingsRouter.openapi(
     const { site } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const plan = await applySettings(c.env, site, c.req.valid("json"), {
-      actor: actorName(c.get("auth")),
+      actor: actorOf(c.get("auth")),
       dryRun: c.req.valid("query").dry_run === "true",
     });
     return c.json(plan, 200);

@@ -1,6 +1,6 @@
 // Sites: created with the root token; read by any key of the site.
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, actorName } from "./router";
+import { newRouter, actorOf } from "./router";
 import { requireRoot, requireSite } from "./middleware/auth";
 import { ProblemError } from "./problem";
 import { bearer, problems, siteParam } from "./openapi-common";
@@ -86,7 +86,7 @@ sitesRouter.openapi(
       insertSiteStatement(c.env.DB, row),
       auditStatement(c.env.DB, {
         siteId: id,
-        actor: actorName(c.get("auth")),
+        actor: actorOf(c.get("auth")),
         action: "site.created",
         targetType: "site",
         targetId: id,

@@ -3,7 +3,7 @@
 // every post that changes something needs manage access, checked by the API's own role rule.
 import { findSite, listSites } from "../db/sites";
 import { Conflict, InvalidInput, NotFound } from "../domain/problems";
-import { identify } from "../api/middleware/auth";
+import { audienceOf, identify } from "../api/middleware/auth";
 import { log } from "../log";
 import { assets } from "./assets";
 import { BASE, newConsoleRouter, sitePath } from "./context";
@@ -99,7 +99,7 @@ consoleApp.get("/sites/:site/audit", async (c) => {
       site={site}
       who={who(c.get("auth"))}
       csrf={c.get("csrf")}
-      page={await auditPage(c.env, site, cursor, 50)}
+      page={await auditPage(c.env, site, cursor, 50, audienceOf(c.get("auth"), site))}
       now={Date.now()}
       first={!cursor}
     />,

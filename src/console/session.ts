@@ -1,6 +1,7 @@
 // Signing in and the session. The token an operator types is checked once, here, and never stored in the browser:
 // the session cookie (HttpOnly, SameSite=Strict, Secure except on localhost, 12 h) only says who signed in and is
-// signed with a subkey derived from ENCRYPTION_KEY. Every request re-reads the key it names, so a revoked key's
+// signed with a subkey derived from ENCRYPTION_KEY (during a key rotation, one signed under ENCRYPTION_KEY_PREVIOUS
+// is still accepted). Every request re-reads the key it names, so a revoked key's
 // session ends at once; a root session ends when ADMIN_TOKEN changes. Every form carries a CSRF token bound to the
 // session, and every post is refused without it.
 import type { Context, MiddlewareHandler } from "hono";
@@ -14,7 +15,7 @@ import {
   csrfToken,
   csrfTokenIsValid,
   openNonce,
-  openSession,
+  openSessionUnder,
   randomSid,
   sealNonce,
   sealSession,
@@ -22,6 +23,7 @@ import {
 } from "../domain/console-session";
 import { timingSafeEqual, toHex } from "../domain/crypto";
 import { access, type Capability } from "../api/middleware/auth";
+import { encryptionKeyring } from "../config";
 import type { Auth } from "../api/router";
 import { countRoundTrips } from "../metrics";
 import { BASE, type ConsoleEnv } from "./context";
@@ -49,12 +51,8 @@ function cookieOptions(c: Context<ConsoleEnv>, maxAgeMs: number) {
 }
 
 /** Binds a root session to the ADMIN_TOKEN it was opened with, without putting the token (or its hash) in it. */
-async function rootFingerprint(c: Context<ConsoleEnv>): Promise<string> {
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await sessionKey(c),
-    new TextEncoder().encode(`root.${c.env.ADMIN_TOKEN}`),
-  );
+async function rootFingerprint(c: Context<ConsoleEnv>, key: CryptoKey): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`root.${c.env.ADMIN_TOKEN}`));
   return toHex(mac).slice(0, 32);
 }
 
@@ -93,7 +91,13 @@ export async function signInFormIsGenuine(c: Context<ConsoleEnv>, given: unknown
 export async function openConsoleSession(c: Context<ConsoleEnv>, auth: Auth): Promise<void> {
   const session: Session =
     auth.kind === "root"
-      ? { sub: "root", site: null, sid: randomSid(), fp: await rootFingerprint(c), exp: Date.now() + SESSION_TTL_MS }
+      ? {
+          sub: "root",
+          site: null,
+          sid: randomSid(),
+          fp: await rootFingerprint(c, await sessionKey(c)),
+          exp: Date.now() + SESSION_TTL_MS,
+        }
       : { sub: auth.keyId, site: auth.siteId, sid: randomSid(), exp: Date.now() + SESSION_TTL_MS };
   deleteCookie(c, SIGN_IN_COOKIE, { path: BASE });
   setCookie(c, SESSION_COOKIE, await sealSession(await sessionKey(c), session), cookieOptions(c, SESSION_TTL_MS));
@@ -106,9 +110,9 @@ export function endConsoleSession(c: Context<ConsoleEnv>): void {
 // ---- Every signed-in request --------------------------------------------------------------------------------
 
 /** Who the session's key is now, or null when the session has ended (expired, revoked, token changed). */
-async function currentAuth(c: Context<ConsoleEnv>, session: Session): Promise<Auth | null> {
+async function currentAuth(c: Context<ConsoleEnv>, session: Session, signedWith: CryptoKey): Promise<Auth | null> {
   if (session.sub === "root") {
-    return session.fp && c.env.ADMIN_TOKEN && timingSafeEqual(session.fp, await rootFingerprint(c))
+    return session.fp && c.env.ADMIN_TOKEN && timingSafeEqual(session.fp, await rootFingerprint(c, signedWith))
       ? { kind: "root" }
       : null;
   }
@@ -128,11 +132,12 @@ function toSignIn(c: Context<ConsoleEnv>, reason: "ended" | "required") {
 }
 
 export const requireSession: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-  const key = await sessionKey(c);
   const raw = getCookie(c, SESSION_COOKIE);
-  const session = await openSession(key, raw, Date.now());
-  if (!session) return toSignIn(c, raw ? "ended" : "required");
-  const auth = await currentAuth(c, session);
+  const { current, previous } = encryptionKeyring(c.env);
+  const opened = await openSessionUnder(previous ? [current, previous] : [current], raw, Date.now());
+  if (!opened) return toSignIn(c, raw ? "ended" : "required");
+  const { session, key } = opened;
+  const auth = await currentAuth(c, session, key);
   if (!auth) return toSignIn(c, "ended");
   c.set("session", session);
   c.set("auth", auth);

@@ -1,8 +1,11 @@
 // The audit log: who changed what, when. Entries are written in the same D1 batch as the change itself, through
-// the one writer below. `changes` names what changed; it never carries a secret or a header value.
+// the one writer below. `changes` names what changed; it never carries a secret or a header value. The actor is
+// recorded as kind and id (root, key_…, system) beside the name, so a key's name can never pass for root.
+import type { Actor } from "../domain/actor";
+
 export interface AuditEntry {
   siteId: string;
-  actor: string;
+  actor: Actor;
   action: string;
   targetType: "site" | "key" | "webhook" | "delivery" | "export" | "bulk_replay" | "event_type" | "settings";
   targetId: string;
@@ -13,6 +16,10 @@ export interface AuditEntry {
 export interface AuditRecord {
   id: number;
   actor: string;
+  /** "unknown" only for entries written before actors had a kind, whose name matched no single key. */
+  actor_kind: string;
+  /** Null only for such entries. */
+  actor_id: string | null;
   action: string;
   target_type: string;
   target_id: string;
@@ -29,12 +36,14 @@ export function auditStatement(
 ): D1PreparedStatement {
   return d1
     .prepare(
-      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at)
-       SELECT ?, ?, ?, ?, ?, ?, ? ${onlyIf ? `WHERE ${onlyIf.sql}` : ""}`,
+      `INSERT INTO audit_log (site_id, actor, actor_kind, actor_id, action, target_type, target_id, changes, created_at)
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? ${onlyIf ? `WHERE ${onlyIf.sql}` : ""}`,
     )
     .bind(
       e.siteId,
-      e.actor,
+      e.actor.name,
+      e.actor.kind,
+      e.actor.id,
       e.action,
       e.targetType,
       e.targetId,
@@ -51,7 +60,7 @@ export const previousStatementChanged = { sql: "changes() > 0", params: [] };
 export async function listAudit(d1: D1Database, siteId: string, beforeId: number | null, limit: number) {
   const { results } = await d1
     .prepare(
-      `SELECT id, actor, action, target_type, target_id, changes, created_at FROM audit_log
+      `SELECT id, actor, actor_kind, actor_id, action, target_type, target_id, changes, created_at FROM audit_log
        WHERE site_id = ? ${beforeId !== null ? "AND id < ?" : ""} ORDER BY id DESC LIMIT ?`,
     )
     .bind(siteId, ...(beforeId !== null ? [beforeId] : []), limit)
@@ -69,8 +78,8 @@ export async function writeDailySummaries(d1: D1Database, nowMs: number): Promis
   const day = new Date(dayStart).toISOString().slice(0, 10);
   const { meta } = await d1
     .prepare(
-      `INSERT INTO audit_log (site_id, actor, action, target_type, target_id, changes, created_at)
-       SELECT d.site_id, 'system', 'delivery.daily_summary', 'webhook', d.webhook_id,
+      `INSERT INTO audit_log (site_id, actor, actor_kind, actor_id, action, target_type, target_id, changes, created_at)
+       SELECT d.site_id, 'system', 'system', 'system', 'delivery.daily_summary', 'webhook', d.webhook_id,
               json_object('day', ?1, 'counts', json_group_object(d.state, d.n)), ?2
        FROM (SELECT site_id, webhook_id, state, COUNT(*) AS n FROM deliveries
              WHERE site_id IN (SELECT id FROM sites) AND created_at >= ?3 AND created_at < ?4

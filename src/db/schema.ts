@@ -3,7 +3,7 @@
 // runs EXPLAIN QUERY PLAN on each).
 // D1 bills each index entry a write touches as a row written, so there is no index that no query needs.
 import { sql } from "drizzle-orm";
-import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey, check } from "drizzle-orm/sqlite-core";
 import { deliveryStates } from "../domain/delivery-state";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
@@ -196,7 +196,11 @@ export const auditLog = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     siteId: text("site_id").notNull(),
+    // Who, for people: the key's name at the time, "root" or "system". Who, for sure: actor_kind and actor_id.
     actor: text("actor").notNull(),
+    // root | key | system; "unknown" only for entries older than this column whose name matched no single key.
+    actorKind: text("actor_kind").notNull().default("unknown"),
+    actorId: text("actor_id"), // "root", "system" or key_…; null only where actor_kind is "unknown"
     action: text("action").notNull(),
     targetType: text("target_type").notNull(),
     targetId: text("target_id").notNull(),
@@ -277,4 +281,29 @@ export const eventOutbox = sqliteTable("event_outbox", {
   target: text("target").notNull(), // JSON {type, id, title}
   detail: text("detail").notNull(), // JSON
   createdAt: integer("created_at").notNull(),
+});
+
+/**
+ * Never holds a row. A rule only the database can judge at write time (how many webhooks a site has once a batch's
+ * inserts are in) ends its batch with a statement that inserts the rule's name here when the rule is broken: the
+ * insert fails that rule's named CHECK, so the whole batch is undone (D1 batches are atomic) and the error names the
+ * rule. SQLite has no RAISE outside triggers; this is the portable way to fail a batch on purpose.
+ */
+export const batchGuards = sqliteTable("batch_guards", { guard: text("guard").notNull() }, () => [
+  check("webhooks_per_site", sql`guard <> 'webhooks_per_site'`),
+]);
+
+/**
+ * The background re-encryption pass (one row): which key everything is being re-sealed under, how far the pass has
+ * gone through the webhooks (by id), and what it found. A new ENCRYPTION_KEY (a new key id) starts it over.
+ */
+export const keyRotation = sqliteTable("key_rotation", {
+  name: text("name").primaryKey(), // "webhook_ciphertexts"
+  keyId: text("key_id").notNull(),
+  afterId: text("after_id").notNull().default(""), // the last webhook id looked at
+  rewritten: integer("rewritten").notNull().default(0),
+  unreadable: integer("unreadable").notNull().default(0), // values no key opens: logged, left as they are
+  startedAt: integer("started_at").notNull(),
+  completedAt: integer("completed_at"),
+  updatedAt: integer("updated_at").notNull(),
 });

@@ -88,6 +88,24 @@ export function isStaleWebhooksError(err: unknown): boolean {
   return String(err).includes("NOT NULL constraint failed: audit_log.actor");
 }
 
+/**
+ * Last in a batch that may add webhooks to a site: undoes the whole batch when the site then has more than `limit`
+ * live webhooks, by failing the `webhooks_per_site` CHECK of batch_guards (see schema.ts). Counted inside the batch,
+ * at write time, so two concurrent creates can never both take the last place.
+ */
+export function webhookQuotaGuardStatement(d1: D1Database, siteId: string, limit: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `INSERT INTO batch_guards (guard) SELECT 'webhooks_per_site'
+       WHERE (SELECT COUNT(*) FROM webhooks WHERE site_id = ? AND deleted_at IS NULL) > ?`,
+    )
+    .bind(siteId, limit);
+}
+
+export function isWebhookQuotaError(err: unknown): boolean {
+  return String(err).includes("CHECK constraint failed: webhooks_per_site");
+}
+
 export function insertWebhookStatement(d1: D1Database, row: WebhookRow): D1PreparedStatement {
   return statement(d1, database(d1).insert(webhooks).values(row));
 }

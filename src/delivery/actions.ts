@@ -3,6 +3,7 @@
 import type { Env } from "../env";
 import { Conflict, NotFound } from "../domain/problems";
 import type { DeliveryState } from "../domain/delivery-state";
+import type { Actor } from "../domain/actor";
 import {
   deliveryState,
   findReplaySource,
@@ -28,7 +29,7 @@ async function findDelivery(env: Env, siteId: string, id: string): Promise<Repla
   return row;
 }
 
-const entry = (d: ReplaySource, actor: string, action: string, at: number, changes?: unknown): AuditEntry => ({
+const entry = (d: ReplaySource, actor: Actor, action: string, at: number, changes?: unknown): AuditEntry => ({
   siteId: d.site_id,
   actor,
   action,
@@ -42,7 +43,7 @@ const entry = (d: ReplaySource, actor: string, action: string, at: number, chang
  * A retrying delivery skips the rest of its wait; a failed one gets one more attempt. It goes out even while the
  * webhook is paused. Held and pending deliveries go out in order and cannot be jumped ahead.
  */
-export async function retryNow(env: Env, siteId: string, id: string, actor: string, now = Date.now()) {
+export async function retryNow(env: Env, siteId: string, id: string, actor: Actor, now = Date.now()) {
   const d = await findDelivery(env, siteId, id);
   const [changed] = await env.DB.batch([
     scheduleAttemptNowStatement(env.DB, id, now),
@@ -56,7 +57,7 @@ export async function retryNow(env: Env, siteId: string, id: string, actor: stri
 }
 
 /** A new delivery of the same event, at the end of the webhook's line; the original is left as it is. */
-export async function replayOne(env: Env, siteId: string, id: string, actor: string, now = Date.now()) {
+export async function replayOne(env: Env, siteId: string, id: string, actor: Actor, now = Date.now()) {
   const d = await findDelivery(env, siteId, id);
   const made = (
     await replay(
@@ -81,7 +82,7 @@ export async function replayOne(env: Env, siteId: string, id: string, actor: str
 }
 
 /** failed → resolved; the webhook's alert clears once none of its deliveries is failed and unresolved. */
-export async function resolveOne(env: Env, siteId: string, id: string, actor: string, now = Date.now()) {
+export async function resolveOne(env: Env, siteId: string, id: string, actor: Actor, now = Date.now()) {
   const d = await findDelivery(env, siteId, id);
   const [changed] = await env.DB.batch([
     ...resolveFailedStatements(env.DB, [id], now),

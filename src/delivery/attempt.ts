@@ -2,13 +2,13 @@
 // it means for the delivery (delivered, retry later, failed for good, gone) and for its webhook (an alert, a
 // pause, a disable). Nothing here writes to D1: the consumer records outcomes in groups.
 import type { Env } from "../env";
-import { decryptJson } from "../domain/crypto";
 import { FORMATS, isFormatName, type WebhookFormat } from "../domain/formats";
 import { maskedHeaders } from "../domain/delivery-request";
 import { decideAfterAttempt, parseRetryAfter, throttleWaitMs, type AttemptVerdict } from "../domain/retry-policy";
 import { checkDestination } from "../domain/ssrf";
 import { isOperationalEventType, TEST_EVENT_TYPE } from "../domain/catalog";
-import { activeSecrets, type StoredSecret } from "../domain/secret-rotation";
+import { activeSecrets } from "../domain/secret-rotation";
+import { CannotDecrypt } from "../domain/sealed";
 import { NO_REACTION, reactToOutcome, type Reaction } from "../domain/webhook-reaction";
 import type { FailureMode } from "../domain/line";
 import { iso } from "../domain/time";
@@ -18,6 +18,7 @@ import { USER_AGENT } from "../version";
 import { log } from "../log";
 import { autoDisableDays, devDestinationHosts, headerPrefix } from "../config";
 import { send, type SendOutcome } from "./sender";
+import { openHeaders, openSecrets } from "../webhooks/sealed-columns";
 
 export interface Outcome {
   delivery: ClaimedDelivery;
@@ -85,12 +86,21 @@ export async function attemptDelivery(
     { envelope: event.body, detail: event.detail },
     { includeDetail: d.include_detail === 1, messageTemplate: d.message_template },
   );
-  const headers = await requestHeaders(env, d, hook, format, body, n);
+  // A secret or header value no key opens (ENCRYPTION_KEY replaced without ENCRYPTION_KEY_PREVIOUS, a value moved
+  // to another row) is never sent without: the attempt fails as blocked and is retried by the policy.
+  const sealed = await requestHeaders(env, d, hook, format, body, n).catch((err: unknown) => {
+    if (err instanceof CannotDecrypt) return err;
+    throw err;
+  });
+  const headers = sealed instanceof CannotDecrypt ? {} : sealed;
   const destination = checkDestination(hook.url, devDestinationHosts(env));
   const preparedAt = Date.now();
-  const result: SendOutcome = destination.ok
-    ? await send(hook.url, headers, body, hook.timeout_ms)
-    : blocked(destination.reason, preparedAt);
+  const result: SendOutcome =
+    sealed instanceof CannotDecrypt
+      ? blocked(`nothing was sent: ${sealed.message} (ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS)`, preparedAt)
+      : destination.ok
+        ? await send(hook.url, headers, body, hook.timeout_ms)
+        : blocked(destination.reason, preparedAt);
 
   const asked = result.status === 429 ? throttleWaitMs(result.retryAfter, result.body, result.endedAt) : null;
   const verdict = decideAfterAttempt({
@@ -199,12 +209,8 @@ async function requestHeaders(
   body: string,
   attempt: number,
 ) {
-  const secrets = hook.secrets_enc
-    ? activeSecrets(await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, hook.secrets_enc), Date.now())
-    : [];
-  const custom = hook.headers_enc
-    ? await decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, hook.headers_enc)
-    : {};
+  const secrets = hook.secrets_enc ? activeSecrets(await openSecrets(env, hook.id, hook.secrets_enc), Date.now()) : [];
+  const custom = hook.headers_enc ? await openHeaders(env, hook.id, hook.headers_enc) : {};
   return format.headers({
     prefix: headerPrefix(env),
     userAgent: USER_AGENT,

@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import type { DeliveryFilter } from "../domain/filter";
 import { newId } from "../domain/ids";
 import { Conflict } from "../domain/problems";
+import type { Actor } from "../domain/actor";
 import { countMatching as countQuery, replayPage as pageQuery, run } from "../db/delivery-log";
 import type { ReplaySource } from "../db/deliveries";
 import { auditStatement } from "../db/audit";
@@ -33,7 +34,7 @@ export async function startBulkReplay(
   env: Env,
   siteId: string,
   filter: DeliveryFilter,
-  actor: string,
+  actor: Actor,
   now = Date.now(),
 ) {
   const { count, max_seq } = await countMatching(env.DB, siteId, filter);
@@ -50,7 +51,7 @@ export async function startBulkReplay(
         maxSeq: max_seq,
         matched: count,
         replayed: 0,
-        createdBy: actor,
+        createdBy: actor.name,
         createdAt: now,
         updatedAt: now,
         completedAt: null,

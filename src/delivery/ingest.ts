@@ -6,6 +6,7 @@ import type { EventInput } from "../domain/event-input";
 import { isOperationalEventType, TEST_EVENT_TYPE } from "../domain/catalog";
 import { isSiteEventType } from "../domain/custom-event-types";
 import { InvalidInput } from "../domain/problems";
+import type { Actor } from "../domain/actor";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
 import { rowsOf } from "../db/sql";
@@ -14,6 +15,7 @@ import { parseSubscribers, subscribersStatement, type Subscriber, type WebhookRo
 import { insertEventsStatements, knownEventsStatements, parseKnownEvents, type NewEventRow } from "../db/events";
 import { insertDeliveriesStatements, newDeliveryRow, seqsOf, type NewDeliveryRow } from "../db/deliveries";
 import { customTypesStatement, parseCustomTypes } from "../db/event-types";
+import { auditStatement } from "../db/audit";
 import { handToSequencers } from "../sequencer/client";
 import { deliveriesQueue } from "./messages";
 
@@ -117,25 +119,34 @@ async function acceptOnce(
   return results;
 }
 
-/** POST …/test: a `webhook.test` event for this webhook alone, also a draft. It skips the line. */
+/** POST …/test: a `webhook.test` event for this webhook alone, also a draft, audited. It skips the line. */
 export async function sendTestEvent(
   env: Env,
   site: SiteRef,
   webhook: WebhookRow,
-  actor: string,
+  actor: Actor,
   now = Date.now(),
 ): Promise<{ event_id: string; delivery_id: string }> {
   const input: EventInput = {
     event_type: TEST_EVENT_TYPE,
     actor: null,
     target: { type: "webhook", id: webhook.id, title: webhook.name },
-    detail: { message: `Test event sent by ${actor}` },
+    detail: { message: `Test event sent by ${actor.name}` },
   };
   const event = eventRow(site, input, newId("evt"), 1, now);
   const delivery = deliveryRow(event, webhook, now);
   await env.DB.batch([
     ...insertEventsStatements(env.DB, [event]),
     ...insertDeliveriesStatements(env.DB, [{ ...delivery, state: "pending", include_detail: 1 }]),
+    auditStatement(env.DB, {
+      siteId: site.id,
+      actor,
+      action: "webhook.test_sent",
+      targetType: "webhook",
+      targetId: webhook.id,
+      changes: { event_id: event.id, delivery_id: delivery.id },
+      at: now,
+    }),
   ]);
   await deliveriesQueue(env).send({ delivery_id: delivery.id, webhook_id: webhook.id });
   return { event_id: event.id, delivery_id: delivery.id };

@@ -2,6 +2,7 @@
 // expiring statement of who signed in ("root" or a key id) and nothing secret: the token the operator typed is
 // never in it. Every request re-checks the key it names, so revoking the key ends the session at once.
 import { fromBase64, timingSafeEqual, toBase64 } from "./crypto";
+import { derivedHmacKey } from "./key-derivation";
 
 export const SESSION_TTL_MS = 12 * 3600_000;
 /** A sign-in form's token is good for this long (the operator may take a while to paste a key). */
@@ -53,6 +54,23 @@ export async function openSession(key: CryptoKey, token: string | undefined, now
   if (s.site !== null && typeof s.site !== "string") return null;
   if (s.exp <= now) return null;
   return s as Session;
+}
+
+/**
+ * The session and the subkey that signed it, trying each master key in turn: ENCRYPTION_KEY, then, during a
+ * rotation, ENCRYPTION_KEY_PREVIOUS, so nobody is signed out by a key change. The CSRF token is checked with that key.
+ */
+export async function openSessionUnder(
+  masters: readonly string[],
+  token: string | undefined,
+  now: number,
+): Promise<{ session: Session; key: CryptoKey } | null> {
+  for (const master of masters) {
+    const key = await derivedHmacKey(master, "console-session-v1");
+    const session = await openSession(key, token, now);
+    if (session) return { session, key };
+  }
+  return null;
 }
 
 /** The CSRF token of a session (or of a sign-in nonce): an HMAC of its id, so it needs no storage. */

@@ -26,3 +26,15 @@ export class NotFound extends Error {
 
 /** The request conflicts with the current state; nothing was changed. */
 export class Conflict extends Error {}
+
+/** The change would take the site past one of the deployment's quotas; nothing was changed. */
+export class QuotaExceeded extends Conflict {
+  constructor(
+    /** The deployment variable that sets it (WEBHOOKS_PER_SITE). */
+    readonly quota: string,
+    readonly limit: number,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}

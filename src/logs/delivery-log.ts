@@ -18,6 +18,7 @@ import {
 import type { AttemptRecord } from "../db/attempts";
 import { eventPayloadStatement, type EventPayload } from "../db/events";
 import { webhookEverExisted } from "../db/webhooks";
+import type { Audience } from "../domain/redaction";
 import { attemptView, deliveryView, logRowView, sentBody } from "./delivery-view";
 
 type PageArgs = [env: Env, siteId: string, filter: DeliveryFilter, cursor: string | undefined, limit: number];
@@ -45,8 +46,8 @@ async function logPage<T>(view: (d: DeliveryRow) => T, ...[env, siteId, filter, 
   return { data: page.map(view), next_cursor: nextCursor };
 }
 
-/** One delivery with every attempt, each with the body that was sent. */
-export async function deliveryDetail(env: Env, siteId: string, id: string) {
+/** One delivery with every attempt, each with the body that was sent (signatures and URLs as `audience` may see). */
+export async function deliveryDetail(env: Env, siteId: string, id: string, audience: Audience) {
   const d = await run(env.DB, oneDelivery(siteId, id)).first<DeliveryRow>();
   if (!d) throw new NotFound("Delivery");
   const [attempts, event] = await env.DB.batch([
@@ -59,7 +60,7 @@ export async function deliveryDetail(env: Env, siteId: string, id: string) {
     format: d.format,
     retry_on: d.retry_on,
     message_template: d.message_template,
-    attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, body)),
+    attempts_detail: rowsOf<AttemptRecord>(attempts).map((a) => attemptView(a, body, audience)),
   };
 }
 

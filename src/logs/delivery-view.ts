@@ -5,6 +5,7 @@ import { FORMATS, isFormatName } from "../domain/formats";
 import type { DeliveryRow } from "../db/delivery-log";
 import type { AttemptRecord } from "../db/attempts";
 import type { EventPayload } from "../db/events";
+import { maskSignatures, redactDestinationIn, redactUrl, type Audience } from "../domain/redaction";
 
 export function deliveryView(d: DeliveryRow) {
   const scheduled = d.state === "pending" || d.state === "retrying";
@@ -56,21 +57,28 @@ export function sentBody(
   );
 }
 
-export function attemptView(a: AttemptRecord, body: string | null) {
+/**
+ * One attempt as sent and answered. For a reader who may not manage the site, the signatures are masked and the
+ * destination's path and query are redacted wherever they appear (the URL, the error, an echoing response).
+ */
+export function attemptView(a: AttemptRecord, body: string | null, audience: Audience) {
+  const full = audience === "full";
+  const headers = JSON.parse(a.request_headers) as Record<string, string>;
+  const hide = (text: string | null) => (full || text === null ? text : redactDestinationIn(text, a.url));
   return {
     n: a.n,
     started_at: iso(a.started_at)!,
     request: {
-      url: a.url,
-      headers: JSON.parse(a.request_headers) as Record<string, string>,
+      url: full ? a.url : redactUrl(a.url),
+      headers: full ? headers : maskSignatures(headers),
       body,
     },
     response:
       a.response_status === null
         ? null
-        : { status: a.response_status, body: a.response_body, truncated: Boolean(a.response_truncated) },
+        : { status: a.response_status, body: hide(a.response_body), truncated: Boolean(a.response_truncated) },
     error: a.error,
-    error_message: a.error_message,
+    error_message: hide(a.error_message),
     throttle: a.throttle_ms === null ? null : { wait_ms: a.throttle_ms },
     timing: {
       prepared_ms: a.prepared_ms,

@@ -4,9 +4,12 @@
 import type { Env } from "../env";
 import type { DeliveryFilter } from "../domain/filter";
 import { csvCell } from "../domain/csv";
-import { fromBase64, timingSafeEqual, toHex } from "../domain/crypto";
+import { timingSafeEqual, toHex } from "../domain/crypto";
+import { derivedHmacKey } from "../domain/key-derivation";
+import { encryptionKeyring } from "../config";
 import { newId } from "../domain/ids";
 import { Conflict } from "../domain/problems";
+import type { Actor } from "../domain/actor";
 import { iso } from "../domain/time";
 import { auditStatement } from "../db/audit";
 import {
@@ -60,7 +63,7 @@ export async function createExport(
   siteId: string,
   filter: DeliveryFilter,
   format: ExportFormat,
-  actor: string,
+  actor: Actor,
   now = Date.now(),
 ): Promise<ExportRow> {
   const row: ExportRow = {
@@ -73,7 +76,7 @@ export async function createExport(
     rows: null,
     bytes: null,
     error: null,
-    createdBy: actor,
+    createdBy: actor.name,
     createdAt: now,
     completedAt: null,
     expiresAt: now + EXPORT_TTL_MS,
@@ -154,23 +157,15 @@ export async function expireExports(env: Env, now: number): Promise<number> {
   return rows.length;
 }
 
-// Download links are signed with a key derived from ENCRYPTION_KEY, so no extra secret is needed.
-async function linkKey(env: Env): Promise<CryptoKey> {
-  const master = await crypto.subtle.importKey(
-    "raw",
-    fromBase64(env.ENCRYPTION_KEY),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const derived = await crypto.subtle.sign("HMAC", master, new TextEncoder().encode("edgehooks export links v1"));
-  return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+// Download links are signed with their own HKDF subkey of ENCRYPTION_KEY (key-derivation.ts), so no extra secret is
+// needed and that key can do nothing else. During a rotation a link signed under ENCRYPTION_KEY_PREVIOUS still works.
+async function linkSignature(master: string, exportId: string, expiresAt: number): Promise<string> {
+  const key = await derivedHmacKey(master, "export-link-v1");
+  return toHex(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${exportId}.${expiresAt}`)));
 }
 
-export async function signLink(env: Env, exportId: string, expiresAt: number): Promise<string> {
-  return toHex(
-    await crypto.subtle.sign("HMAC", await linkKey(env), new TextEncoder().encode(`${exportId}.${expiresAt}`)),
-  );
+export function signLink(env: Env, exportId: string, expiresAt: number): Promise<string> {
+  return linkSignature(encryptionKeyring(env).current, exportId, expiresAt);
 }
 
 export async function downloadUrl(env: Env, origin: string, exportId: string, expiresAt: number): Promise<string> {
@@ -186,7 +181,11 @@ export async function linkIsValid(
 ): Promise<boolean> {
   const at = Number(expires);
   if (!Number.isInteger(at) || !signature || at < now) return false;
-  return timingSafeEqual(signature, await signLink(env, exportId, at));
+  const { current, previous } = encryptionKeyring(env);
+  for (const master of previous ? [current, previous] : [current]) {
+    if (timingSafeEqual(signature, await linkSignature(master, exportId, at))) return true;
+  }
+  return false;
 }
 
 /** The site's latest exports with their links, and its webhooks' names: what the delivery log page shows beside

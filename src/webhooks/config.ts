@@ -3,7 +3,6 @@
 // once. Every change is written with its audit entry in one atomic batch. The building blocks (the checks, the row
 // of a new webhook, the columns of a change) are exported for settings.ts, which puts many changes in one batch.
 import type { Env } from "../env";
-import { encryptJson, decryptJson } from "../domain/crypto";
 import { validateCustomHeaders } from "../domain/custom-headers";
 import { applyHeaderEdit, type HeaderEdit } from "../domain/custom-headers";
 import {
@@ -17,25 +16,38 @@ import {
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
 import { resolveRetryPolicy } from "../domain/retry-policy";
 import type { AutoPause } from "../domain/flow-control";
-import { activeSecrets, rotateSecrets, type StoredSecret } from "../domain/secret-rotation";
+import { activeSecrets, rotateSecrets } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
 import { secretProblem } from "../domain/secret-rules";
 import { newId } from "../domain/ids";
-import { InvalidInput, NotFound, type FieldError } from "../domain/problems";
+import { InvalidInput, NotFound, QuotaExceeded, type FieldError } from "../domain/problems";
 import { pageOf, readCursor } from "../domain/cursor";
+import type { Actor } from "../domain/actor";
 import { auditStatement, type AuditEntry } from "../db/audit";
 import {
   findWebhook,
   insertWebhookStatement,
+  isWebhookQuotaError,
   listWebhooks,
   updateWebhookStatement,
+  webhookQuotaGuardStatement,
   webhookSortKey,
   type WebhookRow,
   type WebhookSort,
 } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
 import { customTypeNames } from "./event-types";
-import { devDestinationHosts, headerPrefix } from "../config";
+import { openHeaders, openSecrets, sealHeaders, sealSecrets } from "./sealed-columns";
+import { CannotDecrypt } from "../domain/sealed";
+import { log } from "../log";
+import { devDestinationHosts, headerPrefix, webhooksPerSite } from "../config";
+
+/** For a value that is about to be replaced: unreadable means nothing to keep. */
+function unreadable(err: unknown): [] {
+  if (!(err instanceof CannotDecrypt)) throw err;
+  log("warn", "a stored value no key opens is replaced", { webhook_id: err.binding.row, what: err.binding.purpose });
+  return [];
+}
 
 export async function getWebhook(env: Env, siteId: string, id: string): Promise<WebhookRow> {
   const row = await findWebhook(env.DB, siteId, id);
@@ -93,26 +105,22 @@ export function eventErrors(events: readonly string[], custom: ReadonlySet<strin
   }));
 }
 
-async function encryptedHeaders(env: Env, headers: Record<string, string>) {
-  return Object.keys(headers).length ? encryptJson(env.ENCRYPTION_KEY, headers) : null;
-}
-
 /** The header values, decrypted (settings-as-code compares them; they never leave the Worker). */
 export async function headerValues(env: Env, row: WebhookRow): Promise<Record<string, string>> {
-  return row.headersEnc ? decryptJson<Record<string, string>>(env.ENCRYPTION_KEY, row.headersEnc) : {};
+  return row.headersEnc ? openHeaders(env, row.id, row.headersEnc) : {};
 }
 
 /** The newest valid secret, decrypted, or null. */
 export async function currentSecret(env: Env, row: WebhookRow, now = Date.now()): Promise<string | null> {
   if (!row.secretsEnc) return null;
-  return activeSecrets(await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, row.secretsEnc), now)[0] ?? null;
+  return activeSecrets(await openSecrets(env, row.id, row.secretsEnc), now)[0] ?? null;
 }
 
 /** The secret columns after `secret` replaces the current one (null removes it); the old one stops at once. */
-async function secretColumns(env: Env, secret: string | null, now: number) {
+async function secretColumns(env: Env, webhookId: string, secret: string | null, now: number) {
   if (secret === null) return { secretsEnc: null, secretRotatedAt: null, previousExpiresAt: null };
   return {
-    secretsEnc: await encryptJson(env.ENCRYPTION_KEY, rotateSecrets([], secret, 0, now).entries),
+    secretsEnc: await sealSecrets(env, webhookId, rotateSecrets([], secret, 0, now).entries),
     secretRotatedAt: now,
     previousExpiresAt: null,
   };
@@ -136,9 +144,11 @@ export function autoPauseOf(row: Pick<WebhookRow, "autoPause">): AutoPause | nul
 export type WebhookSetup = WebhookConfig & { secret: string | null };
 
 /** The row of a new webhook (checked by the caller): active when it has events, else a draft. */
-export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: string, now: number) {
+export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: Actor, now: number) {
+  // The id first: each encrypted column is bound to it.
+  const id = newId("wh");
   const row: WebhookRow = {
-    id: newId("wh"),
+    id,
     siteId,
     name: setup.name,
     description: setup.description,
@@ -157,16 +167,16 @@ export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetu
     autoPause: autoPauseColumn(setup.autoPause),
     failingSince: null,
     headerNames: JSON.stringify(Object.keys(setup.headers)),
-    headersEnc: await encryptedHeaders(env, setup.headers),
+    headersEnc: await sealHeaders(env, id, setup.headers),
     alert: null,
     lastDeliveryAt: null,
     lastDeliveryState: null,
     lastDeliveryStatus: null,
-    createdBy: actor,
+    createdBy: actor.name,
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
-    ...(await secretColumns(env, setup.secret, now)),
+    ...(await secretColumns(env, id, setup.secret, now)),
   };
   return row;
 }
@@ -199,7 +209,7 @@ export function changeStatements(
   env: Env,
   row: WebhookRow,
   set: Partial<WebhookRow>,
-  audit: { actor: string; action: string; changes: unknown; at: number },
+  audit: { actor: Actor; action: string; changes: unknown; at: number },
 ): D1PreparedStatement[] {
   return [
     updateWebhookStatement(env.DB, row.id, { ...set, updatedAt: audit.at }),
@@ -235,9 +245,9 @@ export async function setupColumns(
   if (has("auto_pause")) set.autoPause = autoPauseColumn(setup.autoPause);
   if (has("headers")) {
     set.headerNames = JSON.stringify(Object.keys(setup.headers));
-    set.headersEnc = await encryptedHeaders(env, setup.headers);
+    set.headersEnc = await sealHeaders(env, row.id, setup.headers);
   }
-  if (setup.secretChanged) Object.assign(set, await secretColumns(env, setup.secret, now));
+  if (setup.secretChanged) Object.assign(set, await secretColumns(env, row.id, setup.secret, now));
   return set;
 }
 
@@ -255,10 +265,34 @@ export function lineChanged(row: WebhookRow, set: Partial<WebhookRow>): boolean 
   );
 }
 
+// ---- The quota: webhooks per site ----
+
+export function webhookQuotaExceeded(limit: number): QuotaExceeded {
+  return new QuotaExceeded(
+    "WEBHOOKS_PER_SITE",
+    limit,
+    `A site may have at most ${limit} webhooks (the deployment's WEBHOOKS_PER_SITE); delete one first`,
+  );
+}
+
+/**
+ * Writes a batch that adds webhooks to a site, ended by the quota's guard: the site's count is judged inside the
+ * batch, so however many requests race for the last place (REST, console, settings), one takes it.
+ */
+export async function batchWithinWebhookQuota(env: Env, siteId: string, statements: D1PreparedStatement[]) {
+  const limit = webhooksPerSite(env);
+  try {
+    return await env.DB.batch([...statements, webhookQuotaGuardStatement(env.DB, siteId, limit)]);
+  } catch (err) {
+    if (isWebhookQuotaError(err)) throw webhookQuotaExceeded(limit);
+    throw err;
+  }
+}
+
 // ---- The operations of the REST API and the console ----
 
-/** A draft subscribed to nothing, with the defaults of its format. */
-export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: string, now = Date.now()) {
+/** A draft subscribed to nothing, with the defaults of its format; within the site's quota (409 past it). */
+export async function createWebhook(env: Env, siteId: string, input: NewWebhookInput, actor: Actor, now = Date.now()) {
   checkedHost(env, input.url);
   const errors = [...secretErrors(input.secret), ...headerErrors(env, input.headers ?? {})];
   if (errors.length) invalid(errors);
@@ -278,7 +312,9 @@ export async function createWebhook(env: Env, siteId: string, input: NewWebhookI
     actor,
     now,
   );
-  await env.DB.batch(
+  await batchWithinWebhookQuota(
+    env,
+    siteId,
     insertStatements(env, row, {
       actor,
       action: "webhook.created",
@@ -294,7 +330,7 @@ async function applyChange(
   env: Env,
   row: WebhookRow,
   set: Partial<WebhookRow>,
-  actor: string,
+  actor: Actor,
   action: string,
   changes: unknown,
   now = Date.now(),
@@ -304,7 +340,7 @@ async function applyChange(
 }
 
 /** A changed URL applies from the next attempt, also for deliveries already retrying. */
-export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatchInput, actor: string) {
+export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPatchInput, actor: Actor) {
   const set: Partial<WebhookRow> = {};
   if (patch.name !== undefined) set.name = patch.name;
   if (patch.description !== undefined) set.description = patch.description;
@@ -318,7 +354,7 @@ export async function updateWebhook(env: Env, row: WebhookRow, patch: WebhookPat
     const errors = headerErrors(env, patch.headers);
     if (errors.length) invalid(errors);
     set.headerNames = JSON.stringify(Object.keys(patch.headers));
-    set.headersEnc = await encryptedHeaders(env, patch.headers);
+    set.headersEnc = await sealHeaders(env, row.id, patch.headers);
   }
   const fields = Object.keys(patch);
   if (!fields.length) return row;
@@ -342,7 +378,7 @@ export async function setEvents(
   row: WebhookRow,
   events: string[],
   includeDetail: boolean | undefined,
-  actor: string,
+  actor: Actor,
 ) {
   const errors = eventErrors(events, await customTypeNames(env, row.siteId));
   if (errors.length) invalid(errors);
@@ -363,7 +399,7 @@ export async function setEvents(
  * The retry policy and retry_on apply to deliveries created from now on (a delivery keeps the ones it started
  * with); the failure mode, rate limit and auto-pause rule to the webhook's line at once.
  */
-export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: DeliveryPolicyInput, actor: string) {
+export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: DeliveryPolicyInput, actor: Actor) {
   const set: Partial<WebhookRow> = {};
   if (input.timeout_ms !== undefined) set.timeoutMs = input.timeout_ms;
   if (input.retry_policy !== undefined) set.retryPolicy = JSON.stringify(resolveRetryPolicy(input.retry_policy));
@@ -393,20 +429,21 @@ export async function setSecret(
   env: Env,
   row: WebhookRow,
   input: { secret?: string; overlap_seconds?: number },
-  actor: string,
+  actor: Actor,
   now = Date.now(),
 ) {
   const errors = secretErrors(input.secret);
   if (errors.length) invalid(errors);
   const secret = input.secret ?? generateSecret();
   const overlap = input.overlap_seconds ?? 0;
-  const current = row.secretsEnc ? await decryptJson<StoredSecret[]>(env.ENCRYPTION_KEY, row.secretsEnc) : [];
+  // A stored secret no key opens any more is simply replaced (no overlap is possible): this is how it is set again.
+  const current = row.secretsEnc ? await openSecrets(env, row.id, row.secretsEnc).catch(unreadable) : [];
   const rotation = rotateSecrets(current, secret, overlap, now);
   await applyChange(
     env,
     row,
     {
-      secretsEnc: await encryptJson(env.ENCRYPTION_KEY, rotation.entries),
+      secretsEnc: await sealSecrets(env, row.id, rotation.entries),
       secretRotatedAt: now,
       previousExpiresAt: rotation.previousExpiresAt,
     },
@@ -419,7 +456,7 @@ export async function setSecret(
 }
 
 /** Deliveries still waiting for it end `failed` (webhook_deleted); its log stays readable. */
-export async function deleteWebhook(env: Env, row: WebhookRow, actor: string) {
+export async function deleteWebhook(env: Env, row: WebhookRow, actor: Actor) {
   await applyChange(env, row, { deletedAt: Date.now() }, actor, "webhook.deleted", { name: row.name });
   await webhookConfigChanged(env, row.id);
 }

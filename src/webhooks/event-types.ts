@@ -9,6 +9,7 @@ import {
   type CustomEventTypeInput,
 } from "../domain/custom-event-types";
 import { Conflict, InvalidInput, NotFound } from "../domain/problems";
+import type { Actor } from "../domain/actor";
 import {
   deleteCustomTypeStatements,
   insertCustomTypeStatements,
@@ -30,7 +31,7 @@ export async function createCustomType(
   env: Env,
   siteId: string,
   input: CustomEventTypeInput,
-  actor: string,
+  actor: Actor,
   now = Date.now(),
 ): Promise<EventTypeInfo> {
   const problem = customTypeNameProblem(input.type);
@@ -43,7 +44,7 @@ export async function createCustomType(
       { path: "type", message: `a site has at most ${MAX_CUSTOM_EVENT_TYPES} types of its own` },
     ]);
   }
-  const row = { type: input.type, description: input.description, created_by: actor, created_at: now };
+  const row = { type: input.type, description: input.description, created_by: actor.name, created_at: now };
   try {
     await env.DB.batch(
       insertCustomTypeStatements(env.DB, siteId, row, {
@@ -66,7 +67,7 @@ export async function createCustomType(
 }
 
 /** 409 while any live webhook of the site subscribes to it; 409 for a built-in type. */
-export async function deleteCustomType(env: Env, siteId: string, type: string, actor: string, now = Date.now()) {
+export async function deleteCustomType(env: Env, siteId: string, type: string, actor: Actor, now = Date.now()) {
   if (isBuiltInEventType(type))
     throw new Conflict(`${type} is a built-in type: only a site's own types can be deleted`);
   const existing = await listCustomTypes(env.DB, siteId);

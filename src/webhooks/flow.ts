@@ -4,6 +4,7 @@
 import type { Env } from "../env";
 import { Conflict } from "../domain/problems";
 import type { WebhookStatus } from "../domain/line";
+import type { Actor } from "../domain/actor";
 import { auditStatement } from "../db/audit";
 import { pauseStatement, resumeStatement, type WebhookRow } from "../db/webhooks";
 import { failedDeliveriesPage, heldCount } from "../db/deliveries";
@@ -28,7 +29,7 @@ function requireFlow(row: WebhookRow) {
   if (row.status === "draft") throw new Conflict("A draft webhook has no flow: subscribe it to events first");
 }
 
-export async function pauseWebhook(env: Env, row: WebhookRow, actor: string): Promise<FlowResult> {
+export async function pauseWebhook(env: Env, row: WebhookRow, actor: Actor): Promise<FlowResult> {
   requireFlow(row);
   const now = Date.now();
   if (row.status === "active") {
@@ -54,7 +55,7 @@ export async function resumeWebhook(
   env: Env,
   row: WebhookRow,
   replayFailed: boolean,
-  actor: string,
+  actor: Actor,
 ): Promise<FlowResult> {
   requireFlow(row);
   const now = Date.now();
@@ -85,6 +86,6 @@ export async function resumeWebhook(
 }
 
 /** A `webhook.test` event to this webhook alone (drafts too); it skips the line. */
-export function testWebhook(env: Env, site: SiteRef, row: WebhookRow, actor: string) {
+export function testWebhook(env: Env, site: SiteRef, row: WebhookRow, actor: Actor) {
   return sendTestEvent(env, site, row, actor);
 }

@@ -1,10 +1,12 @@
 // Settings as code: GET answers a site's webhooks as one document; PUT makes the site match a document, keyed by
 // url, and answers the plan. All or nothing: a bad entry changes nothing; the changes and their audit entries (one
-// per webhook created, updated or deleted, under the caller's name) are one atomic batch; a dry run only plans.
+// per webhook created, updated or deleted, by the caller) are one atomic batch; a dry run only plans.
 // The rules come from config.ts, as for every other surface; the comparison and the plan from domain/settings.ts.
 import type { Env } from "../env";
 import { Conflict, InvalidInput, type FieldError } from "../domain/problems";
 import type { RetryPolicy } from "../domain/retry-policy";
+import type { Actor } from "../domain/actor";
+import { redactUrl, type Audience } from "../domain/redaction";
 import {
   desiredWebhook,
   planSettings,
@@ -17,8 +19,10 @@ import {
 } from "../domain/settings";
 import {
   isStaleWebhooksError,
+  isWebhookQuotaError,
   liveWebhooks,
   unchangedSinceStatement,
+  webhookQuotaGuardStatement,
   webhooksFingerprint,
   type WebhookRow,
 } from "../db/webhooks";
@@ -37,7 +41,9 @@ import {
   newWebhookRow,
   setupColumns,
   urlErrors,
+  webhookQuotaExceeded,
 } from "./config";
+import { webhooksPerSite } from "../config";
 import { customTypeNames } from "./event-types";
 
 /** A webhook row as settings sees it, without its write-only values. */
@@ -60,10 +66,14 @@ function configOf(row: WebhookRow) {
   };
 }
 
-/** The site's webhooks as a document PUT accepts as it stands: secrets left out, header values as null. */
-export async function readSettings(env: Env, siteId: string) {
+/**
+ * The site's webhooks as a document PUT accepts as it stands: secrets left out, header values as null. A reader who
+ * may not manage the site (and so never PUTs it) gets each url with its path and query redacted.
+ */
+export async function readSettings(env: Env, siteId: string, audience: Audience) {
   const rows = await liveWebhooks(env.DB, siteId);
-  return { webhooks: rows.map((r) => settingsEntryOf(configOf(r))) };
+  const url = (u: string) => (audience === "full" ? u : redactUrl(u));
+  return { webhooks: rows.map((r) => settingsEntryOf({ ...configOf(r), url: url(r.url) })) };
 }
 
 async function current(env: Env, row: WebhookRow, now: number): Promise<CurrentWebhook> {
@@ -135,7 +145,7 @@ export async function applySettings(
   env: Env,
   siteId: string,
   doc: SettingsDocument,
-  opts: { actor: string; dryRun: boolean; now?: number },
+  opts: { actor: Actor; dryRun: boolean; now?: number },
 ): Promise<PlanView> {
   const now = opts.now ?? Date.now();
   const [rows, custom] = await Promise.all([liveWebhooks(env.DB, siteId), customTypeNames(env, siteId)]);
@@ -143,6 +153,11 @@ export async function applySettings(
   const currentByUrl = new Map<string, CurrentWebhook>();
   for (const c of currents) if (!currentByUrl.has(c.url)) currentByUrl.set(c.url, c);
   const plan = planSettings(currents, desiredWebhooks(env, doc, currentByUrl, custom));
+  // The quota, judged on the plan (a dry run says so too) and again inside the batch, against a concurrent create.
+  const limit = webhooksPerSite(env);
+  if (plan.create.length && rows.length - plan.delete.length + plan.create.length > limit) {
+    throw webhookQuotaExceeded(limit);
+  }
   if (opts.dryRun) return planView(plan, [], true);
 
   const rowById = new Map(rows.map((r) => [r.id, r]));
@@ -172,10 +187,12 @@ export async function applySettings(
     );
     sequencersToTell.push(row.id);
   }
+  if (plan.create.length) statements.push(webhookQuotaGuardStatement(env.DB, siteId, limit));
   if (statements.length > 1) {
     try {
       await env.DB.batch(statements);
     } catch (err) {
+      if (isWebhookQuotaError(err)) throw webhookQuotaExceeded(limit);
       if (!isStaleWebhooksError(err)) throw err;
       throw new Conflict(
         "The site's webhooks changed while this document was applied; nothing was changed. Send it again.",

@@ -1,17 +1,21 @@
-// The webhook object operators see. Header values and secrets never leave: names and facts only.
+// The webhook object operators see. Header values and secrets never leave: names and facts only. For a reader who
+// may not manage the site, the URL's path and query (often a credential) are redacted, in the alert too.
 import type { WebhookRow } from "../db/webhooks";
 import { iso } from "../domain/time";
 import type { Alert } from "../domain/webhook-reaction";
 import type { AutoPause } from "../domain/flow-control";
+import { redactUrl, redactUrlsIn, type Audience } from "../domain/redaction";
 
-export function webhookView(w: WebhookRow) {
-  const alert = w.alert ? (JSON.parse(w.alert) as Alert) : null;
+export function webhookView(w: WebhookRow, audience: Audience) {
+  const full = audience === "full";
+  const stored = w.alert ? (JSON.parse(w.alert) as Alert) : null;
+  const alert = stored && !full ? { ...stored, message: redactUrlsIn(stored.message) } : stored;
   return {
     id: w.id,
     site_id: w.siteId,
     name: w.name,
     description: w.description ?? null,
-    url: w.url,
+    url: full ? w.url : redactUrl(w.url),
     destination_host: w.destinationHost,
     status: w.status,
     format: w.format,

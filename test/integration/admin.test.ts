@@ -404,7 +404,11 @@ describe("audit log", () => {
       "site.created",
     ]);
     const updated = log.data.find((e: any) => e.action === "webhook.updated");
-    expect(updated).toMatchObject({ actor: "ops admin", target_id: hook.id, changes: { fields: ["url", "headers"] } });
+    expect(updated).toMatchObject({
+      actor: { kind: "key", name: "ops admin" },
+      target_id: hook.id,
+      changes: { fields: ["url", "headers"] },
+    });
     expect(updated.created_at).toMatch(/^\d{4}-/);
     const page = await json(await call("GET", `${base}/audit-log?limit=5`, undefined, admin));
     const rest = await json(

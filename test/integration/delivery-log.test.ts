@@ -13,6 +13,7 @@ import {
   pageForExport,
   purgeable,
   replayPage,
+  run,
   statsCounts,
   statsHourly,
   statsLatencyPercentiles,
@@ -275,6 +276,27 @@ describe("stats", () => {
         });
       }
     }
+  });
+});
+
+describe("stats at scale", () => {
+  it("reads a webhook's p50/p95 from D1 as one row of two numbers, never its latency rows", async () => {
+    const site = await insertSite();
+    const hook = await insertHook(site.id);
+    const d = await insertDelivery(site, hook);
+    // 500 delivered rows in one statement, each with its own latency.
+    await env.DB.prepare(
+      `INSERT INTO deliveries (id, site_id, webhook_id, webhook_name, event_id, event_type, destination_host,
+                               target_key, include_detail, retry_delays, state, attempts, latency_ms, created_at,
+                               updated_at)
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+       SELECT 'dlv_stat_' || i, ?1, ?2, 'h', ?3, 'post.published', 'h', 'post:1', 0, '[]', 'delivered', 1, i, ?4, ?4
+       FROM n`,
+    )
+      .bind(site.id, hook.id, d.eventId, Date.now())
+      .run();
+    const { results } = await run(env.DB, statsLatencyPercentiles(site.id, hook.id, Date.now() - HOUR)).all();
+    expect(results).toEqual([{ p50: 250, p95: 475 }]);
   });
 });
 

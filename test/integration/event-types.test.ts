@@ -61,7 +61,7 @@ describe("a site's own event types", () => {
 
     const audit = (await json(await api("GET", `${base}/audit-log`, undefined, admin))).data;
     expect(audit[0]).toMatchObject({
-      actor: "ops admin",
+      actor: { kind: "key", name: "ops admin" },
       action: "event_type.created",
       target_type: "event_type",
       target_id: "course.completed",

@@ -8,6 +8,7 @@ import { createExport } from "../../src/logs/exports";
 import { PART_BYTES, runExport, runExportStep } from "../../src/logs/export-writer";
 import { replayNextPage, startBulkReplay } from "../../src/delivery/bulk-replay";
 import type { Env } from "../../src/env";
+import { keyActor } from "../../src/domain/actor";
 
 /** Delivered rows straight into D1, enough to fill several 5 MiB parts. */
 async function manyDeliveries(siteId: string, hookId: string, n: number) {
@@ -126,11 +127,19 @@ describe("exports", () => {
   it("is created and audited without ever touching the deliveries queue", async () => {
     const site = await insertSite();
     const noDeliveries = { ...env, DELIVERIES: null } as unknown as Env; // any use would throw
-    const row = await createExport(noDeliveries, site.id, {}, "ndjson", "ops");
-    const audit = await env.DB.prepare("SELECT actor, action, target_id FROM audit_log WHERE site_id = ?")
+    const row = await createExport(noDeliveries, site.id, {}, "ndjson", keyActor("key_ops", "ops"));
+    const audit = await env.DB.prepare(
+      "SELECT actor, actor_kind, actor_id, action, target_id FROM audit_log WHERE site_id = ?",
+    )
       .bind(site.id)
       .all();
-    expect(audit.results).toContainEqual({ actor: "ops", action: "export.created", target_id: row.id });
+    expect(audit.results).toContainEqual({
+      actor: "ops",
+      actor_kind: "key",
+      actor_id: "key_ops",
+      action: "export.created",
+      target_id: row.id,
+    });
   });
 });
 
@@ -140,7 +149,12 @@ describe("bulk replay jobs", () => {
     const hook = await insertHook(site.id, { url: "http://127.0.0.1:9/a", status: "paused" });
     for (let i = 0; i < 5; i++) await insertDelivery(site, hook, { target: { type: "post", id: i } });
     const noDeliveries = { ...env, DELIVERIES: null } as unknown as Env;
-    const { job_id } = await startBulkReplay(noDeliveries, site.id, { webhook_id: hook.id }, "ops");
+    const { job_id } = await startBulkReplay(
+      noDeliveries,
+      site.id,
+      { webhook_id: hook.id },
+      keyActor("key_ops", "ops"),
+    );
     // Two copies of the same page message, at once.
     await Promise.all([replayNextPage(env, job_id!), replayNextPage(env, job_id!)]);
     const replays = await env.DB.prepare(

@@ -97,7 +97,7 @@ describe("daily summary", () => {
     const entries = log.data.filter((e: any) => e.action === "delivery.daily_summary");
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
-      actor: "system",
+      actor: { kind: "system", id: "system", name: "system" },
       target_id: hook.id,
       changes: { day: "2020-01-14", counts: { delivered: 2, failed: 1 } },
     });

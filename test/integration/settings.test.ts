@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createKey, createSite, createWebhook, json } from "../helpers";
-import { decryptJson } from "../../src/domain/crypto";
+import { openHeaders, openSecrets } from "../../src/webhooks/sealed-columns";
 import { isStaleWebhooksError, unchangedSinceStatement } from "../../src/db/webhooks";
 
 // PageGun's documentation, "Configure Webhook in PageGun" and "Multiple Webhooks Configuration", as they stand
@@ -75,7 +75,7 @@ describe("PUT …/settings", () => {
       created_by: "platform ci",
     });
     const row = await env.DB.prepare("SELECT secrets_enc FROM webhooks WHERE id = ?").bind(hook.id).first<any>();
-    const secrets = await decryptJson<{ secret: string }[]>(env.ENCRYPTION_KEY, row.secrets_enc);
+    const secrets = await openSecrets(env, hook.id, row.secrets_enc);
     expect(secrets.map((s) => s.secret)).toEqual(["your_webhook_secret_here"]);
     expect(site.id).toBeTruthy();
   });
@@ -136,7 +136,7 @@ describe("PUT …/settings", () => {
     expect((await api("GET", `${base}/webhooks/${drop.id}`, undefined, admin)).status).toBe(404);
 
     const audit = (await json(await api("GET", `${base}/audit-log?limit=3`, undefined, admin))).data;
-    expect(audit.map((e: any) => [e.actor, e.action, e.target_id]).sort()).toEqual(
+    expect(audit.map((e: any) => [e.actor.name, e.action, e.target_id]).sort()).toEqual(
       [
         ["platform ci", "webhook.created", plan.created[0].id],
         ["platform ci", "webhook.deleted", drop.id],
@@ -207,13 +207,12 @@ describe("PUT …/settings", () => {
     const again = await json(await put(settings, read, admin));
     expect(again.updated).toEqual([]);
     const row = async () =>
-      env.DB.prepare("SELECT secrets_enc, headers_enc FROM webhooks WHERE site_id = ? AND deleted_at IS NULL")
+      env.DB.prepare("SELECT id, secrets_enc, headers_enc FROM webhooks WHERE site_id = ? AND deleted_at IS NULL")
         .bind(site.id)
         .first<any>();
-    expect((await decryptJson<any[]>(env.ENCRYPTION_KEY, (await row()).secrets_enc))[0].secret).toBe(
-      "first_secret_value",
-    );
-    expect(await decryptJson(env.ENCRYPTION_KEY, (await row()).headers_enc)).toEqual({ "X-Team": "seo-value" });
+    const stored = await row();
+    expect((await openSecrets(env, stored.id, stored.secrets_enc))[0]!.secret).toBe("first_secret_value");
+    expect(await openHeaders(env, stored.id, stored.headers_enc)).toEqual({ "X-Team": "seo-value" });
 
     const rotated = await json(
       await put(settings, { webhooks: [{ ...read.webhooks[0], secret: "second_secret_value" }] }, admin),
@@ -223,7 +222,7 @@ describe("PUT …/settings", () => {
       await put(settings, { webhooks: [{ ...read.webhooks[0], secret: null, headers: {} }] }, admin),
     );
     expect(removed.updated[0].fields).toEqual(["headers", "secret"]);
-    expect(await row()).toEqual({ secrets_enc: null, headers_enc: null });
+    expect(await row()).toEqual({ id: stored.id, secrets_enc: null, headers_enc: null });
   });
 
   it("refuses a url listed twice, and lets only integrations-admin keys and root apply", async () => {
@@ -341,11 +340,15 @@ describe("GET …/settings", () => {
       },
       admin,
     );
-    const res = await api("GET", settings, undefined, viewer);
+    const res = await api("GET", settings, undefined, admin);
     const text = await res.clone().text();
     expect(text).not.toContain("header-value-never-shown");
     expect(text).not.toContain("whsec_");
     const doc = await json(res);
+    // A viewer reads the same document with each url's path masked (it may read the setup, not its credentials).
+    const seen = await json(api("GET", settings, undefined, viewer));
+    expect(seen.webhooks.map((e: { url: string }) => e.url)).toEqual([`${host}/********`, `${host}/********`]);
+    expect({ ...seen.webhooks[0], url: doc.webhooks[0].url }).toEqual(doc.webhooks[0]);
     expect(doc.webhooks).toEqual([
       {
         url: `${host}/search`,

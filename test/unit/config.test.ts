@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { devDestinationHosts, headerPrefix, retentionDays, sweepGraceMs } from "../../src/config";
+import { devDestinationHosts, headerPrefix, retentionDays, sweepGraceMs, webhooksPerSite } from "../../src/config";
 import type { Env } from "../../src/env";
 
 const env = (vars: Partial<Env>) => vars as Env;
@@ -24,5 +24,9 @@ describe("deployment variables", () => {
     expect(retentionDays(env({ LOG_RETENTION_DAYS: "7" }))).toBe(7);
     expect(sweepGraceMs(env({ SWEEP_GRACE_SECONDS: "" }))).toBe(60_000);
     expect(sweepGraceMs(env({ SWEEP_GRACE_SECONDS: "5" }))).toBe(5_000);
+    expect(webhooksPerSite(env({}))).toBe(100);
+    expect(webhooksPerSite(env({ WEBHOOKS_PER_SITE: "0" }))).toBe(100);
+    expect(webhooksPerSite(env({ WEBHOOKS_PER_SITE: "2.5" }))).toBe(100);
+    expect(webhooksPerSite(env({ WEBHOOKS_PER_SITE: "250" }))).toBe(250);
   });
 });

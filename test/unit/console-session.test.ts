@@ -7,6 +7,7 @@ import {
   csrfTokenIsValid,
   openNonce,
   openSession,
+  openSessionUnder,
   sealNonce,
   sealSession,
   type Session,
@@ -55,5 +56,14 @@ describe("console sessions", () => {
     expect(await openNonce(k, sealed, 4_999)).toBe("n1");
     expect(await openNonce(k, sealed, 5_000)).toBeNull();
     expect(await openNonce(k, sealed.replace("n1.", "n2."), 1_000)).toBeNull();
+  });
+
+  it("stays open through a rotation of ENCRYPTION_KEY while the previous key is still set", async () => {
+    const next = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)));
+    const token = await sealSession(await key(), session);
+    const opened = await openSessionUnder([next, TEST_ENCRYPTION_KEY], token, 0);
+    expect(opened?.session).toEqual(session);
+    expect(opened?.key).toBe(await key());
+    expect(await openSessionUnder([next], token, 0)).toBeNull();
   });
 });

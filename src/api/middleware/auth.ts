@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { findActiveKeyByHash } from "../../db/api-keys";
 import { findSite } from "../../db/sites";
 import { sha256Hex, timingSafeEqual } from "../../domain/crypto";
+import type { Audience } from "../../domain/redaction";
 import { ProblemError } from "../problem";
 import type { Env } from "../../env";
 import type { AppEnv, Auth, Role } from "../router";
@@ -67,6 +68,14 @@ export function access(auth: Auth, siteId: string, need: Capability): "ok" | "no
   if (auth.kind === "root") return "ok";
   if (auth.siteId !== siteId) return "not_found";
   return GRANTS[auth.role].includes(need) ? "ok" : "forbidden";
+}
+
+/**
+ * What a caller reading `siteId` may see: everything if it may also manage the site (integrations-admin, root);
+ * otherwise (a viewer) URLs' paths and queries and signatures are redacted.
+ */
+export function audienceOf(auth: Auth, siteId: string): Audience {
+  return access(auth, siteId, "manage") === "ok" ? "full" : "redacted";
 }
 
 /** The role and site checks of requireSite, without loading the site (the caller loads it with its own batch). */

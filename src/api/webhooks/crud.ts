@@ -1,7 +1,7 @@
 // A webhook's lifecycle: create (a draft), the index, read, change, delete.
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter, actorName } from "../router";
-import { requireSite } from "../middleware/auth";
+import { newRouter, actorOf } from "../router";
+import { audienceOf, requireSite } from "../middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteAndId, siteParam } from "../openapi-common";
 import { createWebhook, deleteWebhook, getWebhook, listWebhookPage, updateWebhook } from "../../webhooks/config";
 import { webhookView } from "../../webhooks/view";
@@ -20,19 +20,20 @@ crudRoutes.openapi(
       "`format` (sgen by default) decides the body and signature its deliveries get; a webhook created with " +
       "`pagegun` starts with PageGun's delivery guarantees, one created with `slack`, `discord` or `teams` with " +
       "the platform's rate limit and retry_on server_errors (see the format field). `message_template` sets a " +
-      "chat format's main text.",
+      "chat format's main text. A site has at most `WEBHOOKS_PER_SITE` webhooks (100 unless the deployment says " +
+      "otherwise): one more is a 409 (Quota exceeded).",
     security: bearer,
     request: {
       params: siteParam,
       body: { content: { "application/json": { schema: CreateWebhook } }, required: true },
     },
-    responses: { 201: json(WebhookSchema, "Created"), ...problems(400, 401, 403, 404, 413, 415, 422) },
+    responses: { 201: json(WebhookSchema, "Created"), ...problems(400, 401, 403, 404, 409, 413, 415, 422) },
   }),
   async (c) => {
     const { site } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    const row = await createWebhook(c.env, site, c.req.valid("json"), actorName(c.get("auth")));
-    return c.json(webhookView(row), 201);
+    const row = await createWebhook(c.env, site, c.req.valid("json"), actorOf(c.get("auth")));
+    return c.json(webhookView(row, "full"), 201);
   },
 );
 
@@ -59,7 +60,10 @@ crudRoutes.openapi(
     await requireSite(c, site, "read");
     const { limit = 50, cursor, sort = "created_at" } = c.req.valid("query");
     const { page, nextCursor } = await listWebhookPage(c.env, site, sort, cursor, limit);
-    return c.json({ data: page.map(webhookView), next_cursor: nextCursor }, 200);
+    return c.json(
+      { data: page.map((w) => webhookView(w, audienceOf(c.get("auth"), site))), next_cursor: nextCursor },
+      200,
+    );
   },
 );
 
@@ -77,7 +81,7 @@ crudRoutes.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "read");
-    return c.json(webhookView(await getWebhook(c.env, site, id)), 200);
+    return c.json(webhookView(await getWebhook(c.env, site, id), audienceOf(c.get("auth"), site)), 200);
   },
 );
 
@@ -103,7 +107,8 @@ crudRoutes.openapi(
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const row = await getWebhook(c.env, site, id);
-    return c.json(webhookView(await updateWebhook(c.env, row, c.req.valid("json"), actorName(c.get("auth")))), 200);
+    const next = await updateWebhook(c.env, row, c.req.valid("json"), actorOf(c.get("auth")));
+    return c.json(webhookView(next, "full"), 200);
   },
 );
 
@@ -122,7 +127,7 @@ crudRoutes.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    await deleteWebhook(c.env, await getWebhook(c.env, site, id), actorName(c.get("auth")));
+    await deleteWebhook(c.env, await getWebhook(c.env, site, id), actorOf(c.get("auth")));
     return c.body(null, 204);
   },
 );

@@ -1,6 +1,6 @@
 // A webhook's actions: pause, resume (optionally replaying its failed deliveries first), and the test event.
 import { createRoute, type z } from "@hono/zod-openapi";
-import { newRouter, actorName } from "../router";
+import { newRouter, actorOf } from "../router";
 import { requireSite } from "../middleware/auth";
 import { bearer, json, problems, siteAndId } from "../openapi-common";
 import { getWebhook } from "../../webhooks/config";
@@ -27,7 +27,7 @@ flowRoutes.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    return c.json(await pauseWebhook(c.env, await getWebhook(c.env, site, id), actorName(c.get("auth"))), 200);
+    return c.json(await pauseWebhook(c.env, await getWebhook(c.env, site, id), actorOf(c.get("auth"))), 200);
   },
 );
 
@@ -51,7 +51,7 @@ flowRoutes.openapi(
     await requireSite(c, site, "manage");
     const row = await getWebhook(c.env, site, id);
     const replayFailed = (c.req.valid("json") as z.infer<typeof Resume> | undefined)?.replay_failed === true;
-    return c.json(await resumeWebhook(c.env, row, replayFailed, actorName(c.get("auth"))), 200);
+    return c.json(await resumeWebhook(c.env, row, replayFailed, actorOf(c.get("auth"))), 200);
   },
 );
 
@@ -71,6 +71,6 @@ flowRoutes.openapi(
     const { site: siteId, id } = c.req.valid("param");
     const site = await requireSite(c, siteId, "manage");
     const row = await getWebhook(c.env, siteId, id);
-    return c.json(await testWebhook(c.env, site, row, actorName(c.get("auth"))), 202);
+    return c.json(await testWebhook(c.env, site, row, actorOf(c.get("auth"))), 202);
   },
 );

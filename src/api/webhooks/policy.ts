@@ -1,6 +1,6 @@
 // What a webhook listens to and how it delivers: subscriptions, and the delivery policy.
 import { createRoute } from "@hono/zod-openapi";
-import { newRouter, actorName } from "../router";
+import { newRouter, actorOf } from "../router";
 import { requireSite } from "../middleware/auth";
 import { bearer, json, problems, siteAndId } from "../openapi-common";
 import { getWebhook, setDeliveryPolicy, setEvents } from "../../webhooks/config";
@@ -28,8 +28,8 @@ policyRoutes.openapi(
     await requireSite(c, site, "manage");
     const body = c.req.valid("json");
     const row = await getWebhook(c.env, site, id);
-    const next = await setEvents(c.env, row, body.events, body.include_detail, actorName(c.get("auth")));
-    return c.json(webhookView(next), 200);
+    const next = await setEvents(c.env, row, body.events, body.include_detail, actorOf(c.get("auth")));
+    return c.json(webhookView(next, "full"), 200);
   },
 );
 
@@ -53,6 +53,7 @@ policyRoutes.openapi(
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
     const row = await getWebhook(c.env, site, id);
-    return c.json(webhookView(await setDeliveryPolicy(c.env, row, c.req.valid("json"), actorName(c.get("auth")))), 200);
+    const next = await setDeliveryPolicy(c.env, row, c.req.valid("json"), actorOf(c.get("auth")));
+    return c.json(webhookView(next, "full"), 200);
   },
 );

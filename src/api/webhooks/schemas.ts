@@ -24,7 +24,11 @@ export const WebhookSchema = z
     site_id: z.string(),
     name: z.string(),
     description: z.string().nullable(),
-    url: z.string(),
+    url: z.string().openapi({
+      description:
+        "Where deliveries go. A viewer sees only its scheme and host, the rest masked " +
+        "(`https://hooks.slack.com/********`): a path or query is often a credential",
+    }),
     destination_host: z.string(),
     status: z.enum(["draft", "active", "paused", "disabled"]),
     format: z.enum(FORMAT_NAMES).openapi({ description: "The body and signature deliveries get" }),
@@ -60,7 +64,7 @@ export const WebhookSchema = z
         }),
         since: z.string(),
         delivery_id: z.string().nullable(),
-        message: z.string(),
+        message: z.string().openapi({ description: "A URL in it is redacted for a viewer, as `url` is" }),
       })
       .nullable(),
     last_delivery: z

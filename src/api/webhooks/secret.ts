@@ -1,6 +1,6 @@
 // A webhook's signing secret: set, replace, or generate one; the value is shown once.
 import { createRoute, type z } from "@hono/zod-openapi";
-import { newRouter, actorName } from "../router";
+import { newRouter, actorOf } from "../router";
 import { requireSite } from "../middleware/auth";
 import { bearer, json, problems, siteAndId } from "../openapi-common";
 import { getWebhook, setSecret } from "../../webhooks/config";
@@ -29,7 +29,7 @@ secretRoutes.openapi(
     await requireSite(c, site, "manage");
     const body = (c.req.valid("json") as z.infer<typeof SetSecret> | undefined) ?? {};
     const row = await getWebhook(c.env, site, id);
-    const made = await setSecret(c.env, row, body, actorName(c.get("auth")));
+    const made = await setSecret(c.env, row, body, actorOf(c.get("auth")));
     return c.json(
       { secret: made.secret, rotated_at: iso(made.rotatedAt)!, previous_expires_at: iso(made.previousExpiresAt) },
       200,

@@ -1,7 +1,21 @@
 // The Audit Log tab: who changed what, when; newest first, paged.
-import type { AuditPage } from "../../logs/audit";
+import type { AuditActorView, AuditPage } from "../../logs/audit";
 import { sitePath } from "../context";
 import { Shell, Table, Time } from "../ui";
+
+/** Root and system by kind; a key by its name and id, so a name can never pass for root. */
+const Who = ({ actor }: { actor: AuditActorView }) =>
+  actor.kind === "root" || actor.kind === "system" ? (
+    <b>{actor.kind}</b>
+  ) : actor.kind === "key" ? (
+    <>
+      {actor.name} <code>{actor.id}</code>
+    </>
+  ) : (
+    <span title="Recorded before actors were kept by kind; the name matched no single key">
+      {actor.name} (unverified)
+    </span>
+  );
 
 function changesText(changes: unknown): string {
   if (changes === null || changes === undefined) return "";
@@ -26,7 +40,7 @@ export const AuditLogPage = (p: {
         head={["When", "Who", "What", "On", "Changes"]}
         rows={p.page.data.map((e) => [
           <Time at={e.created_at} now={p.now} />,
-          e.actor,
+          <Who actor={e.actor} />,
           <code>{e.action}</code>,
           <>
             {e.target_type} <code>{e.target_id}</code>

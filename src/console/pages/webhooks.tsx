@@ -128,7 +128,7 @@ export const NewWebhookPage = (
           label="Shared secret (optional)"
           type="password"
           errors={errors}
-          hint={`When set, every request is signed with it. It is stored encrypted and never shown again (8 to 256 characters; a whsec_… secret also gets Standard Webhooks signatures).${errors.length ? " Enter it again if you had typed one." : ""}`}
+          hint={`When set, every request is signed with it. It is stored encrypted and never shown again (16 to 256 characters; a whsec_… secret also gets Standard Webhooks signatures).${errors.length ? " Enter it again if you had typed one." : ""}`}
         />
         <label for="description">Description</label>
         <textarea id="description" name="description" maxlength={1000} aria-describedby="description-error">

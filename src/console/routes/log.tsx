@@ -7,7 +7,8 @@ import { deliveryDetail, deliveryLogPage, deliveryLogRow } from "../../logs/deli
 import { createExport, logPageContext } from "../../logs/exports";
 import { replayOne, resolveOne, retryNow } from "../../delivery/actions";
 import { countMatching, startBulkReplay } from "../../delivery/bulk-replay";
-import { actorName } from "../../api/router";
+import { actorOf } from "../../api/router";
+import { audienceOf } from "../../api/middleware/auth";
 import { newConsoleRouter, sitePath, type ConsoleEnv } from "../context";
 import { canManage, requireSite } from "../session";
 import { backTo, readForm, text } from "../forms";
@@ -70,7 +71,7 @@ logRoutes.get("/sites/:site/log", async (c) => {
 
 logRoutes.get("/sites/:site/log/:id", async (c) => {
   const site = c.req.param("site");
-  const d = await deliveryDetail(c.env, site, c.req.param("id"));
+  const d = await deliveryDetail(c.env, site, c.req.param("id"), audienceOf(c.get("auth"), site));
   if (c.req.query("part") === "attempts" && isHtmx(c)) return fragment(c, <Attempts d={d} />);
   return page(c, <DeliveryPage site={site} who={who(c.get("auth"))} csrf={c.get("csrf")} d={d} />);
 });
@@ -86,7 +87,7 @@ logRoutes.post("/sites/:site/log/:id/:action", requireSite("manage"), async (c) 
   const back = backTo(form, logPath(site));
   let notice: { text: string; href?: string };
   try {
-    const result = await ACTIONS[action](c.env, site, id, actorName(c.get("auth")));
+    const result = await ACTIONS[action](c.env, site, id, actorOf(c.get("auth")));
     notice =
       action === "replay"
         ? { text: `Replayed as ${result.id}`, href: sitePath(site, `/log/${result.id}`) }
@@ -111,7 +112,7 @@ logRoutes.post("/sites/:site/log/replay", requireSite("manage"), async (c) => {
   const { filter, errors } = parseFilter(f);
   if (!filter) return renderError(c, 422, errors.map((e) => `${e.path}: ${e.message}`).join("; "));
   if (text(form, "confirm") === "yes") {
-    const { count } = await startBulkReplay(c.env, site, filter, actorName(c.get("auth")));
+    const { count } = await startBulkReplay(c.env, site, filter, actorOf(c.get("auth")));
     return c.redirect(logPath(site, f, { done: "bulk", n: String(count) }), 303);
   }
   const { count } = await countMatching(c.env.DB, site, filter);
@@ -128,6 +129,6 @@ logRoutes.post("/sites/:site/exports", async (c) => {
   const { filter, errors } = parseFilter(f);
   if (!filter) return renderError(c, 422, errors.map((e) => `${e.path}: ${e.message}`).join("; "));
   const format = text(form, "format") === "ndjson" ? "ndjson" : "csv";
-  await createExport(c.env, site, filter, format, actorName(c.get("auth")));
+  await createExport(c.env, site, filter, format, actorOf(c.get("auth")));
   return c.redirect(logPath(site, f, { done: "export" }), 303);
 });

@@ -26,7 +26,8 @@ import { pauseWebhook, resumeWebhook, testWebhook } from "../../webhooks/flow";
 import { webhookView } from "../../webhooks/view";
 import { statsOf } from "../../logs/delivery-log";
 import { findSite } from "../../db/sites";
-import { actorName } from "../../api/router";
+import { actorOf } from "../../api/router";
+import { audienceOf } from "../../api/middleware/auth";
 import { newConsoleRouter, sitePath, webhookPath, type ConsoleEnv } from "../context";
 import { canManage, requireSite } from "../session";
 import { checked, numberOrText, readForm, text, texts, type Form } from "../forms";
@@ -52,7 +53,7 @@ const FLASH: Record<string, string> = {
 };
 
 const flash = (c: Context<ConsoleEnv>) => FLASH[c.req.query("done") ?? ""] ?? null;
-const actor = (c: Context<ConsoleEnv>) => actorName(c.get("auth"));
+const actor = (c: Context<ConsoleEnv>) => actorOf(c.get("auth"));
 const done = (c: Context<ConsoleEnv>, to: string, what: string) => c.redirect(`${to}?done=${what}`, 303);
 
 webhookRoutes.get("/sites/:site/webhooks", async (c) => {
@@ -65,7 +66,7 @@ webhookRoutes.get("/sites/:site/webhooks", async (c) => {
       site={site}
       who={who(c.get("auth"))}
       csrf={c.get("csrf")}
-      hooks={rows.map(webhookView)}
+      hooks={rows.map((w) => webhookView(w, audienceOf(c.get("auth"), site)))}
       sort={sort}
       next={nextCursor}
       canManage={canManage(c, site)}
@@ -127,7 +128,7 @@ async function renderTab(
       site={site}
       who={who(c.get("auth"))}
       csrf={c.get("csrf")}
-      hook={webhookView(hook)}
+      hook={webhookView(hook, audienceOf(c.get("auth"), site))}
       tab={tab}
       canManage={canManage(c, site)}
       now={Date.now()}
@@ -224,8 +225,8 @@ webhookRoutes.post(hookRoute("delivery"), requireSite("manage"), (c) =>
       errors.push(...err.errors);
     }
     if (errors.length || !policy.success || !own.success) throw new InvalidInput(errors);
-    const changes = changed(webhookView(row), policy.data, "policy");
-    const patch = { ...changed(webhookView(row), own.data, "webhook"), ...(headers && { headers }) };
+    const changes = changed(webhookView(row, "full"), policy.data, "policy");
+    const patch = { ...changed(webhookView(row, "full"), own.data, "webhook"), ...(headers && { headers }) };
     let next = row;
     if (Object.keys(changes).length) next = await setDeliveryPolicy(c.env, row, changes, actor(c));
     if (Object.keys(patch).length) await updateWebhook(c.env, next, patch, actor(c));
