@@ -24,7 +24,7 @@ import {
   releaseStatements,
   type LineDelivery,
 } from "../db/delivery-line";
-import { instrument } from "../metrics";
+import { instrument, instrumentState } from "../metrics";
 import { deliveriesQueue } from "../delivery/messages";
 
 export interface EnqueueItem {
@@ -53,6 +53,7 @@ export interface LineSnapshot {
 export class WebhookSequencer extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, instrument(env));
+    Object.defineProperty(this, "ctx", { value: instrumentState(ctx, env) }); // bench counters: storage operations
   }
 
   private webhookId: string | null = null;
