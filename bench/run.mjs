@@ -36,7 +36,7 @@ const quick = argv.includes("--quick");
 const roundsArg = argv.includes("--rounds") ? Number(argv[argv.indexOf("--rounds") + 1]) : null;
 const P = quick
   ? { rounds: 1, ingestAlone: 40, ingest: 120, steadySeconds: 3, fanDeliveries: 300, ceiling: 300 }
-  : { rounds: 3, ingestAlone: 200, ingest: 600, steadySeconds: 10, fanDeliveries: 1000, ceiling: 1000 };
+  : { rounds: 3, ingestAlone: 200, ingest: 600, steadySeconds: 10, fanDeliveries: 1000, ceiling: 2000 };
 if (roundsArg !== null) {
   if (!Number.isInteger(roundsArg) || roundsArg < 1 || roundsArg > 5) throw new Error("--rounds takes 1 to 5");
   P.rounds = roundsArg;
@@ -864,7 +864,9 @@ function report(r, history) {
       ),
     ]),
     ``,
-    `Prices: bench/prices.json (Cloudflare's list prices beyond the included amounts, with sources). Not in the cost: Worker CPU time ($${prices.per_million.worker_cpu_ms} per million CPU ms: each ms per delivery adds $${prices.per_million.worker_cpu_ms} per million deliveries) and Durable Object duration ($${prices.per_million.durable_object_gb_s} per million GB-s at 128 MB: each ms an object is active per delivery adds $${round(prices.per_million.durable_object_gb_s * 0.128 * 0.001, 4)} per million), which local workerd does not meter. The runtime's CPU over a phase (wrangler and workerd with the local D1, queues and objects inside, from /proc: an upper bound, not the billed figure): ${FAN_OUTS.map((f) => `fan-out ${f.fan} ${r.fanout[f.group].cpu_ms_per_delivery} ms`).join(", ")} per delivery; the ceiling ${CEILING_CONCURRENCY.map((c) => `${r.ceiling.cpu_ms_per_delivery[`c${c}`]} ms (${c} in flight)`).join(", ")}.`,
+    `Prices: bench/prices.json (Cloudflare's list prices beyond the included amounts, with sources). Not in the cost: Worker CPU time ($${prices.per_million.worker_cpu_ms} per million CPU ms: each ms per delivery adds $${prices.per_million.worker_cpu_ms} per million deliveries) and Durable Object duration ($${prices.per_million.durable_object_gb_s} per million GB-s at 128 MB: each ms an object is active per delivery adds $${round(prices.per_million.durable_object_gb_s * 0.125 * 0.001, 4)} per million), which local workerd does not meter.`,
+    ``,
+    `CPU per delivery over a phase, from /proc: the runtime (wrangler and workerd, with the local D1, queues and objects inside it: an upper bound of what would be billed) ${FAN_OUTS.map((f) => `${r.fanout[f.group].cpu_ms_per_delivery} ms at fan-out ${f.fan}`).join(", ")}; the ceiling's ${CEILING_CONCURRENCY.map((c) => `${r.ceiling.cpu_ms_per_delivery[`c${c}`]} ms (${c} in flight)`).join(", ")}. The receiver: ${r.fanout.fan1.receiver_cpu_ms_per_request} ms per request during fan-out 1, ${r.ceiling.receiver_cpu_ms_per_request.c6} ms during the ceiling with 6 in flight.`,
     ``,
     `## Where the rows go (fan-out 1, per delivery)`,
     ``,
