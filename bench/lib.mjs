@@ -1,6 +1,6 @@
 // Shared by bench/run.mjs and bench/chaos.mjs: a fresh Edgehooks under wrangler dev, an API client, and stats.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, applyMigrations, startWranglerDev } from "../scripts/wrangler-dev.mjs";
 
@@ -53,8 +53,39 @@ export async function startEdgehooks(name, vars = {}, extraArgs = []) {
       dev = await startWranglerDev({ port, persistTo, vars: allVars, logFile, extraArgs });
     },
     stop: () => dev.stop(),
+    /** The process group of the runtime (wrangler and its workerd), for groupCpuMs. */
+    get pgid() {
+      return dev.child.pid;
+    },
   };
   return eh;
+}
+
+const TICKS_PER_S = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
+
+/**
+ * CPU time (user + system, ms) used so far by the live processes of a process group, from /proc (Linux; null
+ * elsewhere). For `wrangler dev` that is wrangler and workerd, with the local D1, queues and objects inside it.
+ */
+export function groupCpuMs(pgid) {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue; // gone meanwhile
+      }
+      // After the command name (in parentheses, may hold spaces): state ppid pgrp … utime(12th) stime(13th).
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    }
+  } catch {
+    return null;
+  }
+  return (ticks * 1000) / TICKS_PER_S;
 }
 
 export async function setupSite(eh, slug) {
@@ -108,6 +139,13 @@ export function summary(values) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function median(values) {
+  const xs = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!xs.length) return null;
+  const mid = Math.floor(xs.length / 2);
+  return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
+}
 
 /** Waits, polling at most until `timeoutMs`, for `check()` to be true. */
 export async function until(check, timeoutMs, what) {

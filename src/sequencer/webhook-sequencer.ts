@@ -52,7 +52,7 @@ import {
   releaseStatements,
   type LineDelivery,
 } from "../db/delivery-line";
-import { instrument } from "../metrics";
+import { instrument, instrumentState } from "../metrics";
 import { log } from "../log";
 import { deliveriesQueue } from "../delivery/messages";
 import { alertStatements, raiseOperationalEvents } from "../webhooks/alerts";
@@ -123,6 +123,7 @@ const WEBHOOK_KEY = "webhook_id";
 export class WebhookSequencer extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, instrument(env));
+    Object.defineProperty(this, "ctx", { value: instrumentState(ctx, env) }); // bench counters: storage operations
   }
 
   private webhookId: string | null = null;
