@@ -1,46 +1,40 @@
 // A webhook's configuration: create, read, change, delete. The REST API, the console and settings-as-code all go
 // through here, so a rule (defaults, the SSRF guard, header rules, known event types, secret rotation) is written
-// once. Every change is written with its audit entry in one atomic batch. The building blocks (the checks, the row
-// of a new webhook, the columns of a change) are exported for settings.ts, which puts many changes in one batch.
+// once. Every change is written with its audit entry in one atomic batch. The checks (field-errors.ts) and the
+// building blocks (webhook-rows.ts: a new webhook's row, a change's columns) are re-exported for settings.ts, which
+// puts many changes in one batch.
 import type { Env } from "../env";
-import { validateCustomHeaders } from "../domain/custom-headers";
 import { applyHeaderEdit, type HeaderEdit } from "../domain/custom-headers";
-import {
-  destinationHost,
-  unknownEventTypes,
-  type DeliveryPolicyInput,
-  type NewWebhookInput,
-  type WebhookConfig,
-  type WebhookPatchInput,
-} from "../domain/webhook-input";
+import { type DeliveryPolicyInput, type NewWebhookInput, type WebhookPatchInput } from "../domain/webhook-input";
 import { webhookDefaults, statusAfterSubscribing } from "../domain/webhook-defaults";
 import { resolveRetryPolicy } from "../domain/retry-policy";
-import type { AutoPause } from "../domain/flow-control";
-import { activeSecrets, rotateSecrets } from "../domain/secret-rotation";
+import { rotateSecrets } from "../domain/secret-rotation";
 import { generateSecret } from "../domain/signing";
-import { secretProblem } from "../domain/secret-rules";
-import { newId } from "../domain/ids";
-import { InvalidInput, NotFound, QuotaExceeded, type FieldError } from "../domain/problems";
+import { NotFound } from "../domain/problems";
 import { pageOf, readCursor } from "../domain/cursor";
 import type { Actor } from "../domain/actor";
-import { auditStatement, type AuditEntry } from "../db/audit";
-import {
-  findWebhook,
-  insertWebhookStatement,
-  isWebhookQuotaError,
-  listWebhooks,
-  updateWebhookStatement,
-  webhookQuotaGuardStatement,
-  webhookSortKey,
-  type WebhookRow,
-  type WebhookSort,
-} from "../db/webhooks";
+import { findWebhook, listWebhooks, webhookSortKey, type WebhookRow, type WebhookSort } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
 import { customTypeNames } from "./event-types";
-import { openHeaders, openSecrets, sealHeaders, sealSecrets } from "./sealed-columns";
+import { openSecrets, sealHeaders, sealSecrets } from "./sealed-columns";
 import { CannotDecrypt } from "../domain/sealed";
 import { log } from "../log";
-import { devDestinationHosts, headerPrefix, webhooksPerSite } from "../config";
+
+import { checkedHost, eventErrors, headerErrors, invalid, secretErrors } from "./field-errors";
+import {
+  autoPauseColumn,
+  batchWithinWebhookQuota,
+  changeStatements,
+  createdChanges,
+  headerValues,
+  insertStatements,
+  lineChanged,
+  newWebhookRow,
+} from "./webhook-rows";
+
+// The checks and building blocks are used by settings.ts, the console and tests through this module too.
+export * from "./field-errors";
+export * from "./webhook-rows";
 
 /** For a value that is about to be replaced: unreadable means nothing to keep. */
 function unreadable(err: unknown): [] {
@@ -66,227 +60,6 @@ export async function listWebhookPage(
   const after = readCursor(cursor, ["number", "string"]);
   const rows = await listWebhooks(env.DB, siteId, sort, after as [number, string] | null, limit + 1);
   return pageOf(rows, limit, (row) => webhookSortKey(row, sort));
-}
-
-// ---- The rules, as field errors (paths relative to the webhook: url, headers.X-Team, events.2) ----
-
-function invalid(errors: FieldError[]): never {
-  throw new InvalidInput(errors, errors.map((e) => `${e.path} ${e.message}`).join("; "));
-}
-
-/** What the address rules say of a URL (https only, no internal address), as field errors. */
-export function urlErrors(env: Env, url: string): FieldError[] {
-  const verdict = destinationHost(url, devDestinationHosts(env));
-  return "error" in verdict ? [verdict.error] : [];
-}
-
-/** The URL's host, when the address rules allow it. */
-export function checkedHost(env: Env, url: string): string {
-  const verdict = destinationHost(url, devDestinationHosts(env));
-  if ("error" in verdict) invalid([verdict.error]);
-  return verdict.host;
-}
-
-export function headerErrors(env: Env, headers: Record<string, string>): FieldError[] {
-  return validateCustomHeaders(headers, headerPrefix(env));
-}
-
-/** A user-supplied secret's length and whsec_ rules (secret-rules.ts), as field errors. */
-export function secretErrors(secret: string | null | undefined): FieldError[] {
-  const problem = secret === null || secret === undefined ? null : secretProblem(secret);
-  return problem ? [{ path: "secret", message: problem }] : [];
-}
-
-/** Event types must be in the catalog or the site's own (`custom`). */
-export function eventErrors(events: readonly string[], custom: ReadonlySet<string>): FieldError[] {
-  return unknownEventTypes(events, custom).map((u) => ({
-    path: `events.${u.index}`,
-    message: `unknown event type ${u.type} (see GET /v1/sites/{site}/event-types)`,
-  }));
-}
-
-/** The header values, decrypted (settings-as-code compares them; they never leave the Worker). */
-export async function headerValues(env: Env, row: WebhookRow): Promise<Record<string, string>> {
-  return row.headersEnc ? openHeaders(env, row.id, row.headersEnc) : {};
-}
-
-/** The newest valid secret, decrypted, or null. */
-export async function currentSecret(env: Env, row: WebhookRow, now = Date.now()): Promise<string | null> {
-  if (!row.secretsEnc) return null;
-  return activeSecrets(await openSecrets(env, row.id, row.secretsEnc), now)[0] ?? null;
-}
-
-/** The secret columns after `secret` replaces the current one (null removes it); the old one stops at once. */
-async function secretColumns(env: Env, webhookId: string, secret: string | null, now: number) {
-  if (secret === null) return { secretsEnc: null, secretRotatedAt: null, previousExpiresAt: null };
-  return {
-    secretsEnc: await sealSecrets(env, webhookId, rotateSecrets([], secret, 0, now).entries),
-    secretRotatedAt: now,
-    previousExpiresAt: null,
-  };
-}
-
-// ---- Building blocks: a new webhook's row, a change's statements ----
-
-/** auto_pause as stored: JSON with its keys in one order (so settings compare it), or null. */
-export function autoPauseColumn(rule: AutoPause | null): string | null {
-  return (
-    rule &&
-    JSON.stringify({ failure_rate: rule.failure_rate, min_attempts: rule.min_attempts, window_s: rule.window_s })
-  );
-}
-
-export function autoPauseOf(row: Pick<WebhookRow, "autoPause">): AutoPause | null {
-  return row.autoPause ? (JSON.parse(row.autoPause) as AutoPause) : null;
-}
-
-/** Everything a webhook is configured with, its secret included (in clear, before encryption). */
-export type WebhookSetup = WebhookConfig & { secret: string | null };
-
-/** The row of a new webhook (checked by the caller): active when it has events, else a draft. */
-export async function newWebhookRow(env: Env, siteId: string, setup: WebhookSetup, actor: Actor, now: number) {
-  // The id first: each encrypted column is bound to it.
-  const id = newId("wh");
-  const row: WebhookRow = {
-    id,
-    siteId,
-    name: setup.name,
-    description: setup.description,
-    url: setup.url,
-    destinationHost: checkedHost(env, setup.url),
-    status: statusAfterSubscribing("draft", setup.events) as WebhookRow["status"],
-    format: setup.format,
-    events: JSON.stringify(setup.events),
-    includeDetail: setup.includeDetail,
-    timeoutMs: setup.timeoutMs,
-    retryPolicy: JSON.stringify(setup.retryPolicy),
-    retryOn: setup.retryOn,
-    failureMode: setup.failureMode,
-    messageTemplate: setup.messageTemplate,
-    rateLimitPerS: setup.rateLimitPerS,
-    autoPause: autoPauseColumn(setup.autoPause),
-    failingSince: null,
-    headerNames: JSON.stringify(Object.keys(setup.headers)),
-    headersEnc: await sealHeaders(env, id, setup.headers),
-    alert: null,
-    lastDeliveryAt: null,
-    lastDeliveryState: null,
-    lastDeliveryStatus: null,
-    createdBy: actor.name,
-    createdAt: now,
-    updatedAt: now,
-    deletedAt: null,
-    ...(await secretColumns(env, id, setup.secret, now)),
-  };
-  return row;
-}
-
-/** What the audit log says of a new webhook (never a secret or a header value). */
-export function createdChanges(row: WebhookRow, secretSet: boolean, extra: Record<string, unknown> = {}) {
-  return {
-    ...extra,
-    name: row.name,
-    url: row.url,
-    format: row.format,
-    headers: JSON.parse(row.headerNames) as string[],
-    secret_set: secretSet,
-  };
-}
-
-export function insertStatements(
-  env: Env,
-  row: WebhookRow,
-  audit: Omit<AuditEntry, "siteId" | "targetType" | "targetId">,
-) {
-  return [
-    insertWebhookStatement(env.DB, row),
-    auditStatement(env.DB, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
-  ];
-}
-
-/** The change and its audit entry, for one atomic batch. */
-export function changeStatements(
-  env: Env,
-  row: WebhookRow,
-  set: Partial<WebhookRow>,
-  audit: { actor: Actor; action: string; changes: unknown; at: number },
-): D1PreparedStatement[] {
-  return [
-    updateWebhookStatement(env.DB, row.id, { ...set, updatedAt: audit.at }),
-    auditStatement(env.DB, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
-  ];
-}
-
-/** The columns that make `row` configured as `setup` for these fields (each in settings' field names). */
-export async function setupColumns(
-  env: Env,
-  row: WebhookRow,
-  setup: WebhookSetup & { secretChanged: boolean },
-  fields: readonly string[],
-  now: number,
-): Promise<Partial<WebhookRow>> {
-  const set: Partial<WebhookRow> = {};
-  const has = (f: string) => fields.includes(f);
-  if (has("name")) set.name = setup.name;
-  if (has("description")) set.description = setup.description;
-  if (has("format")) set.format = setup.format;
-  if (has("events")) {
-    set.events = JSON.stringify(setup.events);
-    const status = statusAfterSubscribing(row.status, setup.events);
-    if (status !== row.status) set.status = status as WebhookRow["status"];
-  }
-  if (has("include_detail")) set.includeDetail = setup.includeDetail;
-  if (has("timeout_ms")) set.timeoutMs = setup.timeoutMs;
-  if (has("retry_policy")) set.retryPolicy = JSON.stringify(setup.retryPolicy);
-  if (has("retry_on")) set.retryOn = setup.retryOn;
-  if (has("failure_mode")) set.failureMode = setup.failureMode;
-  if (has("message_template")) set.messageTemplate = setup.messageTemplate;
-  if (has("rate_limit_per_s")) set.rateLimitPerS = setup.rateLimitPerS;
-  if (has("auto_pause")) set.autoPause = autoPauseColumn(setup.autoPause);
-  if (has("headers")) {
-    set.headerNames = JSON.stringify(Object.keys(setup.headers));
-    set.headersEnc = await sealHeaders(env, row.id, setup.headers);
-  }
-  if (setup.secretChanged) Object.assign(set, await secretColumns(env, row.id, setup.secret, now));
-  return set;
-}
-
-/**
- * Whether a change needs the webhook's sequencer to look again: its status, failure mode, rate limit, auto-pause
- * rule or existence moved.
- */
-export function lineChanged(row: WebhookRow, set: Partial<WebhookRow>): boolean {
-  return (
-    (set.status !== undefined && set.status !== row.status) ||
-    (set.failureMode !== undefined && set.failureMode !== row.failureMode) ||
-    (set.rateLimitPerS !== undefined && set.rateLimitPerS !== row.rateLimitPerS) ||
-    (set.autoPause !== undefined && set.autoPause !== row.autoPause) ||
-    (set.deletedAt !== undefined && set.deletedAt !== null)
-  );
-}
-
-// ---- The quota: webhooks per site ----
-
-export function webhookQuotaExceeded(limit: number): QuotaExceeded {
-  return new QuotaExceeded(
-    "WEBHOOKS_PER_SITE",
-    limit,
-    `A site may have at most ${limit} webhooks (the deployment's WEBHOOKS_PER_SITE); delete one first`,
-  );
-}
-
-/**
- * Writes a batch that adds webhooks to a site, ended by the quota's guard: the site's count is judged inside the
- * batch, so however many requests race for the last place (REST, console, settings), one takes it.
- */
-export async function batchWithinWebhookQuota(env: Env, siteId: string, statements: D1PreparedStatement[]) {
-  const limit = webhooksPerSite(env);
-  try {
-    return await env.DB.batch([...statements, webhookQuotaGuardStatement(env.DB, siteId, limit)]);
-  } catch (err) {
-    if (isWebhookQuotaError(err)) throw webhookQuotaExceeded(limit);
-    throw err;
-  }
 }
 
 // ---- The operations of the REST API and the console ----
