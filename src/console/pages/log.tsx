@@ -1,13 +1,14 @@
 // The Delivery Log tab: the filter row, newest first, 50 a page with "Older"; each row expands to its attempts;
-// Retry, Replay and Resolve where the state allows; Replay all matching (after a dry-run count); Export.
+// Retry, Replay and Resolve where the state allows; Replay all matching (after a dry-run count); Export. One delivery's
+// attempts are in delivery.tsx.
 import type { LogRowView } from "../../logs/delivery-view";
 import type { ExportView } from "../../logs/exports";
 import type { FieldError } from "../../domain/problems";
-import type { deliveryDetail } from "../../logs/delivery-log";
 import { BUILT_IN_EVENT_TYPES, TEST_EVENT_TYPE } from "../../domain/catalog";
 import { deliveryStates } from "../../domain/delivery-state";
 import { sitePath } from "../context";
-import { FieldErrors, Flash, PostForm, Shell, StateBadge, Table, Time, responseText, utc, errorsFor } from "../ui";
+import { LogRow } from "./log-row";
+import { FieldErrors, Flash, PostForm, Shell, Table, Time, errorsFor } from "../ui";
 
 /** The filter as typed in the form (times as the datetime-local inputs show them, in UTC). */
 export interface FilterForm {
@@ -36,17 +37,6 @@ export function filterQuery(f: FilterForm, extra: Record<string, string> = {}): 
 
 export const logPath = (site: string, f: FilterForm = {}, extra: Record<string, string> = {}) =>
   sitePath(site, `/log${filterQuery(f, extra)}`);
-
-/** What a row's state allows, by the same rules the services enforce (they refuse anything else with a 409). */
-export function rowActions(d: LogRowView): ("retry" | "replay" | "resolve")[] {
-  const out: ("retry" | "replay" | "resolve")[] = [];
-  if (d.state === "retrying" || d.state === "failed") out.push("retry");
-  out.push("replay");
-  if (d.state === "failed") out.push("resolve");
-  return out;
-}
-
-const ACTION_WORDS = { retry: "Retry", replay: "Replay", resolve: "Resolve" } as const;
 
 export interface LogPageProps {
   site: string;
@@ -203,195 +193,6 @@ const Choice = (p: { id: string; name: string; label: string; value?: string; op
       ))}
     </select>
   </div>
-);
-
-export const LogRow = ({
-  site,
-  d,
-  csrf,
-  canManage,
-  now,
-  back,
-  notice,
-}: {
-  site: string;
-  d: LogRowView;
-  csrf: string;
-  canManage: boolean;
-  now: number;
-  back: string;
-  notice?: { text: string; href?: string };
-}) => {
-  const detail = sitePath(site, `/log/${encodeURIComponent(d.id)}`);
-  return (
-    <div class="row" id={`row-${d.id}`}>
-      <details
-        hx-get={`${detail}?part=attempts`}
-        hx-trigger="toggle once"
-        hx-target={`#expand-${d.id}`}
-        hx-swap="innerHTML"
-      >
-        <summary>
-          <span>
-            <span class="cell-label">Triggered</span>
-            <Time at={d.created_at} now={now} />
-          </span>
-          <span>
-            <span class="cell-label">Event</span>
-            <code>{d.event_type}</code>
-          </span>
-          <span>
-            <span class="cell-label">Webhook</span>
-            {d.webhook_name}
-          </span>
-          <span>
-            <span class="cell-label">Host</span>
-            {d.destination_host}
-          </span>
-          <span>
-            <span class="cell-label">Response</span>
-            {responseText(d.response_status, d.last_error)}
-          </span>
-          <span>
-            <span class="cell-label">State</span>
-            <StateBadge state={d.state} />
-          </span>
-          <span>
-            <span class="cell-label">Latency</span>
-            {d.latency_ms === null ? "—" : `${d.latency_ms} ms`}
-          </span>
-          <span>
-            <span class="cell-label">Attempt</span>
-            {d.attempts === 0 ? "none yet" : `${d.attempts} of ${d.max_attempts}`}
-            {d.throttles > 0 && ` · ${d.throttles} throttled`}
-          </span>
-          <span>
-            <span class="cell-label">Actor</span>
-            {d.actor_email ?? "—"}
-          </span>
-        </summary>
-        <div class="expand" id={`expand-${d.id}`}>
-          <p>
-            <a href={detail}>Open delivery {d.id}</a> to see each attempt's request and response.
-          </p>
-        </div>
-      </details>
-      {(canManage || notice) && (
-        <div class="row-actions">
-          {notice && (
-            <span role="status" class="hint">
-              {notice.href ? <a href={notice.href}>{notice.text}</a> : notice.text}
-            </span>
-          )}
-          {canManage &&
-            rowActions(d).map((a) => {
-              const action = `${detail}/${a}`;
-              return (
-                <PostForm
-                  action={action}
-                  csrf={csrf}
-                  class="inline"
-                  hx={{ "hx-post": action, "hx-target": `#row-${d.id}`, "hx-swap": "outerHTML" }}
-                >
-                  <input type="hidden" name="back" value={back} />
-                  <button type="submit" class="small secondary" aria-label={`${ACTION_WORDS[a]} ${d.id}`}>
-                    {ACTION_WORDS[a]}
-                  </button>
-                </PostForm>
-              );
-            })}
-        </div>
-      )}
-    </div>
-  );
-};
-
-export type DeliveryDetail = Awaited<ReturnType<typeof deliveryDetail>>;
-
-/** Each attempt: request body and headers, response status and body, error class, timing breakdown. */
-export const Attempts = ({ d }: { d: DeliveryDetail }) => (
-  <div>
-    <dl class="kv">
-      <dt>Delivery</dt>
-      <dd>
-        <code>{d.id}</code>
-        {d.replay_of && (
-          <>
-            {" "}
-            (a replay of <code>{d.replay_of}</code>)
-          </>
-        )}
-      </dd>
-      <dt>Event id</dt>
-      <dd>
-        <code>{d.event_id}</code>
-      </dd>
-      {d.next_attempt_at && (
-        <>
-          <dt>Next attempt</dt>
-          <dd>
-            <Time at={d.next_attempt_at} />
-          </dd>
-        </>
-      )}
-    </dl>
-    {d.attempts_detail.length === 0 && <p class="muted">No attempt yet.</p>}
-    {d.attempts_detail.map((a) => (
-      <section class="attempt" aria-label={`Attempt ${a.n}`}>
-        <h3>Attempt {a.n}</h3>
-        <dl class="kv">
-          <dt>Started</dt>
-          <dd>
-            <Time at={a.started_at} />
-          </dd>
-          <dt>Response</dt>
-          <dd>{responseText(a.response?.status ?? null, a.error)}</dd>
-          {a.error && (
-            <>
-              <dt>Error class</dt>
-              <dd>
-                <code>{a.error}</code> {a.error_message}
-              </dd>
-            </>
-          )}
-          <dt>Timing</dt>
-          <dd>
-            prepared {a.timing.prepared_ms} ms · sent {utc(a.timing.sent_at)} · response received{" "}
-            {a.timing.response_at ? utc(a.timing.response_at) : "—"} · total {a.timing.total_ms} ms
-          </dd>
-          <dt>Request</dt>
-          <dd>
-            POST <code>{a.request.url}</code>
-          </dd>
-        </dl>
-        <h4>Request headers</h4>
-        <pre class="req-headers">
-          {Object.entries(a.request.headers)
-            .map(([k, v]) => `${k}: ${v}`)
-            .join("\n")}
-        </pre>
-        <h4>Request body</h4>
-        <pre class="req-body">{a.request.body ?? "(removed by retention)"}</pre>
-        <h4>Response body{a.response?.truncated ? " (first 16 KiB)" : ""}</h4>
-        <pre class="res-body">{a.response?.body ?? "(no response)"}</pre>
-      </section>
-    ))}
-  </div>
-);
-
-export const DeliveryPage = (p: { site: string; who: string; csrf: string; d: DeliveryDetail }) => (
-  <Shell title={`Delivery ${p.d.id}`} site={{ id: p.site, tab: "log" }} who={p.who} csrf={p.csrf}>
-    <p class="hint">
-      <a href={logPath(p.site)}>← Delivery Log</a>
-    </p>
-    <div class="head">
-      <h1>
-        <code>{p.d.event_type}</code> to {p.d.webhook_name}
-      </h1>
-      <StateBadge state={p.d.state} />
-    </div>
-    <Attempts d={p.d} />
-  </Shell>
 );
 
 /** The dry-run answer of Replay all matching: the count, and a button that replays exactly that filter. */

@@ -13,7 +13,9 @@ import { newConsoleRouter, sitePath, type ConsoleEnv } from "../context";
 import { canManage, requireSite } from "../session";
 import { backTo, readForm, text } from "../forms";
 import { filterForm, parseFilter } from "../filter";
-import { Attempts, BulkConfirm, BulkConfirmPage, DeliveryPage, LogPage, LogRow, logPath } from "../pages/log";
+import { BulkConfirm, BulkConfirmPage, LogPage, logPath } from "../pages/log";
+import { LogRow } from "../pages/log-row";
+import { Attempts, DeliveryPage } from "../pages/delivery";
 import { renderError } from "../pages/errors";
 import { fragment, isHtmx, page, who } from "../ui";
 
