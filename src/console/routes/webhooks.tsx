@@ -10,7 +10,6 @@ import {
   secretInputSchema,
   webhookPatchSchema,
 } from "../../domain/webhook-input";
-import type { HeaderEdit } from "../../domain/custom-headers";
 import {
   createWebhook,
   deleteWebhook,
@@ -32,6 +31,7 @@ import { newConsoleRouter, sitePath, webhookPath, type ConsoleEnv } from "../con
 import { canManage, requireSite } from "../session";
 import { checked, numberOrText, readForm, text, texts, type Form } from "../forms";
 import { changed, readPolicy, readWebhookFields } from "../delivery-fields";
+import { readHeaderEdit } from "../header-edit";
 import { NewWebhookPage, WebhooksIndex } from "../pages/webhooks";
 import { TABS, WebhookPage, type WebhookPageProps, type WebhookTab } from "../pages/webhook";
 import { renderError } from "../pages/errors";
@@ -181,30 +181,6 @@ webhookRoutes.post(hookRoute("events"), requireSite("manage"), (c) =>
     return done(c, webhookPath(row.siteId, row.id, "/events"), next.status !== row.status ? "events_active" : "events");
   }),
 );
-
-/** The header rows of the Delivery tab as a write-only edit: empty values keep what is stored. */
-function readHeaderEdit(form: Form): HeaderEdit {
-  const edit: HeaderEdit = { set: {}, remove: [] };
-  const missing: FieldError[] = [];
-  for (let i = 0; text(form, `header_name_${i}`) !== undefined; i++) {
-    const name = text(form, `header_name_${i}`)!;
-    if (checked(form, `header_remove_${i}`)) edit.remove.push(name);
-    else {
-      const value = text(form, `header_value_${i}`);
-      if (value !== undefined) edit.set[name] = value;
-    }
-  }
-  for (let i = 0; i < 2; i++) {
-    const name = text(form, `new_header_name_${i}`);
-    const value = text(form, `new_header_value_${i}`);
-    if (name === undefined && value === undefined) continue;
-    if (name === undefined) missing.push({ path: "headers", message: "a new header needs a name" });
-    else if (value === undefined) missing.push({ path: `headers.${name}`, message: `header ${name} needs a value` });
-    else edit.set[name] = value;
-  }
-  if (missing.length) throw new InvalidInput(missing);
-  return edit;
-}
 
 webhookRoutes.post(hookRoute("delivery"), requireSite("manage"), (c) =>
   withForm(c, "delivery", async (form, row) => {
