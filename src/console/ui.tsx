@@ -86,9 +86,12 @@ export const Tab: FC<PropsWithChildren<{ href: string; current: boolean }>> = ({
   </a>
 );
 
-/** A table that stacks into labelled lines on a narrow screen (each cell carries its column's name). */
+/**
+ * A table that stacks into labelled lines on a narrow screen (each cell carries its column's name). A wide one
+ * scrolls sideways, so its wrapper takes keyboard focus (a keyboard user can scroll it too) and names itself.
+ */
 export const Table: FC<{ head: string[]; rows: Child[][] }> = ({ head, rows }) => (
-  <div class="table-wrap">
+  <div class="table-wrap" tabindex={0} role="region" aria-label={`Table: ${head.join(", ")}`}>
     <table class="responsive-table">
       <thead>
         <tr>
