@@ -16,7 +16,7 @@ export interface NewEventRow {
 
 /**
  * Rows travel as one JSON parameter through json_each, so one statement carries many rows. An event the site
- * already has is skipped, not an error: ingest reads which ids are known and writes in one atomic batch.
+ * already has is skipped, not an error; RETURNING names the events inserted (see insertedEventIds).
  */
 export function insertEventsStatements(d1: D1Database, rows: NewEventRow[]): D1PreparedStatement[] {
   return chunk(rows, JSON_ROWS_PER_STATEMENT).map((part) =>
@@ -27,10 +27,16 @@ export function insertEventsStatements(d1: D1Database, rows: NewEventRow[]): D1P
                 j.value->>'actor_email', j.value->>'target_key', j.value->>'deliveries', j.value->>'received_at'
          FROM json_each(?) j
          WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.site_id = j.value->>'site_id' AND e.id = j.value->>'id')
-         ORDER BY j.key`,
+         ORDER BY j.key
+         RETURNING id`,
       )
       .bind(JSON.stringify(part)),
   );
+}
+
+/** The ids an insertEventsStatements batch inserted: the others were already stored. */
+export function insertedEventIds(results: D1Result[]): Set<string> {
+  return new Set(results.flatMap((r) => (r.results ?? []) as { id: string }[]).map((r) => r.id));
 }
 
 /**

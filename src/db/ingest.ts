@@ -1,9 +1,8 @@
-// What accepting an event reads of its site, as statements that ride in a batch the caller already sends (the
+// What accepting an event reads of its site, as two statements that ride in a batch the caller already sends (the
 // bearer token's key lookup: see api/middleware/auth.ts), so ingest needs no round trip of its own to read them.
 import { rowsOf } from "./sql";
-import { siteRefStatement, type SiteRef } from "./sites";
+import type { SiteRef } from "./sites";
 import { parseSubscribers, subscribersStatement, type Subscriber } from "./webhooks";
-import { customTypesStatement, parseCustomTypes } from "./event-types";
 
 export interface IngestContext {
   siteId: string;
@@ -13,17 +12,24 @@ export interface IngestContext {
   customTypes: ReadonlySet<string>;
 }
 
-/** Three statements: the site, its live non-draft webhooks and its own event types (see parseIngestContext). */
+/** Two statements: the site with its own event types (as a JSON array), and its live non-draft webhooks. */
 export function ingestContextStatements(d1: D1Database, siteId: string): D1PreparedStatement[] {
-  return [siteRefStatement(d1, siteId), subscribersStatement(d1, siteId), customTypesStatement(d1, siteId)];
+  const site = d1
+    .prepare(
+      `SELECT id, slug, host, (SELECT json_group_array(type) FROM event_types t WHERE t.site_id = s.id) AS types
+       FROM sites s WHERE id = ?`,
+    )
+    .bind(siteId);
+  return [site, subscribersStatement(d1, siteId)];
 }
 
 export function parseIngestContext(siteId: string, results: D1Result[]): IngestContext {
+  const row = rowsOf<SiteRef & { types: string }>(results[0])[0];
   return {
     siteId,
-    site: rowsOf<SiteRef>(results[0])[0],
+    site: row && { id: row.id, slug: row.slug, host: row.host },
     subscribers: parseSubscribers(results[1]),
-    customTypes: new Set(parseCustomTypes(results[2]).map((t) => t.type)),
+    customTypes: new Set(row ? (JSON.parse(row.types) as string[]) : []),
   };
 }
 

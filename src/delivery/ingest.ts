@@ -2,8 +2,8 @@
 // producer hears 202), then hand each webhook's new deliveries to its sequencer in one call.
 //
 // D1 round trips: the site's context (site, subscribers, own event types) normally comes with the caller's key
-// lookup (api/middleware/auth.ts), so accepting is one write batch: it reads which event ids the site already has
-// and inserts only the others, atomically. Nothing is cached between requests: each one reads D1 afresh.
+// lookup (api/middleware/auth.ts), so accepting is one write batch: it inserts only the event ids the site does not
+// have yet, atomically (a retried event costs one more read, for its stored delivery count). Nothing is cached between requests: each one reads D1 afresh.
 import type { Env } from "../env";
 import { envelopeBody, targetKey } from "../domain/envelope";
 import type { EventInput } from "../domain/event-input";
@@ -18,6 +18,7 @@ import type { Subscriber, WebhookRow } from "../db/webhooks";
 import {
   insertEventsStatements,
   knownEventsStatements,
+  insertedEventIds,
   NEW_EVENTS_ONLY,
   parseKnownEvents,
   type NewEventRow,
@@ -116,37 +117,36 @@ async function acceptOnce(
     planned.set(eventId, { event, deliveries: hooks.map((hook) => deliveryRow(event, hook, now)) });
   });
   const plans = [...planned.values()];
-  const known = knownEventsStatements(db, siteId, [...planned.keys()]);
-  // One atomic batch: which ids the site already has, then the inserts, each skipping those ids (deliveries
-  // first, so that both inserts see the events as they were). What the reads say is exactly what was skipped.
-  const done = await db.batch([
-    ...known,
-    ...insertDeliveriesStatements(
-      db,
-      plans.flatMap((p) => p.deliveries),
-      NEW_EVENTS_ONLY,
-    ),
-    ...insertEventsStatements(
-      db,
-      plans.map((p) => p.event),
-    ),
-    ...(operational?.then ?? []),
-  ]);
-  const stored = parseKnownEvents(done.slice(0, known.length));
-  const fresh = plans.filter((p) => !stored.has(p.event.id));
+  // One atomic batch: the inserts skip the event ids the site already has (deliveries first, so that both inserts
+  // see the events as they were); the events' RETURNING names the ones that are new.
+  const deliveryInserts = insertDeliveriesStatements(
+    db,
+    plans.flatMap((p) => p.deliveries),
+    NEW_EVENTS_ONLY,
+  );
+  const eventInserts = insertEventsStatements(
+    db,
+    plans.map((p) => p.event),
+  );
+  const done = await db.batch([...deliveryInserts, ...eventInserts, ...(operational?.then ?? [])]);
+  const seqs = seqsOf(done.slice(0, deliveryInserts.length));
+  const inserted = insertedEventIds(done.slice(deliveryInserts.length, deliveryInserts.length + eventInserts.length));
+  const fresh = plans.filter((p) => inserted.has(p.event.id));
   if (fresh.length) {
     await handToSequencers(
       env,
       fresh.flatMap((p) => p.deliveries),
-      seqsOf(done.slice(known.length)),
+      seqs,
     );
   }
+  // A duplicate answers with its stored delivery count: read only when there are duplicates (a retrying producer).
+  const stale = [...planned.keys()].filter((id) => !inserted.has(id));
+  const stored = stale.length ? parseKnownEvents(await db.batch(knownEventsStatements(db, siteId, stale))) : new Map();
   const seen = new Set<string>();
   return ids.map((eventId): AcceptedEvent => {
-    const before = stored.get(eventId);
-    const deliveries = before ?? planned.get(eventId)!.event.deliveries;
-    const duplicate = before !== undefined || seen.has(eventId);
+    const duplicate = !inserted.has(eventId) || seen.has(eventId);
     seen.add(eventId);
+    const deliveries = stored.get(eventId) ?? planned.get(eventId)!.event.deliveries;
     return { event_id: eventId, deliveries, duplicate };
   });
 }
