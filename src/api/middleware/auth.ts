@@ -21,7 +21,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   let auth: Auth | null;
   if (ingestSite === undefined) auth = await identify(c.env, match[1]!);
   else {
-    const found = await identifyForIngest(c.env, match[1]!, decodeURIComponent(ingestSite));
+    const found = await identifyForIngest(c.env, match[1]!, pathSegment(ingestSite));
     auth = found.auth;
     if (found.context) c.set("ingestContext", found.context);
   }
@@ -32,6 +32,15 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** POST /v1/sites/{site}/events and …/events/batch. */
 const INGEST_PATH = /^\/v1\/sites\/([^/]+)\/events(?:\/batch)?$/;
+
+/** A path segment decoded; one that does not decode stays as it is (it then names no site: a 404, never a 500). */
+function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 
 /** A site key reaches its own site only: any other site is a 404, exactly as if it did not exist. */
 export const ownSiteOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
