@@ -6,6 +6,7 @@ import { purgeOldDeliveries } from "./logs/retention";
 import { expireExports, requeueStalledExports } from "./logs/exports";
 import { requeueStalledBulkReplays } from "./delivery/bulk-replay";
 import { writeDailySummaries } from "./db/audit";
+import { allDatabases } from "./db/route";
 import { flushOutbox } from "./delivery/operational";
 import { reencryptStep } from "./webhooks/key-rotation";
 import { log } from "./log";
@@ -23,7 +24,10 @@ export async function runScheduled(env: Env, now: number, _ctx?: ExecutionContex
     ["retention", () => purgeOldDeliveries(env, now)],
     ["re-encryption", () => reencryptStep(env, now)],
   ];
-  if (now % 86_400_000 < SUMMARY_WINDOW_MS) steps.push(["daily summary", () => writeDailySummaries(env.DB, now)]);
+  if (now % 86_400_000 < SUMMARY_WINDOW_MS) {
+    // Once per database: each holds its own sites' audit log (db/route.ts).
+    steps.push(["daily summary", () => Promise.all(allDatabases(env).map((db) => writeDailySummaries(db, now)))]);
+  }
   for (const [name, step] of steps) {
     try {
       await step();

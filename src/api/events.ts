@@ -65,7 +65,7 @@ const ingestOne = createRoute({
 eventsRouter.openapi(ingestOne, async (c) => {
   const { site } = c.req.valid("param");
   requireAccess(c, site, "ingest");
-  const [result] = await accept(c.env, site, [c.req.valid("json")]);
+  const [result] = await accept(c.env, site, [c.req.valid("json")], { context: c.get("ingestContext") });
   return c.json(result!, result!.duplicate ? 200 : 202);
 });
 
@@ -106,5 +106,6 @@ eventsRouter.openapi(ingestBatch, async (c) => {
       { path: `events.${oversized}`, message: `larger than ${MAX_EVENT_BYTES / 1024} KiB` },
     ]);
   }
-  return c.json({ results: await accept(c.env, site, events, { batch: true }) }, 202);
+  const context = c.get("ingestContext");
+  return c.json({ results: await accept(c.env, site, events, { batch: true, context }) }, 202);
 });

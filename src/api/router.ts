@@ -1,6 +1,7 @@
 // One typed router factory for every resource, so validation failures everywhere become the same 422.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "../env";
+import type { IngestContext } from "../db/ingest";
 import { ProblemError, zodFieldErrors } from "./problem";
 import { keyActor, ROOT_ACTOR, type Actor } from "../domain/actor";
 
@@ -8,7 +9,8 @@ export type Role = "ingest" | "viewer" | "integrations-admin";
 
 export type Auth = { kind: "root" } | { kind: "key"; keyId: string; siteId: string; role: Role; name: string };
 
-export type AppEnv = { Bindings: Env; Variables: { auth: Auth } };
+/** `ingestContext`: what the auth middleware read of the site for an ingest request (see identifyForIngest). */
+export type AppEnv = { Bindings: Env; Variables: { auth: Auth; ingestContext?: IngestContext } };
 
 export function newRouter() {
   return new OpenAPIHono<AppEnv>({

@@ -43,3 +43,19 @@ export function insertKeyStatement(d1: D1Database, row: KeyRow): D1PreparedState
 export function revokeKeyStatement(d1: D1Database, id: string, at: number): D1PreparedStatement {
   return statement(d1, database(d1).update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id)));
 }
+
+/** What identifying a caller needs of its key, as one statement of a batch (see parseActiveKey). */
+export function activeKeyByHashStatement(d1: D1Database, hash: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT id, site_id AS siteId, name, role, token_hash AS tokenHash FROM api_keys
+       WHERE token_hash = ? AND revoked_at IS NULL`,
+    )
+    .bind(hash);
+}
+
+export type ActiveKey = Pick<KeyRow, "id" | "siteId" | "name" | "role" | "tokenHash">;
+
+export function parseActiveKey(result: D1Result | undefined): ActiveKey | undefined {
+  return (result?.results ?? [])[0] as ActiveKey | undefined;
+}

@@ -14,7 +14,10 @@ export interface NewEventRow {
   received_at: number;
 }
 
-/** Rows travel as one JSON parameter through json_each, so one statement carries many rows. */
+/**
+ * Rows travel as one JSON parameter through json_each, so one statement carries many rows. An event the site
+ * already has is skipped, not an error; RETURNING names the events inserted (see insertedEventIds).
+ */
 export function insertEventsStatements(d1: D1Database, rows: NewEventRow[]): D1PreparedStatement[] {
   return chunk(rows, JSON_ROWS_PER_STATEMENT).map((part) =>
     d1
@@ -22,11 +25,28 @@ export function insertEventsStatements(d1: D1Database, rows: NewEventRow[]): D1P
         `INSERT INTO events (site_id, id, event_type, body, detail, actor_email, target_key, deliveries, received_at)
          SELECT j.value->>'site_id', j.value->>'id', j.value->>'event_type', j.value->>'body', j.value->>'detail',
                 j.value->>'actor_email', j.value->>'target_key', j.value->>'deliveries', j.value->>'received_at'
-         FROM json_each(?) j ORDER BY j.key`,
+         FROM json_each(?) j
+         WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.site_id = j.value->>'site_id' AND e.id = j.value->>'id')
+         ORDER BY j.key
+         RETURNING id`,
       )
       .bind(JSON.stringify(part)),
   );
 }
+
+/** The ids an insertEventsStatements batch inserted: the others were already stored. */
+export function insertedEventIds(results: D1Result[]): Set<string> {
+  return new Set(results.flatMap((r) => (r.results ?? []) as { id: string }[]).map((r) => r.id));
+}
+
+/**
+ * For insertDeliveriesStatements: only the deliveries of events not yet stored. Put that insert before the events'
+ * in the same batch, so both see the events as they were before it (an id sent twice writes nothing new).
+ */
+export const NEW_EVENTS_ONLY = {
+  sql: "NOT EXISTS (SELECT 1 FROM events e WHERE e.site_id = j.value->>'site_id' AND e.id = j.value->>'event_id')",
+  params: [] as (string | number)[],
+};
 
 /** Which of these event ids the site already has, with their delivery counts (idempotent ingest). */
 export function knownEventsStatements(d1: D1Database, siteId: string, ids: string[]): D1PreparedStatement[] {

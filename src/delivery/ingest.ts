@@ -1,5 +1,9 @@
 // Accepting events: record the event and one delivery per subscribed webhook in D1 (atomically, before the
 // producer hears 202), then hand each webhook's new deliveries to its sequencer in one call.
+//
+// D1 round trips: the site's context (site, subscribers, own event types) normally comes with the caller's key
+// lookup (api/middleware/auth.ts), so accepting is one write batch: it inserts only the event ids the site does not
+// have yet, atomically (a retried event costs one more read, for its stored delivery count). Nothing is cached between requests: each one reads D1 afresh.
 import type { Env } from "../env";
 import { envelopeBody, targetKey } from "../domain/envelope";
 import type { EventInput } from "../domain/event-input";
@@ -9,12 +13,19 @@ import { InvalidInput } from "../domain/problems";
 import type { Actor } from "../domain/actor";
 import { newId } from "../domain/ids";
 import { isoSeconds } from "../domain/time";
-import { rowsOf } from "../db/sql";
-import { siteRefStatement, type SiteRef } from "../db/sites";
-import { parseSubscribers, subscribersStatement, type Subscriber, type WebhookRow } from "../db/webhooks";
-import { insertEventsStatements, knownEventsStatements, parseKnownEvents, type NewEventRow } from "../db/events";
+import type { SiteRef } from "../db/sites";
+import type { Subscriber, WebhookRow } from "../db/webhooks";
+import {
+  insertEventsStatements,
+  knownEventsStatements,
+  insertedEventIds,
+  NEW_EVENTS_ONLY,
+  parseKnownEvents,
+  type NewEventRow,
+} from "../db/events";
 import { insertDeliveriesStatements, newDeliveryRow, seqsOf, type NewDeliveryRow } from "../db/deliveries";
-import { customTypesStatement, parseCustomTypes } from "../db/event-types";
+import { loadIngestContext, type IngestContext } from "../db/ingest";
+import { databaseFor } from "../db/route";
 import { auditStatement } from "../db/audit";
 import { handToSequencers } from "../sequencer/client";
 import { deliveriesQueue } from "./messages";
@@ -39,6 +50,8 @@ export interface OperationalIngest {
 interface IngestOptions {
   batch: boolean;
   operational: OperationalIngest | null;
+  /** The site's context, read in this request's earlier batch; else acceptEvents reads it (one round trip). */
+  context: IngestContext | null;
 }
 
 /**
@@ -50,18 +63,19 @@ export async function acceptEvents(
   env: Env,
   siteId: string,
   inputs: EventInput[],
-  opts: { batch?: boolean; now?: number; operational?: OperationalIngest } = {},
+  opts: { batch?: boolean; now?: number; operational?: OperationalIngest; context?: IngestContext } = {},
 ): Promise<AcceptedEvent[]> {
   const now = opts.now ?? Date.now();
   const ids = inputs.map((e) => e.event_id ?? newId("evt"));
-  const options = { batch: opts.batch ?? false, operational: opts.operational ?? null };
+  const context = opts.context?.siteId === siteId ? opts.context : null;
+  const options = { batch: opts.batch ?? false, operational: opts.operational ?? null, context };
   try {
     return await acceptOnce(env, siteId, inputs, ids, now, options);
   } catch (err) {
-    // A concurrent request recorded one of these event ids between our check and our insert: the batch
-    // rolled back as a whole, so the second pass sees it as a duplicate.
+    // The write batch skips stored event ids itself; this is a last resort should a UNIQUE constraint still fail
+    // (the batch rolled back as a whole): the second pass reads the context afresh and sees a duplicate.
     if (!String(err).includes("UNIQUE constraint failed")) throw err;
-    return acceptOnce(env, siteId, inputs, ids, now, options);
+    return acceptOnce(env, siteId, inputs, ids, now, { ...options, context: null });
   }
 }
 
@@ -78,9 +92,11 @@ async function acceptOnce(
   inputs: EventInput[],
   ids: string[],
   now: number,
-  { batch, operational }: IngestOptions,
+  { batch, operational, context }: IngestOptions,
 ) {
-  const { site, known, subscribers, customTypes } = await loadIngestContext(env.DB, siteId, ids);
+  const db = databaseFor(env, siteId);
+  const { site, subscribers, customTypes } = context ?? (await loadIngestContext(db, siteId));
+  if (!site) throw new UnknownSite(siteId);
   const problems = inputs.map((e) => (operational ? null : typeProblem(e.event_type, customTypes, siteId)));
   if (problems.some((p) => p !== null)) {
     throw new InvalidInput(
@@ -89,34 +105,50 @@ async function acceptOnce(
       ),
     );
   }
-  const results: AcceptedEvent[] = [];
-  const eventRows: NewEventRow[] = [];
-  const deliveryRows: NewDeliveryRow[] = [];
+  // The rows every event would need if it is new; which ones are new, the write batch itself decides (below).
+  const planned = new Map<string, { event: NewEventRow; deliveries: NewDeliveryRow[] }>();
   inputs.forEach((input, i) => {
     const eventId = ids[i]!;
-    const seen = known.get(eventId);
-    if (seen !== undefined) {
-      results.push({ event_id: eventId, deliveries: seen, duplicate: true });
-      return;
-    }
+    if (planned.has(eventId)) return; // the same id twice in one batch: the first one counts
     const hooks = subscribers.filter(
       (h) => (JSON.parse(h.events) as string[]).includes(input.event_type) && h.id !== operational?.aboutWebhookId,
     );
     const event = eventRow(site, input, eventId, hooks.length, now);
-    eventRows.push(event);
-    for (const hook of hooks) deliveryRows.push(deliveryRow(event, hook, now));
-    known.set(eventId, hooks.length);
-    results.push({ event_id: eventId, deliveries: hooks.length, duplicate: false });
+    planned.set(eventId, { event, deliveries: hooks.map((hook) => deliveryRow(event, hook, now)) });
   });
-  if (eventRows.length) {
-    const done = await env.DB.batch([
-      ...insertEventsStatements(env.DB, eventRows),
-      ...insertDeliveriesStatements(env.DB, deliveryRows),
-      ...(operational?.then ?? []),
-    ]);
-    await handToSequencers(env, deliveryRows, seqsOf(done));
-  } else if (operational?.then.length) await env.DB.batch(operational.then);
-  return results;
+  const plans = [...planned.values()];
+  // One atomic batch: the inserts skip the event ids the site already has (deliveries first, so that both inserts
+  // see the events as they were); the events' RETURNING names the ones that are new.
+  const deliveryInserts = insertDeliveriesStatements(
+    db,
+    plans.flatMap((p) => p.deliveries),
+    NEW_EVENTS_ONLY,
+  );
+  const eventInserts = insertEventsStatements(
+    db,
+    plans.map((p) => p.event),
+  );
+  const done = await db.batch([...deliveryInserts, ...eventInserts, ...(operational?.then ?? [])]);
+  const seqs = seqsOf(done.slice(0, deliveryInserts.length));
+  const inserted = insertedEventIds(done.slice(deliveryInserts.length, deliveryInserts.length + eventInserts.length));
+  const fresh = plans.filter((p) => inserted.has(p.event.id));
+  if (fresh.length) {
+    await handToSequencers(
+      env,
+      fresh.flatMap((p) => p.deliveries),
+      seqs,
+    );
+  }
+  // A duplicate answers with its stored delivery count: read only when there are duplicates (a retrying producer).
+  const stale = [...planned.keys()].filter((id) => !inserted.has(id));
+  const stored = stale.length ? parseKnownEvents(await db.batch(knownEventsStatements(db, siteId, stale))) : new Map();
+  const seen = new Set<string>();
+  return ids.map((eventId): AcceptedEvent => {
+    const duplicate = !inserted.has(eventId) || seen.has(eventId);
+    seen.add(eventId);
+    const deliveries = stored.get(eventId) ?? planned.get(eventId)!.event.deliveries;
+    return { event_id: eventId, deliveries, duplicate };
+  });
 }
 
 /** POST …/test: a `webhook.test` event for this webhook alone, also a draft, audited. It skips the line. */
@@ -135,10 +167,11 @@ export async function sendTestEvent(
   };
   const event = eventRow(site, input, newId("evt"), 1, now);
   const delivery = deliveryRow(event, webhook, now);
-  await env.DB.batch([
-    ...insertEventsStatements(env.DB, [event]),
-    ...insertDeliveriesStatements(env.DB, [{ ...delivery, state: "pending", include_detail: 1 }]),
-    auditStatement(env.DB, {
+  const db = databaseFor(env, site.id);
+  await db.batch([
+    ...insertEventsStatements(db, [event]),
+    ...insertDeliveriesStatements(db, [{ ...delivery, state: "pending", include_detail: 1 }]),
+    auditStatement(db, {
       siteId: site.id,
       actor,
       action: "webhook.test_sent",
@@ -206,22 +239,4 @@ function deliveryRow(
     },
     now,
   );
-}
-
-/** The site, its own event types, its subscribers and which of these event ids it already has: one round trip. */
-async function loadIngestContext(d1: D1Database, siteId: string, ids: string[]) {
-  const results = await d1.batch([
-    siteRefStatement(d1, siteId),
-    subscribersStatement(d1, siteId),
-    customTypesStatement(d1, siteId),
-    ...knownEventsStatements(d1, siteId, ids),
-  ]);
-  const site = rowsOf<SiteRef>(results[0])[0];
-  if (!site) throw new UnknownSite(siteId);
-  return {
-    site,
-    known: parseKnownEvents(results.slice(3)),
-    subscribers: parseSubscribers(results[1]),
-    customTypes: new Set(parseCustomTypes(results[2]).map((t) => t.type)),
-  };
 }

@@ -7,6 +7,7 @@
 // Concurrency hazards, written down because they shape this code:
 // - Awaiting D1 or the queue is outbound I/O, which input gates do not cover: another call can run in the
 //   gap. Every public method (and the alarm) therefore runs through `serial`, one at a time, in arrival order.
+//   Its queue sends go out after its section, not inside it (serial-line.ts says why that is safe).
 // - Queue ordering is best effort, and a consumer batch may be redelivered. So the line never releases the
 //   next delivery of a target (continue) or of the webhook (pause) before the previous one has settled, and
 //   the consumer's lease in D1 (claimDeliveries) turns a duplicate message into a no-op.
@@ -42,7 +43,6 @@ import {
 } from "../domain/flow-control";
 import { webhookEvent, type Alert, type Reaction } from "../domain/webhook-reaction";
 import { iso } from "../domain/time";
-import { chunk } from "../db/sql";
 import { lineConfigStatement, type LineConfig } from "../db/webhooks";
 import {
   failOrphansStatements,
@@ -54,7 +54,7 @@ import {
 } from "../db/delivery-line";
 import { instrument, instrumentState } from "../metrics";
 import { log } from "../log";
-import { deliveriesQueue } from "../delivery/messages";
+import { SerialLine, sendToQueue } from "./serial-line";
 import { alertStatements, raiseOperationalEvents } from "../webhooks/alerts";
 
 export interface EnqueueItem {
@@ -137,12 +137,11 @@ export class WebhookSequencer extends DurableObject<Env> {
   private pace: PaceState = { nextAt: 0, outstanding: null };
   private window: OutcomeWindow | null = null;
   private storageRead = false;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** One call at a time; queue sends wait for the section's end, outside it (see serial-line.ts). */
+  private line = new SerialLine((sends) => sendToQueue(this.env, sends));
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.line.run(fn);
   }
 
   /** New deliveries, already written to D1 as `pending` (or `held` for a webhook that is not active). */
@@ -490,13 +489,6 @@ export class WebhookSequencer extends DurableObject<Env> {
 
   /** Hands deliveries to the queue; a paced line's messages say so, so their outcomes come back here. */
   private async send(ids: string[], delaySeconds = 0) {
-    const webhookId = this.webhookId!;
-    const paced = this.rate !== null;
-    for (const part of chunk(ids, 100)) {
-      await deliveriesQueue(this.env).sendBatch(
-        part.map((id) => ({ body: { delivery_id: id, webhook_id: webhookId, ...(paced && { paced: true }) } })),
-        delaySeconds > 0 ? { delaySeconds } : undefined,
-      );
-    }
+    if (ids.length) await this.line.send({ webhookId: this.webhookId!, paced: this.rate !== null, ids, delaySeconds });
   }
 }

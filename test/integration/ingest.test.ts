@@ -198,4 +198,33 @@ describe("ingest", () => {
     expect((await api("POST", path, sampleEvent())).status).toBe(202); // root
     expect((await api("POST", `/v1/sites/site_nope/events`, sampleEvent())).status).toBe(404);
   });
+
+  it("refuses a revoked key on the very next request and writes nothing", async () => {
+    const { site, token, path } = await setup();
+    await insertHook(site.id, { url: "http://127.0.0.1:9/a" });
+    const keys = await json(await api("GET", `/v1/sites/${site.id}/keys`));
+    expect((await api("POST", path, sampleEvent({ event_id: "evt_before_revoke" }), token)).status).toBe(202);
+    const before = await counts(site.id);
+
+    expect((await api("DELETE", `/v1/sites/${site.id}/keys/${keys.data[0].id}`)).status).toBe(200);
+
+    const single = await api("POST", path, sampleEvent({ event_id: "evt_after_revoke" }), token);
+    expect(single.status).toBe(401);
+    const batch = await api("POST", `${path}/batch`, { events: [sampleEvent({ event_id: "evt_after_2" })] }, token);
+    expect(batch.status).toBe(401);
+    expect(await counts(site.id)).toEqual(before);
+  });
+
+  it("answers an event_id sent twice in one batch once as new and then as a duplicate", async () => {
+    const { site, token, path } = await setup();
+    await insertHook(site.id, { url: "http://127.0.0.1:9/a" });
+    const events = [sampleEvent({ event_id: "evt_twice" }), sampleEvent({ event_id: "evt_twice" })];
+    const res = await api("POST", `${path}/batch`, { events }, token);
+    expect(res.status).toBe(202);
+    expect((await json(res)).results).toEqual([
+      { event_id: "evt_twice", deliveries: 1, duplicate: false },
+      { event_id: "evt_twice", deliveries: 1, duplicate: true },
+    ]);
+    expect(await counts(site.id)).toEqual({ events: 1, deliveries: 1 });
+  });
 });

@@ -1,7 +1,11 @@
 // Bearer auth: the deployment's ADMIN_TOKEN (root), or a site key looked up by the SHA-256 of its token.
-// Revocation is immediate: nothing is cached.
+// Revocation is immediate: nothing is cached. Every request reads its key from D1 (revoked_at IS NULL), so the
+// first request after a revoke is a 401, in every isolate. On ingest the same round trip also reads the site's
+// context (see identifyForIngest), so the read that makes revocation immediate costs ingest nothing extra.
 import type { Context, MiddlewareHandler } from "hono";
-import { findActiveKeyByHash } from "../../db/api-keys";
+import { activeKeyByHashStatement, findActiveKeyByHash, parseActiveKey } from "../../db/api-keys";
+import { ingestContextStatements, parseIngestContext, type IngestContext } from "../../db/ingest";
+import { databaseFor } from "../../db/route";
 import { findSite } from "../../db/sites";
 import { sha256Hex, timingSafeEqual } from "../../domain/crypto";
 import type { Audience } from "../../domain/redaction";
@@ -13,11 +17,30 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new ProblemError(401, "Unauthorized", "Send Authorization: Bearer <token>");
-  const auth = await identify(c.env, match[1]!);
+  const ingestSite = c.req.method === "POST" ? INGEST_PATH.exec(c.req.path)?.[1] : undefined;
+  let auth: Auth | null;
+  if (ingestSite === undefined) auth = await identify(c.env, match[1]!);
+  else {
+    const found = await identifyForIngest(c.env, match[1]!, pathSegment(ingestSite));
+    auth = found.auth;
+    if (found.context) c.set("ingestContext", found.context);
+  }
   if (!auth) throw new ProblemError(401, "Unauthorized", "The token is unknown or revoked");
   c.set("auth", auth);
   return next();
 };
+
+/** POST /v1/sites/{site}/events and …/events/batch. */
+const INGEST_PATH = /^\/v1\/sites\/([^/]+)\/events(?:\/batch)?$/;
+
+/** A path segment decoded; one that does not decode stays as it is (it then names no site: a 404, never a 500). */
+function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 
 /** A site key reaches its own site only: any other site is a 404, exactly as if it did not exist. */
 export const ownSiteOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -40,6 +63,31 @@ export async function identify(env: Pick<Env, "DB" | "ADMIN_TOKEN">, token: stri
   return { kind: "key", keyId: key.id, siteId: key.siteId, role: key.role, name: key.name };
 }
 
+/**
+ * identify, for an ingest request to `siteId`: the key lookup and the site's ingest context (site, subscribers, own
+ * event types) in one batch, so that accepting the events is a single write batch after it. The context is read
+ * from the site's database; it is only handed on for a key of that same site (the route checks the role).
+ */
+async function identifyForIngest(
+  env: Pick<Env, "DB" | "ADMIN_TOKEN">,
+  token: string,
+  siteId: string,
+): Promise<{ auth: Auth | null; context: IngestContext | null }> {
+  const hash = await sha256Hex(token);
+  if (env.ADMIN_TOKEN && timingSafeEqual(hash, await sha256Hex(env.ADMIN_TOKEN))) {
+    return { auth: { kind: "root" }, context: null };
+  }
+  const db = databaseFor(env, siteId);
+  const [key, ...context] = await db.batch([
+    activeKeyByHashStatement(db, hash),
+    ...ingestContextStatements(db, siteId),
+  ]);
+  const row = parseActiveKey(key);
+  if (!row || !timingSafeEqual(row.tokenHash, hash)) return { auth: null, context: null };
+  const auth: Auth = { kind: "key", keyId: row.id, siteId: row.siteId, role: row.role, name: row.name };
+  return { auth, context: row.siteId === siteId ? parseIngestContext(siteId, context) : null };
+}
+
 /** What a call needs: `ingest` sends events, `read` views, `manage` changes webhooks and keys. */
 export type Capability = "ingest" | "read" | "manage";
 
@@ -55,7 +103,7 @@ const GRANTS: Record<Role, Capability[]> = {
  */
 export async function requireSite(c: Context<AppEnv>, siteId: string, need: Capability) {
   requireAccess(c, siteId, need);
-  const site = await findSite(c.env.DB, siteId);
+  const site = await findSite(databaseFor(c.env, siteId), siteId);
   if (!site) throw new ProblemError(404, "Not found", "Site not found");
   return site;
 }
