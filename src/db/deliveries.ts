@@ -1,6 +1,7 @@
 // Deliveries: one per event per subscribed webhook. Writes on the delivery path (insert, claim, outcome) and the
 // operator's actions (retry now, resolve, replay sources).
 import { chunk, JSON_ROWS_PER_STATEMENT, PARAM_CHUNK, placeholders } from "./sql";
+import { OPEN_STATES } from "./partial-indexes";
 import type { DeliveryState } from "../domain/delivery-state";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
@@ -292,7 +293,7 @@ export function findReplaySource(d1: D1Database, siteId: string, id: string) {
 export async function failedDeliveriesPage(d1: D1Database, webhookId: string, afterSeq: number, limit: number) {
   const { results } = await d1
     .prepare(
-      `SELECT ${REPLAY_SOURCE_COLUMNS} FROM deliveries WHERE webhook_id = ? AND state = 'failed' AND seq > ?
+      `SELECT ${REPLAY_SOURCE_COLUMNS} FROM deliveries WHERE webhook_id = ? AND state = 'failed' AND ${OPEN_STATES} AND seq > ?
        ORDER BY seq LIMIT ?`,
     )
     .bind(webhookId, afterSeq, limit)
@@ -330,7 +331,7 @@ export function deliveryState(d1: D1Database, id: string) {
 
 export async function heldCount(d1: D1Database, webhookId: string): Promise<number> {
   const row = await d1
-    .prepare("SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND state = 'held'")
+    .prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND state = 'held' AND ${OPEN_STATES}`)
     .bind(webhookId)
     .first<{ n: number }>();
   return row?.n ?? 0;
