@@ -246,6 +246,8 @@ export interface DeliveryUpdate {
   last_error: string | null;
   delivered_at: number | null;
   updated_at: number;
+  /** A first attempt that delivered, kept on the row instead of an attempts row (db/attempts.ts). */
+  first_attempt?: string | null;
 }
 
 export function outcomeStatements(d1: D1Database, rows: DeliveryUpdate[]): D1PreparedStatement[] {
@@ -255,7 +257,8 @@ export function outcomeStatements(d1: D1Database, rows: DeliveryUpdate[]): D1Pre
         `UPDATE deliveries SET state = j.value->>'state', attempts = j.value->>'attempts',
                 throttles = j.value->>'throttles', throttled_ms = j.value->>'throttled_ms', next_attempt_at = j.value->>'next_attempt_at', response_status = j.value->>'response_status',
                 latency_ms = j.value->>'latency_ms', last_error = j.value->>'last_error',
-                delivered_at = j.value->>'delivered_at', updated_at = j.value->>'updated_at', lease_until = NULL
+                delivered_at = j.value->>'delivered_at', updated_at = j.value->>'updated_at', lease_until = NULL,
+                first_attempt = COALESCE(j.value->>'first_attempt', first_attempt)
          FROM json_each(?) j
          WHERE deliveries.id = j.value->>'id' AND deliveries.lease_until = j.value->>'lease'`,
       )

@@ -5,6 +5,7 @@ import type { DeliveryFilter } from "../domain/filter";
 import type { DeliveryState } from "../domain/delivery-state";
 import { deliveryStates, SETTLED_STATES } from "../domain/delivery-state";
 import { REPLAY_SOURCE_COLUMNS } from "./deliveries";
+import { ATTEMPT_COLUMNS, INLINE_ATTEMPT_COLUMNS } from "./attempts";
 import { OPEN_STATES, RARE_STATES } from "./partial-indexes";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
@@ -102,8 +103,14 @@ export function oneDelivery(siteId: string, id: string): Sql {
   return { sql: `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE site_id = ? AND id = ?`, params: [siteId, id] };
 }
 
+/** A delivery's attempts in order: its attempts rows, or the first attempt its row keeps (db/attempts.ts). */
 export function attemptsOf(deliveryId: string): Sql {
-  return { sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n", params: [deliveryId] };
+  return {
+    sql: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ?
+          UNION ALL SELECT ${INLINE_ATTEMPT_COLUMNS} FROM deliveries WHERE id = ? AND first_attempt IS NOT NULL
+          ORDER BY n`,
+    params: [deliveryId, deliveryId],
+  };
 }
 
 /** Deliveries by state, with their attempts (those that spent the policy) and throttles (429s), in one pass. */

@@ -148,6 +148,9 @@ export const deliveries = sqliteTable(
     responseStatus: integer("response_status"),
     latencyMs: integer("latency_ms"),
     lastError: text("last_error"),
+    // A first attempt that delivered, kept here instead of an attempts row (db/attempts.ts: inlineFirstAttempt):
+    // JSON of what the log shows of it beyond response_status and latency_ms. Null for every other delivery.
+    firstAttempt: text("first_attempt"),
     // Position in the webhook's line when it differs from seq (a failed delivery re-sent on resume).
     orderKey: integer("order_key"),
     replayOf: text("replay_of"),

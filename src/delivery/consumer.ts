@@ -11,7 +11,7 @@ import { MAX_DELAY_SECONDS } from "../domain/retry-policy";
 import { isOperationalEventType, TEST_EVENT_TYPE as TEST } from "../domain/catalog";
 import { combineReactions, NO_REACTION, type Reaction } from "../domain/webhook-reaction";
 import type { WebhookStatus } from "../domain/line";
-import { insertAttemptsStatements } from "../db/attempts";
+import { inlineFirstAttempt, insertAttemptsStatements } from "../db/attempts";
 import {
   claimForSending,
   outcomeStatements,
@@ -266,14 +266,16 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Recorded> {
   const alerts = [...perHook.entries()].flatMap(([id, h]) =>
     h.reaction.alert ? [alertStatements(env.DB, { id, siteId: h.siteId }, h.reaction, Date.now())] : [],
   );
+  // A first attempt that delivered stays on its delivery row; the others get attempts rows.
+  const inline = outcomes.map((o) => (o.attempt ? inlineFirstAttempt(o.attempt, o.update.state) : null));
   await env.DB.batch([
     ...insertAttemptsStatements(
       env.DB,
-      outcomes.flatMap((o) => (o.attempt ? [o.attempt] : [])),
+      outcomes.flatMap((o, i) => (o.attempt && inline[i] === null ? [o.attempt] : [])),
     ),
     ...outcomeStatements(
       env.DB,
-      outcomes.map((o) => o.update),
+      outcomes.map((o, i) => (inline[i] ? { ...o.update, first_attempt: inline[i] } : o.update)),
     ),
     ...summaryStatements(
       env.DB,
