@@ -4,6 +4,7 @@ import { envelopeBody, targetKey } from "../src/domain/envelope";
 import { newId } from "../src/domain/ids";
 import { insertEventsStatements } from "../src/db/events";
 import { insertDeliveriesStatements, seqsOf } from "../src/db/deliveries";
+import { attemptsOf } from "../src/db/delivery-log";
 import type { DeliveryMessage } from "../src/delivery/messages";
 import { sealHeaders, sealSecrets } from "../src/webhooks/sealed-columns";
 
@@ -177,9 +178,13 @@ export async function deliveryRow(id: string) {
   return env.DB.prepare("SELECT * FROM deliveries WHERE id = ?").bind(id).first<Record<string, any>>();
 }
 
+/** A delivery's attempts as the log reads them: attempts rows and a first attempt kept on the delivery row. */
 export async function attemptRows(id: string) {
+  const q = attemptsOf(id);
   return (
-    await env.DB.prepare("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n").bind(id).all<Record<string, any>>()
+    await env.DB.prepare(q.sql)
+      .bind(...q.params)
+      .all<Record<string, any>>()
   ).results;
 }
 

@@ -2,6 +2,7 @@
 // sweeper looks for when a line seems stuck.
 import { chunk, PARAM_CHUNK, placeholders } from "./sql";
 import { TEST_EVENT_TYPE } from "../domain/catalog";
+import { OPEN_STATES, term } from "./partial-indexes";
 
 /** A delivery still in a webhook's line, as D1 has it. */
 export interface LineDelivery {
@@ -19,7 +20,7 @@ export function lineDeliveriesStatement(d1: D1Database, webhookId: string): D1Pr
   return d1
     .prepare(
       `SELECT id, seq, order_key, target_key, state, next_attempt_at, lease_until FROM deliveries
-       WHERE webhook_id = ? AND state IN ('pending', 'held', 'retrying') AND event_type != ?`,
+       WHERE webhook_id = ? AND state IN ('pending', 'held', 'retrying') AND ${OPEN_STATES} AND event_type != ?`,
     )
     .bind(webhookId, TEST_EVENT_TYPE);
 }
@@ -96,11 +97,12 @@ export async function stuckWebhooks(d1: D1Database, now: number, graceMs: number
     .prepare(
       `WITH stuck AS (
          SELECT site_id, webhook_id FROM deliveries
-           WHERE state IN ('pending', 'retrying') AND next_attempt_at < ? AND (lease_until IS NULL OR lease_until < ?)
+           WHERE state IN ('pending', 'retrying') AND ${OPEN_STATES} AND next_attempt_at < ?
+             AND (lease_until IS NULL OR lease_until < ?)
          UNION
          SELECT d.site_id, d.webhook_id FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-           WHERE d.state = 'held' AND d.next_attempt_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
-             AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = d.webhook_id AND o.state IN ('pending', 'retrying')
+           WHERE d.state = 'held' AND ${term(OPEN_STATES, "d")} AND d.next_attempt_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = d.webhook_id AND o.state IN ('pending', 'retrying') AND ${term(OPEN_STATES, "o")}
                                AND (w.failure_mode = 'pause' OR o.target_key = d.target_key)))
        SELECT webhook_id FROM (
          SELECT webhook_id, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY random()) AS turn FROM stuck)
@@ -117,7 +119,8 @@ export async function overdueTestDeliveries(d1: D1Database, now: number, graceMs
   const { results } = await d1
     .prepare(
       `SELECT id, webhook_id FROM deliveries
-       WHERE state IN ('pending', 'retrying') AND next_attempt_at < ? AND (lease_until IS NULL OR lease_until < ?) AND event_type = ?
+       WHERE state IN ('pending', 'retrying') AND ${OPEN_STATES} AND next_attempt_at < ?
+         AND (lease_until IS NULL OR lease_until < ?) AND event_type = ?
        LIMIT ?`,
     )
     .bind(now - graceMs, now, TEST_EVENT_TYPE, limit)

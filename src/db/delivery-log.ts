@@ -3,8 +3,10 @@
 // on a full scan. Builders return SQL and parameters so that test can inspect them; `run` makes a statement.
 import type { DeliveryFilter } from "../domain/filter";
 import type { DeliveryState } from "../domain/delivery-state";
-import { SETTLED_STATES } from "../domain/delivery-state";
+import { deliveryStates, SETTLED_STATES } from "../domain/delivery-state";
 import { REPLAY_SOURCE_COLUMNS } from "./deliveries";
+import { ATTEMPT_COLUMNS, INLINE_ATTEMPT_COLUMNS } from "./attempts";
+import { OPEN_STATES, RARE_STATES } from "./partial-indexes";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
 
@@ -54,16 +56,28 @@ const SETTLED = `(${SETTLED_STATES.map((s) => `'${s}'`).join(", ")})`;
 /** The log's filter as SQL: state, event_type, webhook_id, and from/to over when a delivery was triggered. */
 export function filterClause(f: DeliveryFilter): Sql {
   const clauses: [string, string | number | undefined][] = [
-    ["state = ?", f.state],
     ["event_type = ?", f.event_type],
     ["webhook_id = ?", f.webhook_id],
     ["created_at >= ?", f.from],
     ["created_at < ?", f.to],
   ];
   const given = clauses.filter((c): c is [string, string | number] => c[1] !== undefined);
-  const parts = given.map(([clause]) => clause);
+  const parts = [...stateClause(f.state), ...given.map(([clause]) => clause)];
   const params = given.map(([, value]) => value);
   return { sql: parts.map((p) => ` AND ${p}`).join(""), params };
+}
+
+/**
+ * A state filter names its state in the SQL, with the term of the partial index that holds it (partial-indexes.ts):
+ * SQLite picks a partial index only from literal terms. Delivered, the common state, is found through
+ * deliveries_site. Only a known state is written into SQL; anything else never matches.
+ */
+function stateClause(state: DeliveryState | undefined): string[] {
+  if (state === undefined) return [];
+  if (!deliveryStates.includes(state)) return ["0"];
+  if (RARE_STATES.includes(`'${state}'`)) return [`state = '${state}' AND ${RARE_STATES}`];
+  if (state === "pending") return [`state = 'pending' AND ${OPEN_STATES}`];
+  return [`state = '${state}'`];
 }
 
 /** Newest first. `beforeSeq` is the cursor: rows that arrive meanwhile have higher seqs and never shift a page. */
@@ -89,8 +103,14 @@ export function oneDelivery(siteId: string, id: string): Sql {
   return { sql: `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE site_id = ? AND id = ?`, params: [siteId, id] };
 }
 
+/** A delivery's attempts in order: its attempts rows, or the first attempt its row keeps (db/attempts.ts). */
 export function attemptsOf(deliveryId: string): Sql {
-  return { sql: "SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n", params: [deliveryId] };
+  return {
+    sql: `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE delivery_id = ?
+          UNION ALL SELECT ${INLINE_ATTEMPT_COLUMNS} FROM deliveries WHERE id = ? AND first_attempt IS NOT NULL
+          ORDER BY n`,
+    params: [deliveryId, deliveryId],
+  };
 }
 
 /** Deliveries by state, with their attempts (those that spent the policy) and throttles (429s), in one pass. */

@@ -7,6 +7,7 @@ import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey, check
 import { deliveryStates } from "../domain/delivery-state";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
+import { OPEN_STATES, RARE_STATES } from "./partial-indexes";
 
 export const sites = sqliteTable(
   "sites",
@@ -147,6 +148,9 @@ export const deliveries = sqliteTable(
     responseStatus: integer("response_status"),
     latencyMs: integer("latency_ms"),
     lastError: text("last_error"),
+    // A first attempt that delivered, kept here instead of an attempts row (db/attempts.ts: inlineFirstAttempt):
+    // JSON of what the log shows of it beyond response_status and latency_ms. Null for every other delivery.
+    firstAttempt: text("first_attempt"),
     // Position in the webhook's line when it differs from seq (a failed delivery re-sent on resume).
     orderKey: integer("order_key"),
     replayOf: text("replay_of"),
@@ -158,13 +162,15 @@ export const deliveries = sqliteTable(
   (t) => [
     uniqueIndex("deliveries_id").on(t.id),
     index("deliveries_site").on(t.siteId, t.seq),
-    index("deliveries_site_state").on(t.siteId, t.state, t.seq),
     index("deliveries_site_webhook").on(t.siteId, t.webhookId, t.seq),
     index("deliveries_site_type").on(t.siteId, t.eventType, t.seq),
     index("deliveries_site_created").on(t.siteId, t.createdAt),
+    // Retention keeps an event while any delivery (a late replay included) still refers to it.
     index("deliveries_site_event").on(t.siteId, t.eventId),
-    index("deliveries_webhook_state").on(t.webhookId, t.state, t.seq),
-    index("deliveries_due").on(t.state, t.nextAttemptAt),
+    // Partial (see partial-indexes.ts): a delivered row pays for neither once it is delivered, and the outcome
+    // that delivers it writes no index entry at all. The log's state filter for delivered uses deliveries_site.
+    index("deliveries_open").on(t.state, t.webhookId, t.seq).where(sql.raw(OPEN_STATES)),
+    index("deliveries_site_rare_state").on(t.siteId, t.state, t.seq).where(sql.raw(RARE_STATES)),
   ],
 );
 

@@ -3,6 +3,7 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { database } from "./client";
 import { webhooks } from "./schema";
 import { chunk, PARAM_CHUNK, placeholders, statement } from "./sql";
+import { OPEN_STATES } from "./partial-indexes";
 import type { WebhookStatus } from "../domain/line";
 import type { FormatName } from "../domain/formats";
 import type { RetryOn } from "../domain/retry-policy";
@@ -139,7 +140,8 @@ export function clearSettledAlertStatement(d1: D1Database, id: string, now: numb
   return d1
     .prepare(
       `UPDATE webhooks SET alert = NULL, updated_at = ?
-       WHERE id = ? AND alert IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ? AND state = 'failed')`,
+       WHERE id = ? AND alert IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ? AND state = 'failed'
+                                                                     AND ${OPEN_STATES})`,
     )
     .bind(now, id, id);
 }

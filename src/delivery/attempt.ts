@@ -13,7 +13,7 @@ import { NO_REACTION, reactToOutcome, type Reaction } from "../domain/webhook-re
 import type { FailureMode } from "../domain/line";
 import { iso } from "../domain/time";
 import type { AttemptRow } from "../db/attempts";
-import type { ClaimedDelivery, DeliveryUpdate, SendContextEvent, SendContextWebhook } from "../db/deliveries";
+import type { ClaimedDelivery, DeliveryUpdate, SendContextEvent, SendContextWebhook } from "../db/sending";
 import { USER_AGENT } from "../version";
 import { log } from "../log";
 import { autoDisableDays, devDestinationHosts, headerPrefix } from "../config";

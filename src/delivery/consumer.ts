@@ -1,4 +1,4 @@
-// The deliveries queue's consumer: claim → attempt → record → settle, each delivery in one of six lanes.
+// The deliveries queue's consumer: claim the batch → attempt → record → settle, each delivery in one of six lanes.
 //
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
@@ -8,10 +8,9 @@
 // releases the next request no sooner than the rate allows after this one's answer.
 import type { Env } from "../env";
 import { MAX_DELAY_SECONDS } from "../domain/retry-policy";
-import { isOperationalEventType, TEST_EVENT_TYPE as TEST } from "../domain/catalog";
 import { combineReactions, NO_REACTION, type Reaction } from "../domain/webhook-reaction";
 import type { WebhookStatus } from "../domain/line";
-import { insertAttemptsStatements } from "../db/attempts";
+import { inlineFirstAttempt, insertAttemptsStatements } from "../db/attempts";
 import {
   claimForSending,
   outcomeStatements,
@@ -19,14 +18,14 @@ import {
   type SendContextEvent,
   type SendContextWebhook,
   type UnclaimedState,
-} from "../db/deliveries";
+} from "../db/sending";
 import { summaryStatements, type WebhookSummary } from "../db/webhooks";
-import { settleDeliveries } from "../sequencer/client";
-import type { AttemptTally, SettleItem } from "../sequencer/webhook-sequencer";
+import type { SettleItem } from "../sequencer/webhook-sequencer";
 import { alertStatements, raiseOperationalEvents } from "../webhooks/alerts";
 import { log } from "../log";
 import { attemptDelivery, type Outcome } from "./attempt";
 import { coalesce } from "./coalesce";
+import { settleItem, settlePerWebhook, tally } from "./settle-lines";
 import type { DeliveryMessage } from "./messages";
 
 export async function consumeQueue(batch: MessageBatch<DeliveryMessage>, env: Env) {
@@ -56,27 +55,35 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
       msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
-  // Claims (with what sending needs) and outcomes each share D1 round trips across lanes; an outcome is
-  // recorded as soon as its group is ready.
-  const claim = coalesce((ids: string[]) => claimGroup(env, ids));
+  // One D1 round trip claims the whole batch (with what sending needs); outcomes share round trips across lanes,
+  // each recorded as soon as its group is ready.
   const raised: string[] = [];
   const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes, raised));
   const lines = settlePerWebhook(env, [...first.values()]);
   const todo = [...first.values()];
+  const claims = await claimGroup(
+    env,
+    todo.map((m) => m.body.delivery_id),
+  );
+  const work = todo.map((msg, i) => ({ msg, claim: claims[i]! }));
   const answered: Promise<void>[] = [];
-  const claimNext = async () => {
-    const msg = todo.shift();
-    return msg ? { msg, claim: await claim(msg.body.delivery_id) } : null;
-  };
   const lane = async () => {
-    // Each lane claims its next delivery while it sends the current one, and records in the background.
-    for (let next = claimNext(), current = await next; current; current = await next) {
-      next = claimNext();
+    for (let current = work.shift(); current; current = work.shift()) {
       const { msg, claim: c } = current;
       const startedAt = Date.now();
       const paced = msg.body.paced === true;
       if (c.kind === "unclaimed") {
         lines.done(msg.body.webhook_id, answerUnclaimed(msg, c.state, startedAt, paced));
+        continue;
+      }
+      const timeoutMs = c.hook?.timeout_ms ?? 30_000;
+      if (startedAt + timeoutMs > c.delivery.lease_until) {
+        // Sends ahead of it took longer than its lease allowed for: not sent under a lease that may run out
+        // mid-send (another consumer could then send it too). Back once the lease is over, to claim it afresh; a
+        // paced line's sequencer waits for this message's outcome meanwhile.
+        const left = Math.max(0, c.delivery.lease_until - startedAt);
+        msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(left / 1000) + 1) });
+        lines.done(msg.body.webhook_id);
         continue;
       }
       const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, startedAt, msg.body.manual === true);
@@ -96,86 +103,12 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
       );
     }
   };
-  await Promise.all(Array.from({ length: Math.min(SEND_LANES, todo.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(SEND_LANES, work.length) }, lane));
   await Promise.all(answered);
   await lines.settled();
   // After the outcomes and their alerts are in D1: the operational events they raised become events (the cron
   // makes any left behind, should this step not happen).
   if (raised.length) await raiseOperationalEvents(env, raised);
-}
-
-/**
- * One sequencer call per webhook per consumer batch, so a busy webhook is not capped by its object's
- * request rate. The call goes as soon as the webhook's last delivery in the batch is recorded: a slow
- * receiver holds up its own webhook's line, never another webhook's.
- */
-function settlePerWebhook(env: Env, messages: Message<DeliveryMessage>[]) {
-  const hooks = new Map<
-    string,
-    { left: number; items: SettleItem[]; outcomes: AttemptTally[]; status?: WebhookStatus }
-  >();
-  for (const m of messages) {
-    const h = hooks.get(m.body.webhook_id) ?? { left: 0, items: [], outcomes: [] };
-    h.left++;
-    hooks.set(m.body.webhook_id, h);
-  }
-  const calls: Promise<void>[] = [];
-  return {
-    /**
-     * One of the webhook's messages is finished with; `item` when its outcome frees or gives back a place (or, on
-     * a paced line, whatever became of it), `outcome` when its attempt counts towards auto-pause.
-     */
-    done(
-      webhookId: string,
-      item: SettleItem | null = null,
-      status?: WebhookStatus,
-      outcome: AttemptTally | null = null,
-    ) {
-      const h = hooks.get(webhookId)!;
-      if (item) h.items.push(item);
-      if (outcome) h.outcomes.push(outcome);
-      if (status) h.status = status;
-      if (--h.left === 0 && (h.items.length || h.outcomes.length))
-        calls.push(settle(env, webhookId, { items: h.items, status: h.status, outcomes: h.outcomes }));
-    },
-    settled: () => Promise.all(calls),
-  };
-}
-
-/**
- * What the line learns from an outcome: a place freed (done) or given back (held); nothing while retrying. A paced
- * line learns every outcome, and when the request's answer came back: its next request waits for the rate from
- * then; a retry or a throttle comes back to it, due at the delivery's next attempt.
- */
-function settleItem(o: Outcome, paced: boolean): SettleItem | null {
-  const id = o.delivery.id;
-  if (o.delivery.event_type === TEST) return null;
-  const endedAt = o.endedAt ?? undefined;
-  if (o.update.state === "retrying") {
-    if (!paced) return null;
-    return { id, result: "later", at: o.update.next_attempt_at!, endedAt, throttled: o.verdict.kind === "throttled" };
-  }
-  return o.update.state === "held" ? { id, result: "held" } : { id, result: "done", endedAt };
-}
-
-/** An attempt that counts towards the webhook's auto-pause rule: tests and throttles never do. */
-function tally(o: Outcome, hook: SendContextWebhook | undefined): AttemptTally | null {
-  if (!hook?.auto_pause || !o.attempt || o.delivery.event_type === TEST) return null;
-  if (o.verdict.kind === "throttled" || o.attempt.error === "throttled") return null;
-  return {
-    at: o.endedAt ?? o.update.updated_at,
-    failed: o.verdict.kind !== "delivered",
-    operational: isOperationalEventType(o.delivery.event_type),
-  };
-}
-
-async function settle(env: Env, webhookId: string, report: Parameters<typeof settleDeliveries>[2]) {
-  try {
-    await settleDeliveries(env, webhookId, report);
-  } catch (err) {
-    // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
-    log("error", "sequencer settle failed; the sweeper will reconcile", { webhook_id: webhookId, error: String(err) });
-  }
 }
 
 type Claim =
@@ -188,7 +121,7 @@ type Claim =
   | { kind: "unclaimed"; state: UnclaimedState | undefined };
 
 async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
-  const r = await claimForSending(env.DB, ids, Date.now());
+  const r = await claimForSending(env.DB, ids, Date.now(), SEND_LANES);
   const claimed = new Map(r.claimed.map((d) => [d.id, d]));
   return ids.map((id) => {
     const d = claimed.get(id);
@@ -266,14 +199,16 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Recorded> {
   const alerts = [...perHook.entries()].flatMap(([id, h]) =>
     h.reaction.alert ? [alertStatements(env.DB, { id, siteId: h.siteId }, h.reaction, Date.now())] : [],
   );
+  // A first attempt that delivered stays on its delivery row; the others get attempts rows.
+  const inline = outcomes.map((o) => (o.attempt ? inlineFirstAttempt(o.attempt, o.update.state) : null));
   await env.DB.batch([
     ...insertAttemptsStatements(
       env.DB,
-      outcomes.flatMap((o) => (o.attempt ? [o.attempt] : [])),
+      outcomes.flatMap((o, i) => (o.attempt && inline[i] === null ? [o.attempt] : [])),
     ),
     ...outcomeStatements(
       env.DB,
-      outcomes.map((o) => o.update),
+      outcomes.map((o, i) => (inline[i] ? { ...o.update, first_attempt: inline[i] } : o.update)),
     ),
     ...summaryStatements(
       env.DB,
