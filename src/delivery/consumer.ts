@@ -20,7 +20,7 @@ import {
   type UnclaimedState,
 } from "../db/sending";
 import { summaryStatements, type WebhookSummary } from "../db/webhooks";
-import type { SettleItem } from "../sequencer/webhook-sequencer";
+import type { SettleItem } from "../sequencer/protocol";
 import { alertStatements, raiseOperationalEvents } from "../webhooks/alerts";
 import { log } from "../log";
 import { attemptDelivery, type Outcome } from "./attempt";

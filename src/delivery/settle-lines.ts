@@ -5,7 +5,7 @@ import { isOperationalEventType, TEST_EVENT_TYPE as TEST } from "../domain/catal
 import type { WebhookStatus } from "../domain/line";
 import type { SendContextWebhook } from "../db/sending";
 import { settleDeliveries } from "../sequencer/client";
-import type { AttemptTally, SettleItem } from "../sequencer/webhook-sequencer";
+import type { AttemptTally, SettleItem } from "../sequencer/protocol";
 import { log } from "../log";
 import type { Outcome } from "./attempt";
 import type { DeliveryMessage } from "./messages";

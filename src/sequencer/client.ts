@@ -1,6 +1,6 @@
 // How the rest of the app talks to a webhook's sequencer (its Durable Object): one object per webhook id.
 import type { Env } from "../env";
-import type { EnqueueItem, SettleReport } from "./webhook-sequencer";
+import type { EnqueueItem, SettleReport } from "./protocol";
 import { count } from "../metrics";
 import { log } from "../log";
 

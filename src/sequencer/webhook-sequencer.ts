@@ -1,6 +1,10 @@
 // One Durable Object per webhook decides which of its deliveries may go out now (see src/domain/line.ts), when a
 // rate-limited webhook's next request may go (src/domain/flow-control.ts), and keeps its auto-pause window.
 //
+// One class, longer than our other modules, because every method reads and changes the same in-memory line and
+// pacing state inside one serial section; the rules it applies are pure functions in domain/ and what callers send
+// it is in protocol.ts.
+//
 // D1 is the source of truth; this object's line is a cache of it, rebuilt from D1 whenever the object starts
 // (or the sweeper asks), so losing the object's memory or storage never strands a delivery.
 //
@@ -57,64 +61,15 @@ import { log } from "../log";
 import { SerialLine, sendToQueue } from "./serial-line";
 import { alertStatements, raiseOperationalEvents } from "../webhooks/alerts";
 
-export interface EnqueueItem {
-  id: string;
-  order: number;
-  target: string;
-}
-
-/**
- * What became of a released delivery. done: delivered or failed for good (the slot frees). held: sent back to wait
- * (webhook not active). On a paced line also: later (a retry or a throttle, due again at `at`; `throttled`: the
- * receiver asked the whole line to wait until then), and busy (another consumer holds its lease: its outcome
- * follows). `endedAt`: when the request's answer came back, where one was sent.
- */
-export type SettleItem =
-  | { id: string; result: "done"; endedAt?: number }
-  | { id: string; result: "held" }
-  | { id: string; result: "later"; at: number; endedAt?: number; throttled?: boolean }
-  | { id: string; result: "busy" };
-
-/** An attempt that ended, as auto-pause counts it (tests and throttles are never counted). */
-export interface AttemptTally {
-  at: number;
-  failed: boolean;
-  /** Of an operational delivery: if it trips auto-pause, no webhook.paused is raised (no loops). */
-  operational: boolean;
-}
-
-/** What the consumer reports after a batch: the outcomes, the webhook status they set, attempts to count. */
-export interface SettleReport {
-  items: SettleItem[];
-  status?: WebhookStatus;
-  outcomes?: AttemptTally[];
-}
-
-interface Tracked extends LineEntry {
-  /** Whether D1 shows it as `held` (so we write only on a change). */
-  held: boolean;
-  /** On a paced line: an in-flight delivery due again at this time (a retry or a throttle), else null. */
-  dueAt: number | null;
-}
-
-/** A paced line's state, kept in the object's storage. */
-export interface PaceState {
-  /** The next request may start at this time. */
-  nextAt: number;
-  /** The release whose outcome the line waits for, and when to send it again if none comes. */
-  outstanding: { id: string; deadline: number } | null;
-}
-
-export interface LineSnapshot {
-  status: WebhookStatus;
-  mode: FailureMode;
-  rate: number | null;
-  pace: PaceState;
-  entries: Tracked[];
-}
-
-/** How long a paced line waits for a release's outcome before sending it again: queue, lease, timeout and slack. */
-export const OUTSTANDING_MS = 120_000;
+import {
+  OUTSTANDING_MS,
+  type AttemptTally,
+  type EnqueueItem,
+  type LineSnapshot,
+  type PaceState,
+  type SettleReport,
+  type Tracked,
+} from "./protocol";
 
 const PACE_KEY = "pace";
 const WINDOW_KEY = "outcomes";
