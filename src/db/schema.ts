@@ -2,6 +2,8 @@
 // Every list and filter query has an index here (the query-plan test in test/integration/delivery-log.test.ts
 // runs EXPLAIN QUERY PLAN on each).
 // D1 bills each index entry a write touches as a row written, so there is no index that no query needs.
+// Every table is in this one file, long as it is: drizzle-kit generates the migrations from it (drizzle.config.ts),
+// and one place shows every index a write pays for.
 import { sql } from "drizzle-orm";
 import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey, check } from "drizzle-orm/sqlite-core";
 import { deliveryStates } from "../domain/delivery-state";
