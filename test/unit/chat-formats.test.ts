@@ -14,21 +14,15 @@ import {
 import { SLACK_LIMITS } from "../../src/domain/formats/slack";
 import { DISCORD_LIMITS, embedCharacters } from "../../src/domain/formats/discord";
 import { TEAMS_MAX_BYTES, utf8Length } from "../../src/domain/formats/teams";
+import { SEED_EVENT_FIELDS } from "../seed-event";
 
 const fields = (
   over: Partial<EnvelopeFields> = {},
   target: Partial<EnvelopeFields["target"]> = {},
 ): EnvelopeFields => ({
-  event_id: "evt_2026_05_22_a4b1c9d2",
-  event_type: "post.published",
-  fired_at: "2026-05-22T14:03:18Z",
-  site: { id: "site_yoursite", slug: "yoursite", host: "yoursite.com" },
-  actor: { id: "user_ada", email: "ada@yoursite.com" },
+  ...SEED_EVENT_FIELDS,
   target: {
-    type: "post",
-    id: 4421,
-    title: "Spring 2026 product update",
-    url: "https://yoursite.com/blog/spring-2026-product-update",
+    ...SEED_EVENT_FIELDS.target,
     ...target,
   },
   ...over,

@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { envelopeBody, envelopeWithDetail, targetKey } from "../../src/domain/envelope";
+import { SEED_EVENT_FIELDS } from "../seed-event";
 
-const fields = {
-  event_id: "evt_2026_05_22_a4b1c9d2",
-  event_type: "post.published",
-  fired_at: "2026-05-22T14:03:18Z",
-  site: { id: "site_yoursite", slug: "yoursite", host: "yoursite.com" },
-  actor: { id: "user_ada", email: "ada@yoursite.com" },
-  target: {
-    type: "post",
-    id: 4421,
-    title: "Spring 2026 product update",
-    url: "https://yoursite.com/blog/spring-2026-product-update",
-  },
-};
+const fields = SEED_EVENT_FIELDS;
 
 describe("envelope", () => {
   it("has exactly the contract's keys, in the contract's order", () => {
