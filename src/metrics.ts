@@ -3,6 +3,8 @@
 // operation, as Queues bills them; a retry is read again), consumer invocations, Durable Object calls and
 // outbound fetches, each counted where it happens. Off unless the BENCH_METRICS var is "1"; in workerd the
 // Worker, its consumer and its Durable Objects share one isolate, so module counters add up.
+// One module, longer than most, so that the rest of src/ knows nothing of the counters: each hook is one line where it
+// is called.
 import type { Env } from "./env";
 
 /** One SQL text's share: how often it ran, and the rows its results' metadata report. */
