@@ -2,23 +2,16 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, applyMigrations, startWranglerDev } from "../scripts/wrangler-dev.mjs";
+import { ROOT, applyMigrations, localRunVars, startWranglerDev } from "../scripts/wrangler-dev.mjs";
 
 export const ADMIN = "bench-admin-token";
 export const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 export async function startEdgehooks(name, vars = {}, extraArgs = []) {
   mkdirSync(join(ROOT, "bench", ".state"), { recursive: true });
   const persistTo = mkdtempSync(join(ROOT, "bench", ".state", `${name}-`));
   applyMigrations({ persistTo });
-  const allVars = {
-    ADMIN_TOKEN: ADMIN,
-    ENCRYPTION_KEY,
-    DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
-    ALLOW_DEV_DESTINATIONS: "1",
-    ...vars,
-  };
+  const allVars = localRunVars(ADMIN, vars);
   const logFile = join(persistTo, "wrangler.log");
   let dev = await startWranglerDev({ persistTo, vars: allVars, logFile, extraArgs });
   const port = dev.port;

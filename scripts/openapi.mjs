@@ -9,14 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as prettier from "prettier";
-import { ROOT, startWranglerDev } from "./wrangler-dev.mjs";
+import { LOCAL_ENCRYPTION_KEY, ROOT, startWranglerDev } from "./wrangler-dev.mjs";
 
 const OUT = join(ROOT, "docs", "openapi.json");
 
 const persistTo = mkdtempSync(join(tmpdir(), "edgehooks-openapi-"));
 const logFile = join(persistTo, "wrangler.log");
 // The document needs no state and no real secrets; these only let the Worker start as it would anywhere.
-const vars = { ADMIN_TOKEN: "openapi-generation", ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" };
+const vars = { ADMIN_TOKEN: "openapi-generation", ENCRYPTION_KEY: LOCAL_ENCRYPTION_KEY };
 let dev;
 try {
   dev = await startWranglerDev({ persistTo, vars, logFile, healthPath: "/openapi.json" });

@@ -1,6 +1,8 @@
 import type { ChildProcess } from "node:child_process";
 export declare const ROOT: string;
 export declare function freePort(): Promise<number>;
+export declare const LOCAL_ENCRYPTION_KEY: string;
+export declare function localRunVars(adminToken: string, vars?: Record<string, string>): Record<string, string>;
 export declare function applyMigrations(opts?: { persistTo?: string; config?: string }): string;
 export interface WranglerDev {
   port: number;

@@ -22,6 +22,23 @@ export function freePort() {
   });
 }
 
+/** A fixed key for throwaway local state only (never a deployment's): base64 of the bytes 0…31. */
+export const LOCAL_ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/**
+ * The variables of a throwaway run on fresh local state that delivers to receivers on this machine (the e2e and
+ * browser tests, the bench, chaos): a fixed key, and loopback destinations allowed, as `npm run dev` allows them.
+ */
+export function localRunVars(adminToken, vars = {}) {
+  return {
+    ADMIN_TOKEN: adminToken,
+    ENCRYPTION_KEY: LOCAL_ENCRYPTION_KEY,
+    DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
+    ALLOW_DEV_DESTINATIONS: "1",
+    ...vars,
+  };
+}
+
 /** Applies the D1 migrations to the local database under `persistTo` (no prompt). */
 export function applyMigrations({ persistTo, config } = {}) {
   const args = ["d1", "migrations", "apply", "DB", "--local"];

@@ -2,10 +2,15 @@
 // API client, a way to run the cron (the sweeper), and a hard restart on the same state.
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, applyMigrations, startWranglerDev, type WranglerDev } from "../../scripts/wrangler-dev.mjs";
+import {
+  ROOT,
+  applyMigrations,
+  localRunVars,
+  startWranglerDev,
+  type WranglerDev,
+} from "../../scripts/wrangler-dev.mjs";
 
 export const ADMIN = "e2e-admin-token";
-const ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 export interface Edgehooks {
   baseUrl: string;
@@ -25,13 +30,7 @@ export async function startEdgehooks(vars: Record<string, string> = {}): Promise
   mkdirSync(join(ROOT, ".e2e"), { recursive: true });
   const persistTo = mkdtempSync(join(ROOT, ".e2e", "state-"));
   applyMigrations({ persistTo });
-  const allVars = {
-    ADMIN_TOKEN: ADMIN,
-    ENCRYPTION_KEY,
-    DEV_DESTINATION_HOSTS: "127.0.0.1,localhost",
-    ALLOW_DEV_DESTINATIONS: "1",
-    ...vars,
-  };
+  const allVars = localRunVars(ADMIN, vars);
   const start = () => startWranglerDev({ persistTo, vars: allVars, logFile: join(persistTo, "wrangler.log") });
   let dev: WranglerDev = await start();
   const port = dev.port;
