@@ -1,19 +1,10 @@
 // Site keys: one role each; the token itself is never stored, only its SHA-256.
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, lt, or } from "drizzle-orm";
 import { database } from "./client";
 import { apiKeys } from "./schema";
 import { statement } from "./sql";
 
 export type KeyRow = typeof apiKeys.$inferSelect;
-
-/** The live key whose token hashes to `hash`; a revoked one is never found. */
-export function findActiveKeyByHash(d1: D1Database, hash: string): Promise<KeyRow | undefined> {
-  return database(d1)
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.tokenHash, hash), isNull(apiKeys.revokedAt)))
-    .get();
-}
 
 export function findKey(d1: D1Database, siteId: string, id: string): Promise<KeyRow | undefined> {
   return database(d1)
@@ -44,7 +35,10 @@ export function revokeKeyStatement(d1: D1Database, id: string, at: number): D1Pr
   return statement(d1, database(d1).update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id)));
 }
 
-/** What identifying a caller needs of its key, as one statement of a batch (see parseActiveKey). */
+/**
+ * The live key whose token hashes to `hash` (a revoked one is never found): what identifying a caller needs of it,
+ * as a statement, so ingest can put it in one batch with the site's context. parseActiveKey reads its result.
+ */
 export function activeKeyByHashStatement(d1: D1Database, hash: string): D1PreparedStatement {
   return d1
     .prepare(

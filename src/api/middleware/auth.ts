@@ -3,7 +3,7 @@
 // first request after a revoke is a 401, in every isolate. On ingest the same round trip also reads the site's
 // context (see identifyForIngest), so the read that makes revocation immediate costs ingest nothing extra.
 import type { Context, MiddlewareHandler } from "hono";
-import { activeKeyByHashStatement, findActiveKeyByHash, parseActiveKey } from "../../db/api-keys";
+import { activeKeyByHashStatement, parseActiveKey, type ActiveKey } from "../../db/api-keys";
 import { ingestContextStatements, parseIngestContext, type IngestContext } from "../../db/ingest";
 import { databaseFor } from "../../db/route";
 import { findSite } from "../../db/sites";
@@ -57,8 +57,17 @@ export const ownSiteOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export async function identify(env: Pick<Env, "DB" | "ADMIN_TOKEN">, token: string): Promise<Auth | null> {
   const hash = await sha256Hex(token);
-  if (env.ADMIN_TOKEN && timingSafeEqual(hash, await sha256Hex(env.ADMIN_TOKEN))) return { kind: "root" };
-  const key = await findActiveKeyByHash(env.DB, hash);
+  if (await isRootToken(env, hash)) return { kind: "root" };
+  return keyAuth(parseActiveKey(await activeKeyByHashStatement(env.DB, hash).all()), hash);
+}
+
+/** Whether a token's hash is the root token's (compared in constant time). */
+async function isRootToken(env: Pick<Env, "ADMIN_TOKEN">, hash: string): Promise<boolean> {
+  return !!env.ADMIN_TOKEN && timingSafeEqual(hash, await sha256Hex(env.ADMIN_TOKEN));
+}
+
+/** The caller a live key makes, or null (the hash is compared again in constant time, not by the index alone). */
+function keyAuth(key: ActiveKey | undefined, hash: string): Auth | null {
   if (!key || !timingSafeEqual(key.tokenHash, hash)) return null;
   return { kind: "key", keyId: key.id, siteId: key.siteId, role: key.role, name: key.name };
 }
@@ -74,18 +83,14 @@ async function identifyForIngest(
   siteId: string,
 ): Promise<{ auth: Auth | null; context: IngestContext | null }> {
   const hash = await sha256Hex(token);
-  if (env.ADMIN_TOKEN && timingSafeEqual(hash, await sha256Hex(env.ADMIN_TOKEN))) {
-    return { auth: { kind: "root" }, context: null };
-  }
+  if (await isRootToken(env, hash)) return { auth: { kind: "root" }, context: null };
   const db = databaseFor(env, siteId);
   const [key, ...context] = await db.batch([
     activeKeyByHashStatement(db, hash),
     ...ingestContextStatements(db, siteId),
   ]);
-  const row = parseActiveKey(key);
-  if (!row || !timingSafeEqual(row.tokenHash, hash)) return { auth: null, context: null };
-  const auth: Auth = { kind: "key", keyId: row.id, siteId: row.siteId, role: row.role, name: row.name };
-  return { auth, context: row.siteId === siteId ? parseIngestContext(siteId, context) : null };
+  const auth = keyAuth(parseActiveKey(key), hash);
+  return { auth, context: auth?.kind === "key" && auth.siteId === siteId ? parseIngestContext(siteId, context) : null };
 }
 
 /** What a call needs: `ingest` sends events, `read` views, `manage` changes webhooks and keys. */
