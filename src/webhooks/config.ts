@@ -1,8 +1,8 @@
 // A webhook's configuration: create, read, change, delete. The REST API, the console and settings-as-code all go
 // through here, so a rule (defaults, the SSRF guard, header rules, known event types, secret rotation) is written
 // once. Every change is written with its audit entry in one atomic batch. The checks (field-errors.ts) and the
-// building blocks (webhook-rows.ts: a new webhook's row, a change's columns) are re-exported for settings.ts, which
-// puts many changes in one batch.
+// building blocks (webhook-rows.ts: a new webhook's row, a change's columns) are shared with settings.ts, which puts
+// many changes in one batch.
 import type { Env } from "../env";
 import { applyHeaderEdit, type HeaderEdit } from "../domain/custom-headers";
 import { type DeliveryPolicyInput, type NewWebhookInput, type WebhookPatchInput } from "../domain/webhook-input";
@@ -31,10 +31,6 @@ import {
   lineChanged,
   newWebhookRow,
 } from "./webhook-rows";
-
-// The checks and building blocks are used by settings.ts, the console and tests through this module too.
-export * from "./field-errors";
-export * from "./webhook-rows";
 
 /** For a value that is about to be replaced: unreadable means nothing to keep. */
 function unreadable(err: unknown): [] {

@@ -27,22 +27,19 @@ import {
   type WebhookRow,
 } from "../db/webhooks";
 import { webhookConfigChanged } from "../sequencer/client";
+import { eventErrors, headerErrors, secretErrors, urlErrors } from "./field-errors";
 import {
   autoPauseOf,
   changeStatements,
   createdChanges,
   currentSecret,
-  eventErrors,
-  headerErrors,
-  secretErrors,
   headerValues,
   insertStatements,
   lineChanged,
   newWebhookRow,
   setupColumns,
-  urlErrors,
   webhookQuotaExceeded,
-} from "./config";
+} from "./webhook-rows";
 import { webhooksPerSite } from "../config";
 import { customTypeNames } from "./event-types";
 

@@ -201,8 +201,9 @@ webhookRoutes.post(hookRoute("delivery"), requireSite("manage"), (c) =>
       errors.push(...err.errors);
     }
     if (errors.length || !policy.success || !own.success) throw new InvalidInput(errors);
-    const changes = changed(webhookView(row, "full"), policy.data, "policy");
-    const patch = { ...changed(webhookView(row, "full"), own.data, "webhook"), ...(headers && { headers }) };
+    const current = webhookView(row, "full");
+    const changes = changed(current, policy.data, "policy");
+    const patch = { ...changed(current, own.data, "webhook"), ...(headers && { headers }) };
     let next = row;
     if (Object.keys(changes).length) next = await setDeliveryPolicy(c.env, row, changes, actor(c));
     if (Object.keys(patch).length) await updateWebhook(c.env, next, patch, actor(c));
