@@ -6,6 +6,7 @@
 // One module, longer than most, so that the rest of src/ knows nothing of the counters: each hook is one line where it
 // is called.
 import type { Env } from "./env";
+import { parseSiteDatabases } from "./domain/site-databases";
 
 /** One SQL text's share: how often it ran, and the rows its results' metadata report. */
 export interface StatementTally {
@@ -308,22 +309,40 @@ export function instrumentState(ctx: DurableObjectState, env: Env): DurableObjec
 /** The env every entry point uses: counting wrappers when BENCH_METRICS is "1", the bindings as they are otherwise. */
 export function instrument(env: Env): Env {
   if (env.BENCH_METRICS !== "1") return env;
-  return { ...env, DB: countingD1(env.DB), DELIVERIES: countingQueue(env.DELIVERIES), JOBS: countingQueue(env.JOBS) };
+  return {
+    ...withDatabases(env, countingD1),
+    DELIVERIES: countingQueue(env.DELIVERIES),
+    JOBS: countingQueue(env.JOBS),
+  };
+}
+
+/** `env` with every D1 binding it routes sites to (DB and those SITE_DATABASES names) wrapped. */
+function withDatabases(env: Env, wrap: (db: D1Database) => D1Database): Env {
+  const bindings = env as unknown as Record<string, D1Database>;
+  const wrapped = parseSiteDatabases(env.SITE_DATABASES).names.flatMap((name) =>
+    bindings[name] ? [[name, wrap(bindings[name])] as const] : [],
+  );
+  return { ...env, ...Object.fromEntries(wrapped) };
 }
 
 /**
  * D1 wrapped to count round trips (a statement run alone, or one batch) made through it: how the console shows,
  * with BENCH_METRICS on, what one page cost. Per request, unlike the module-wide counters above.
  */
-export function countRoundTrips(db: D1Database): { db: D1Database; trips: () => number } {
+export function countRoundTrips(env: Env): { env: Env; trips: () => number } {
   let trips = 0;
+  const bump = () => trips++;
+  return { env: withDatabases(env, (db) => tripCountingD1(db, bump)), trips: () => trips };
+}
+
+function tripCountingD1(db: D1Database, bump: () => void): D1Database {
   const wrap = (inner: D1PreparedStatement): D1PreparedStatement =>
     new Proxy(inner, {
       get(target, prop) {
         if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
         if (prop === "all" || prop === "run" || prop === "first" || prop === "raw") {
           const fn = Reflect.get(target, prop) as (...args: unknown[]) => unknown;
-          return (...args: unknown[]) => (trips++, fn.apply(target, args));
+          return (...args: unknown[]) => (bump(), fn.apply(target, args));
         }
         if (prop === UNWRAP) return target;
         const value = Reflect.get(target, prop);
@@ -335,7 +354,7 @@ export function countRoundTrips(db: D1Database): { db: D1Database; trips: () => 
       if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql));
       if (prop === "batch")
         return (statements: D1PreparedStatement[]) => {
-          trips++;
+          bump();
           return target.batch(
             statements.map((s) => (s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s),
           );
@@ -344,7 +363,7 @@ export function countRoundTrips(db: D1Database): { db: D1Database; trips: () => 
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  return { db: counted, trips: () => trips };
+  return counted;
 }
 
 const UNWRAP = Symbol("unwrap");

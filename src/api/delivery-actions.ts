@@ -129,7 +129,7 @@ deliveryActionsRouter.openapi(
     const { dry_run, ...q } = c.req.valid("json");
     const filter = filterFromQuery(q);
     if (dry_run)
-      return c.json({ count: (await countMatching(c.env.DB, site, filter)).count, dry_run: true as const }, 200);
+      return c.json({ count: (await countMatching(c.env, site, filter)).count, dry_run: true as const }, 200);
     const { count, job_id } = await startBulkReplay(c.env, site, filter, actorOf(c.get("auth")));
     return c.json({ count, dry_run: false as const, job_id }, 202);
   },

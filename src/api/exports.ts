@@ -6,7 +6,8 @@ import { requireSite } from "./middleware/auth";
 import { ProblemError, problemResponse } from "./problem";
 import { FilterQuery, bearer, filterFromQuery, json, noAuth, problems, siteAndId, siteParam } from "./openapi-common";
 import { NotFound } from "../domain/problems";
-import { findExport, findExportById } from "../db/exports";
+import { findExport, findExportAnywhere } from "../db/exports";
+import { databaseFor } from "../db/route";
 import { createExport, exportView, linkIsValid } from "../logs/exports";
 
 export const exportsRouter = newRouter();
@@ -71,7 +72,7 @@ exportsRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "read");
-    const e = await findExport(c.env.DB, site, id);
+    const e = await findExport(databaseFor(c.env, site), site, id);
     if (!e) throw new NotFound("Export");
     return c.json(await exportView(c.env, new URL(c.req.url).origin, e), 200);
   },
@@ -103,7 +104,7 @@ exportDownloads.openapi(
     if (!(await linkIsValid(c.env, id, expires, signature, Date.now()))) {
       throw new ProblemError(403, "Forbidden", "The link is invalid or has expired");
     }
-    const e = await findExportById(c.env.DB, id);
+    const e = await findExportAnywhere(c.env, id);
     const object = e?.status === "complete" && e.objectKey ? await c.env.EXPORTS.get(e.objectKey) : null;
     if (!e || !object) return problemResponse(404, "Not found", "The export is gone");
     return new Response(object.body, {

@@ -5,6 +5,7 @@ import { requireSite } from "./middleware/auth";
 import { bearer, cursorQuery, json, listOf, problems, siteAndId, siteParam } from "./openapi-common";
 import { findKey, insertKeyStatement, listKeys, revokeKeyStatement, type KeyRow } from "../db/api-keys";
 import { auditStatement } from "../db/audit";
+import { databaseFor } from "../db/route";
 import { sha256Hex } from "../domain/crypto";
 import { pageOf, readCursor } from "../domain/cursor";
 import { NotFound } from "../domain/problems";
@@ -99,9 +100,10 @@ keysRouter.openapi(
       createdAt: Date.now(),
       revokedAt: null,
     };
-    await c.env.DB.batch([
-      insertKeyStatement(c.env.DB, row),
-      auditStatement(c.env.DB, {
+    const db = databaseFor(c.env, site);
+    await db.batch([
+      insertKeyStatement(db, row),
+      auditStatement(db, {
         siteId: site,
         actor: actorOf(c.get("auth")),
         action: "key.created",
@@ -134,7 +136,7 @@ keysRouter.openapi(
     await requireSite(c, site, "read");
     const { limit = 50, cursor } = c.req.valid("query");
     const after = readCursor(cursor, ["number", "string"]) as [number, string] | null;
-    const rows = await listKeys(c.env.DB, site, after, limit + 1);
+    const rows = await listKeys(databaseFor(c.env, site), site, after, limit + 1);
     const { page, nextCursor } = pageOf(rows, limit, (k) => [k.createdAt, k.id]);
     return c.json({ data: page.map(view), next_cursor: nextCursor }, 200);
   },
@@ -157,13 +159,14 @@ keysRouter.openapi(
   async (c) => {
     const { site, id } = c.req.valid("param");
     await requireSite(c, site, "manage");
-    const key = await findKey(c.env.DB, site, id);
+    const db = databaseFor(c.env, site);
+    const key = await findKey(db, site, id);
     if (!key) throw new NotFound("Key");
     if (key.revokedAt === null) {
       key.revokedAt = Date.now();
-      await c.env.DB.batch([
-        revokeKeyStatement(c.env.DB, id, key.revokedAt),
-        auditStatement(c.env.DB, {
+      await db.batch([
+        revokeKeyStatement(db, id, key.revokedAt),
+        auditStatement(db, {
           siteId: site,
           actor: actorOf(c.get("auth")),
           action: "key.revoked",

@@ -4,7 +4,8 @@ import { newRouter, actorOf } from "./router";
 import { requireRoot, requireSite } from "./middleware/auth";
 import { ProblemError } from "./problem";
 import { bearer, problems, siteParam } from "./openapi-common";
-import { findSiteClash, insertSiteStatement, type SiteRow } from "../db/sites";
+import { findSiteClashAnywhere, insertSiteStatement, type SiteRow } from "../db/sites";
+import { databaseFor } from "../db/route";
 import { auditStatement } from "../db/audit";
 import { newId } from "../domain/ids";
 import { iso } from "../domain/time";
@@ -68,7 +69,7 @@ sitesRouter.openapi(
     requireRoot(c);
     const body = c.req.valid("json");
     const id = body.id ?? newId("site");
-    const clash = await findSiteClash(c.env.DB, id, body.slug);
+    const clash = await findSiteClashAnywhere(c.env, id, body.slug);
     if (clash) {
       const field = clash.id === id ? "id" : "slug";
       throw new ProblemError(409, "Conflict", `A site with this ${field} exists`, [
@@ -82,9 +83,10 @@ sitesRouter.openapi(
       name: body.name ?? null,
       createdAt: Date.now(),
     };
-    await c.env.DB.batch([
-      insertSiteStatement(c.env.DB, row),
-      auditStatement(c.env.DB, {
+    const db = databaseFor(c.env, id);
+    await db.batch([
+      insertSiteStatement(db, row),
+      auditStatement(db, {
         siteId: id,
         actor: actorOf(c.get("auth")),
         action: "site.created",

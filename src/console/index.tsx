@@ -1,7 +1,8 @@
 // The operator console at /console: server-rendered pages over the same services and rules as the REST API.
 // Public: the assets and sign-in. Everything else needs a session; a site's pages need read access to it, and
 // every post that changes something needs manage access, checked by the API's own role rule.
-import { findSite, listSites } from "../db/sites";
+import { findSite, listSitesEverywhere } from "../db/sites";
+import { databaseFor } from "../db/route";
 import { Conflict, InvalidInput, NotFound } from "../domain/problems";
 import { audienceOf, identify } from "../api/middleware/auth";
 import { log } from "../log";
@@ -74,12 +75,12 @@ consoleApp.get("/", (c) => {
 consoleApp.get("/sites", async (c) => {
   const auth = c.get("auth");
   if (auth.kind !== "root") return c.redirect(sitePath(auth.siteId, "/webhooks"), 303);
-  return page(c, <SitesPage sites={await listSites(c.env.DB, 200)} who={who(auth)} csrf={c.get("csrf")} />);
+  return page(c, <SitesPage sites={await listSitesEverywhere(c.env, 200)} who={who(auth)} csrf={c.get("csrf")} />);
 });
 
 consoleApp.get("/go", async (c) => {
   const site = (c.req.query("site") ?? "").trim();
-  if (c.get("auth").kind === "root" && !(await findSite(c.env.DB, site))) {
+  if (c.get("auth").kind === "root" && !(await findSite(databaseFor(c.env, site), site))) {
     return renderError(c, 404, "There is no such site.");
   }
   return c.redirect(sitePath(site, "/webhooks"), 303);

@@ -8,6 +8,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { findKey } from "../db/api-keys";
 import { findSite } from "../db/sites";
+import { databaseFor } from "../db/route";
 import { derivedHmacKey } from "../domain/key-derivation";
 import {
   SESSION_TTL_MS,
@@ -59,8 +60,8 @@ async function rootFingerprint(c: Context<ConsoleEnv>, key: CryptoKey): Promise<
 /** Measures D1 round trips per request when BENCH_METRICS is on (shown as x-d1-round-trips). */
 export const countTrips: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   if (c.env.BENCH_METRICS === "1") {
-    const counted = countRoundTrips(c.env.DB);
-    c.env = { ...c.env, DB: counted.db };
+    const counted = countRoundTrips(c.env);
+    c.env = counted.env;
     c.set("trips", counted.trips);
   }
   return next();
@@ -117,7 +118,7 @@ async function currentAuth(c: Context<ConsoleEnv>, session: Session, signedWith:
       : null;
   }
   if (!session.site) return null;
-  const key = await findKey(c.env.DB, session.site, session.sub);
+  const key = await findKey(databaseFor(c.env, session.site), session.site, session.sub);
   if (!key || key.revokedAt !== null || key.role === "ingest") return null;
   return { kind: "key", keyId: key.id, siteId: key.siteId, role: key.role, name: key.name };
 }
@@ -169,7 +170,7 @@ export function requireSite(need: Capability): MiddlewareHandler<ConsoleEnv> {
     if (verdict === "not_found") return renderError(c, 404, "There is no such site.");
     if (verdict === "forbidden")
       return renderError(c, 403, "Your key may only read this site: it cannot change anything.");
-    if (c.get("auth").kind === "root" && !(await findSite(c.env.DB, site))) {
+    if (c.get("auth").kind === "root" && !(await findSite(databaseFor(c.env, site), site))) {
       return renderError(c, 404, "There is no such site.");
     }
     return next();

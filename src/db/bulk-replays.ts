@@ -55,12 +55,15 @@ export function bulkReplayAt(id: string, afterSeq: number) {
 }
 
 /** Running jobs that have not moved for a while: their message was lost or dead-lettered. */
-export async function stalledBulkReplays(d1: D1Database, before: number, limit: number): Promise<string[]> {
-  const rows = await database(d1)
-    .select({ id: bulkReplays.id })
+export async function stalledBulkReplays(
+  d1: D1Database,
+  before: number,
+  limit: number,
+): Promise<{ id: string; siteId: string }[]> {
+  return database(d1)
+    .select({ id: bulkReplays.id, siteId: bulkReplays.siteId })
     .from(bulkReplays)
     .where(and(eq(bulkReplays.status, "running"), lt(bulkReplays.updatedAt, before)))
     .orderBy(desc(bulkReplays.updatedAt))
     .limit(limit);
-  return rows.map((r) => r.id);
 }

@@ -91,7 +91,12 @@ export function markRedrivenStatements(d1: D1Database, ids: string[], now: numbe
  * Sites take turns (every site's first webhook before any site's second, in random order within a site), so one
  * site with many stuck webhooks cannot use up the whole run.
  */
-export async function stuckWebhooks(d1: D1Database, now: number, graceMs: number, limit: number): Promise<string[]> {
+export async function stuckWebhooks(
+  d1: D1Database,
+  now: number,
+  graceMs: number,
+  limit: number,
+): Promise<{ webhookId: string; siteId: string }[]> {
   const cutoff = now - graceMs;
   const { results } = await d1
     .prepare(
@@ -104,26 +109,26 @@ export async function stuckWebhooks(d1: D1Database, now: number, graceMs: number
            WHERE d.state = 'held' AND ${term(OPEN_STATES, "d")} AND d.next_attempt_at < ? AND w.status = 'active' AND w.deleted_at IS NULL
              AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.webhook_id = d.webhook_id AND o.state IN ('pending', 'retrying') AND ${term(OPEN_STATES, "o")}
                                AND (w.failure_mode = 'pause' OR o.target_key = d.target_key)))
-       SELECT webhook_id FROM (
-         SELECT webhook_id, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY random()) AS turn FROM stuck)
+       SELECT webhook_id, site_id FROM (
+         SELECT webhook_id, site_id, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY random()) AS turn FROM stuck)
        ORDER BY turn, random()
        LIMIT ?`,
     )
     .bind(cutoff, now, cutoff, limit)
-    .all<{ webhook_id: string }>();
-  return results.map((r) => r.webhook_id);
+    .all<{ webhook_id: string; site_id: string }>();
+  return results.map((r) => ({ webhookId: r.webhook_id, siteId: r.site_id }));
 }
 
 /** Overdue test deliveries with no live lease: they skip the line, so the sweeper re-sends them itself. */
 export async function overdueTestDeliveries(d1: D1Database, now: number, graceMs: number, limit: number) {
   const { results } = await d1
     .prepare(
-      `SELECT id, webhook_id FROM deliveries
+      `SELECT id, webhook_id, site_id FROM deliveries
        WHERE state IN ('pending', 'retrying') AND ${OPEN_STATES} AND next_attempt_at < ?
          AND (lease_until IS NULL OR lease_until < ?) AND event_type = ?
        LIMIT ?`,
     )
     .bind(now - graceMs, now, TEST_EVENT_TYPE, limit)
-    .all<{ id: string; webhook_id: string }>();
+    .all<{ id: string; webhook_id: string; site_id: string }>();
   return results;
 }

@@ -2,6 +2,7 @@
 import { and, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { database } from "./client";
 import { exportsTable } from "./schema";
+import { allDatabases, type DatabaseBindings } from "./route";
 
 export type ExportRow = typeof exportsTable.$inferSelect;
 export type ExportStatus = ExportRow["status"];
@@ -45,6 +46,12 @@ export function findExportById(d1: D1Database, id: string): Promise<ExportRow | 
   return database(d1).select().from(exportsTable).where(eq(exportsTable.id, id)).get();
 }
 
+/** An export by id alone, in whichever database holds it: a download link names the export, not its site. */
+export async function findExportAnywhere(env: DatabaseBindings, id: string): Promise<ExportRow | undefined> {
+  const found = await Promise.all(allDatabases(env).map((db) => findExportById(db, id)));
+  return found.find((e) => e !== undefined);
+}
+
 /** Takes the export for one step; false while another step holds it. */
 export async function claimExportStep(d1: D1Database, id: string, now: number, until: number): Promise<boolean> {
   const { meta } = await d1
@@ -62,9 +69,13 @@ export async function updateExport(d1: D1Database, id: string, set: Partial<Expo
 }
 
 /** Exports whose last step is long past (10 min): their message was lost or dead-lettered. */
-export async function stalledExports(d1: D1Database, now: number, limit: number): Promise<string[]> {
-  const rows = await database(d1)
-    .select({ id: exportsTable.id })
+export async function stalledExports(
+  d1: D1Database,
+  now: number,
+  limit: number,
+): Promise<{ id: string; siteId: string }[]> {
+  return database(d1)
+    .select({ id: exportsTable.id, siteId: exportsTable.siteId })
     .from(exportsTable)
     .where(
       and(
@@ -74,7 +85,6 @@ export async function stalledExports(d1: D1Database, now: number, limit: number)
       ),
     )
     .limit(limit);
-  return rows.map((r) => r.id);
 }
 
 /** Jobs whose link has expired and whose file may still be in R2. */

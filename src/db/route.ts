@@ -1,25 +1,46 @@
-// Which D1 database holds a site's rows. One deployment has one database (the DB binding) today; this is the one
-// place that would change to spread sites over several.
+// Which D1 database holds a site's rows: the one place that knows. Every query of a site's rows (keys, webhooks,
+// events, deliveries, attempts, audit, jobs) gets its database from `databaseFor`; work that is not about one site
+// (the cron's sweeps, retention, re-encryption; the root operator's site list) runs once per database through
+// `allDatabases`. ESLint allows `env.DB` nowhere else.
 //
-// To shard: add bindings to wrangler.toml ([[d1_databases]] DB_1, DB_2, … each with its own database_id and the
-// same migrations), list them in `allDatabases`, and make `databaseFor` pick one by a rule that never moves a site
-// once it has rows: a stable hash of the site id over a fixed list, or a site→shard map kept in the first database
-// (read once per isolate and cached, since a site's shard never changes). Every query of a site's rows (keys,
-// webhooks, events, deliveries, attempts, audit) must then go through `databaseFor`; the cron's sweeps and
-// retention run once per database through `allDatabases`. Cross-site reads (the root operator's site list) read
-// every database.
-/** The bindings this needs (db/ does not import env.ts): today only DB. */
+// Sharding is configuration: add a [[d1_databases]] binding (DB_2, with the same migrations) and name the sites it
+// holds in SITE_DATABASES (domain/site-databases.ts says how, and why a site never moves).
+import { DEFAULT_DATABASE, databaseNameFor, parseSiteDatabases, type SiteDatabases } from "../domain/site-databases";
+
+/** The bindings this needs (db/ does not import env.ts): DB, the routing variable, and any binding it names. */
 export interface DatabaseBindings {
   DB: D1Database;
+  SITE_DATABASES?: string;
 }
 
-/** The database that holds `siteId`'s rows. */
-export function databaseFor(env: DatabaseBindings, siteId: string): D1Database {
-  void siteId; // one database today: every site lives in env.DB
-  return env.DB;
+/** The variable parsed once per isolate (it only changes with a deploy, which starts new isolates). */
+let parsed: { raw: string | undefined; map: SiteDatabases } | null = null;
+
+export function siteDatabases(env: DatabaseBindings): SiteDatabases {
+  if (parsed === null || parsed.raw !== env.SITE_DATABASES) {
+    parsed = { raw: env.SITE_DATABASES, map: parseSiteDatabases(env.SITE_DATABASES) };
+  }
+  return parsed.map;
 }
 
-/** Every database, for the cron's sweeps and retention (each runs once per database). */
+/**
+ * The database that holds `siteId`'s rows. No site: a queue message or an object from before routing, whose rows
+ * are in the default database.
+ */
+export function databaseFor(env: DatabaseBindings, siteId: string | undefined): D1Database {
+  return binding(env, databaseNameFor(siteDatabases(env), siteId));
+}
+
+/** Every database, default first: for the cron's per-database steps and cross-site reads. */
 export function allDatabases(env: DatabaseBindings): D1Database[] {
-  return [env.DB];
+  return siteDatabases(env).names.map((name) => binding(env, name));
+}
+
+function binding(env: DatabaseBindings, name: string): D1Database {
+  if (name === DEFAULT_DATABASE) return env.DB;
+  const db = (env as unknown as Record<string, unknown>)[name];
+  if (!db || typeof (db as D1Database).prepare !== "function") {
+    throw new Error(`SITE_DATABASES names ${name}, which is not a D1 binding of this Worker`);
+  }
+  return db as D1Database;
 }

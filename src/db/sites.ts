@@ -3,6 +3,7 @@ import { desc, eq, or } from "drizzle-orm";
 import { database } from "./client";
 import { sites } from "./schema";
 import { statement } from "./sql";
+import { allDatabases, type DatabaseBindings } from "./route";
 
 export type SiteRow = typeof sites.$inferSelect;
 /** What an envelope names of its site. */
@@ -38,4 +39,21 @@ export async function allSiteIds(d1: D1Database): Promise<string[]> {
 /** Sites for the root operator's picker, newest first. */
 export function listSites(d1: D1Database, limit: number): Promise<SiteRow[]> {
   return database(d1).select().from(sites).orderBy(desc(sites.createdAt)).limit(limit);
+}
+
+// Across databases (db/route.ts): a site's id and slug are unique in the deployment, not just in its database.
+
+/** A site that already has this id or this slug, in any database. */
+export async function findSiteClashAnywhere(env: DatabaseBindings, id: string, slug: string) {
+  const found = await Promise.all(allDatabases(env).map((db) => findSiteClash(db, id, slug)));
+  return found.find((s) => s !== undefined);
+}
+
+/** Sites for the root operator's picker, newest first, from every database. */
+export async function listSitesEverywhere(env: DatabaseBindings, limit: number): Promise<SiteRow[]> {
+  const lists = await Promise.all(allDatabases(env).map((db) => listSites(db, limit)));
+  return lists
+    .flat()
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .slice(0, limit);
 }

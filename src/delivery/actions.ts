@@ -15,6 +15,7 @@ import { clearSettledAlertStatement } from "../db/webhooks";
 import { auditStatement, previousStatementChanged, type AuditEntry } from "../db/audit";
 import { deliveriesQueue } from "./messages";
 import { replay } from "./replay";
+import { databaseFor } from "../db/route";
 
 export interface ActionResult {
   id: string;
@@ -24,7 +25,8 @@ export interface ActionResult {
 }
 
 async function findDelivery(env: Env, siteId: string, id: string): Promise<ReplaySource & { state: DeliveryState }> {
-  const row = await findReplaySource(env.DB, siteId, id);
+  const db = databaseFor(env, siteId);
+  const row = await findReplaySource(db, siteId, id);
   if (!row) throw new NotFound("Delivery");
   return row;
 }
@@ -44,35 +46,38 @@ const entry = (d: ReplaySource, actor: Actor, action: string, at: number, change
  * webhook is paused. Held and pending deliveries go out in order and cannot be jumped ahead.
  */
 export async function retryNow(env: Env, siteId: string, id: string, actor: Actor, now = Date.now()) {
+  const db = databaseFor(env, siteId);
   const d = await findDelivery(env, siteId, id);
-  const [changed] = await env.DB.batch([
-    scheduleAttemptNowStatement(env.DB, id, now),
-    auditStatement(env.DB, entry(d, actor, "delivery.retried", now, { state: d.state }), previousStatementChanged),
+  const [changed] = await db.batch([
+    scheduleAttemptNowStatement(db, id, now),
+    auditStatement(db, entry(d, actor, "delivery.retried", now, { state: d.state }), previousStatementChanged),
   ]);
   if (!changed!.meta.changes) {
     throw new Conflict(`A ${d.state} delivery cannot be retried now: only retrying and failed ones can`);
   }
-  await deliveriesQueue(env).send({ delivery_id: id, webhook_id: d.webhook_id, manual: true });
+  await deliveriesQueue(env).send({ delivery_id: id, webhook_id: d.webhook_id, site_id: siteId, manual: true });
   return { id, state: "retrying", next_attempt_at: now, replay_of: null } satisfies ActionResult;
 }
 
 /** A new delivery of the same event, at the end of the webhook's line; the original is left as it is. */
 export async function replayOne(env: Env, siteId: string, id: string, actor: Actor, now = Date.now()) {
+  const db = databaseFor(env, siteId);
   const d = await findDelivery(env, siteId, id);
   const made = (
     await replay(
       env,
+      siteId,
       [d],
       {
         inPlace: false,
         resolveOriginals: false,
-        then: [auditStatement(env.DB, entry(d, actor, "delivery.replayed", now), previousStatementChanged)],
+        then: [auditStatement(db, entry(d, actor, "delivery.replayed", now), previousStatementChanged)],
       },
       now,
     )
   ).replayed[0];
   if (!made) throw new Conflict("The delivery's webhook was deleted: there is nothing to replay it to");
-  const row = await deliveryState(env.DB, made.delivery_id);
+  const row = await deliveryState(db, made.delivery_id);
   return {
     id: made.delivery_id,
     state: row!.state,
@@ -83,11 +88,12 @@ export async function replayOne(env: Env, siteId: string, id: string, actor: Act
 
 /** failed → resolved; the webhook's alert clears once none of its deliveries is failed and unresolved. */
 export async function resolveOne(env: Env, siteId: string, id: string, actor: Actor, now = Date.now()) {
+  const db = databaseFor(env, siteId);
   const d = await findDelivery(env, siteId, id);
-  const [changed] = await env.DB.batch([
-    ...resolveFailedStatements(env.DB, [id], now),
-    auditStatement(env.DB, entry(d, actor, "delivery.resolved", now), previousStatementChanged),
-    clearSettledAlertStatement(env.DB, d.webhook_id, now),
+  const [changed] = await db.batch([
+    ...resolveFailedStatements(db, [id], now),
+    auditStatement(db, entry(d, actor, "delivery.resolved", now), previousStatementChanged),
+    clearSettledAlertStatement(db, d.webhook_id, now),
   ]);
   if (!changed!.meta.changes) throw new Conflict(`A ${d.state} delivery cannot be resolved: only failed ones can`);
   return { id, state: "resolved", next_attempt_at: null, replay_of: null } satisfies ActionResult;

@@ -18,14 +18,18 @@ import {
   runningBulkReplay,
   stalledBulkReplays,
 } from "../db/bulk-replays";
+import { databaseFor, allDatabases } from "../db/route";
 import { jobsQueue } from "./messages";
 import { replay } from "./replay";
 
 export const BULK_REPLAY_PAGE = 100;
 
 /** How many deliveries match now, and the newest seq among them. */
-export async function countMatching(d1: D1Database, siteId: string, filter: DeliveryFilter) {
-  const row = await run(d1, countQuery(siteId, filter)).first<{ count: number; max_seq: number }>();
+export async function countMatching(env: Env, siteId: string, filter: DeliveryFilter) {
+  const row = await run(databaseFor(env, siteId), countQuery(siteId, filter)).first<{
+    count: number;
+    max_seq: number;
+  }>();
   return row ?? { count: 0, max_seq: 0 };
 }
 
@@ -37,12 +41,13 @@ export async function startBulkReplay(
   actor: Actor,
   now = Date.now(),
 ) {
-  const { count, max_seq } = await countMatching(env.DB, siteId, filter);
+  const db = databaseFor(env, siteId);
+  const { count, max_seq } = await countMatching(env, siteId, filter);
   if (count === 0) return { count, job_id: null };
   const id = newId("rpl");
   try {
-    await env.DB.batch([
-      insertBulkReplayStatement(env.DB, {
+    await db.batch([
+      insertBulkReplayStatement(db, {
         id,
         siteId,
         filter: JSON.stringify(filter),
@@ -56,7 +61,7 @@ export async function startBulkReplay(
         updatedAt: now,
         completedAt: null,
       }),
-      auditStatement(env.DB, {
+      auditStatement(db, {
         siteId,
         actor,
         action: "deliveries.bulk_replay_started",
@@ -68,30 +73,40 @@ export async function startBulkReplay(
     ]);
   } catch (err) {
     if (!String(err).includes("UNIQUE constraint failed")) throw err;
-    const running = await runningBulkReplay(env.DB, siteId);
+    const running = await runningBulkReplay(db, siteId);
     throw new Conflict(`A bulk replay is already running on this site: ${running?.id ?? "(just finished)"}`);
   }
-  await jobsQueue(env).send({ kind: "bulk_replay", job_id: id });
+  await jobsQueue(env).send({ kind: "bulk_replay", job_id: id, site_id: siteId });
   return { count, job_id: id };
 }
 
 /** The cron's pass: queue again the bulk replays that stopped moving (their message was lost). */
 export async function requeueStalledBulkReplays(env: Env, now: number): Promise<number> {
-  const ids = await stalledBulkReplays(env.DB, now - 10 * 60_000, 20);
-  for (const id of ids) await jobsQueue(env).send({ kind: "bulk_replay", job_id: id });
-  return ids.length;
+  let n = 0;
+  for (const db of allDatabases(env)) {
+    const stalled = await stalledBulkReplays(db, now - 10 * 60_000, 20);
+    for (const j of stalled) await jobsQueue(env).send({ kind: "bulk_replay", job_id: j.id, site_id: j.siteId });
+    n += stalled.length;
+  }
+  return n;
 }
 
 /**
  * One page: replays it and records the job's progress in the same atomic batch, guarded so that a repeated message
  * replays nothing twice. Returns whether more pages follow (the caller queues the next).
  */
-export async function replayNextPage(env: Env, jobId: string, now = Date.now()): Promise<"more" | "done"> {
-  const job = await findBulkReplay(env.DB, jobId);
+export async function replayNextPage(
+  env: Env,
+  siteId: string | undefined,
+  jobId: string,
+  now = Date.now(),
+): Promise<"more" | "done"> {
+  const db = databaseFor(env, siteId);
+  const job = await findBulkReplay(db, jobId);
   if (!job || job.status !== "running") return "done";
   const filter = JSON.parse(job.filter) as DeliveryFilter;
   const { results } = await run(
-    env.DB,
+    db,
     pageQuery(job.siteId, filter, job.afterSeq, job.maxSeq, BULK_REPLAY_PAGE),
   ).all<ReplaySource>();
   const last = results[results.length - 1];
@@ -99,12 +114,13 @@ export async function replayNextPage(env: Env, jobId: string, now = Date.now()):
   const toSeq = last?.seq ?? job.maxSeq;
   await replay(
     env,
+    job.siteId,
     results,
     {
       inPlace: false,
       resolveOriginals: false,
       guard: bulkReplayAt(job.id, job.afterSeq),
-      then: [advanceBulkReplayStatement(env.DB, job.id, job.afterSeq, toSeq, results.length, done, now)],
+      then: [advanceBulkReplayStatement(db, job.id, job.afterSeq, toSeq, results.length, done, now)],
     },
     now,
   );

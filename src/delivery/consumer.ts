@@ -26,10 +26,20 @@ import { log } from "../log";
 import { attemptDelivery, type Outcome } from "./attempt";
 import { coalesce } from "./coalesce";
 import { settleItem, settlePerWebhook, tally } from "./settle-lines";
+import { databaseFor } from "../db/route";
 import type { DeliveryMessage } from "./messages";
 
+/**
+ * A batch may hold deliveries of sites in different databases (db/route.ts): each database's share is claimed,
+ * sent and recorded on its own, one after the other, so the batch never has more than SEND_LANES requests open.
+ */
 export async function consumeQueue(batch: MessageBatch<DeliveryMessage>, env: Env) {
-  if (batch.messages.length) await consumeDeliveries([...batch.messages], env);
+  const byDatabase = new Map<D1Database, Message<DeliveryMessage>[]>();
+  for (const msg of batch.messages) {
+    const db = databaseFor(env, msg.body.site_id);
+    byDatabase.set(db, [...(byDatabase.get(db) ?? []), msg]);
+  }
+  for (const [db, messages] of byDatabase) await consumeDeliveries(messages, env, db);
 }
 
 /**
@@ -48,7 +58,7 @@ interface Recorded {
   raised: string[];
 }
 
-async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env) {
+async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env, db: D1Database) {
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
     if (first.has(msg.body.delivery_id))
@@ -58,11 +68,11 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
   // One D1 round trip claims the whole batch (with what sending needs); outcomes share round trips across lanes,
   // each recorded as soon as its group is ready.
   const raised: string[] = [];
-  const commit = coalesce((outcomes: Outcome[]) => commitGroup(env, outcomes, raised));
+  const commit = coalesce((outcomes: Outcome[]) => commitGroup(db, outcomes, raised));
   const lines = settlePerWebhook(env, [...first.values()]);
   const todo = [...first.values()];
   const claims = await claimGroup(
-    env,
+    db,
     todo.map((m) => m.body.delivery_id),
   );
   const work = todo.map((msg, i) => ({ msg, claim: claims[i]! }));
@@ -108,7 +118,7 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env)
   await lines.settled();
   // After the outcomes and their alerts are in D1: the operational events they raised become events (the cron
   // makes any left behind, should this step not happen).
-  if (raised.length) await raiseOperationalEvents(env, raised);
+  if (raised.length) await raiseOperationalEvents(env, db, raised);
 }
 
 type Claim =
@@ -120,8 +130,8 @@ type Claim =
     }
   | { kind: "unclaimed"; state: UnclaimedState | undefined };
 
-async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
-  const r = await claimForSending(env.DB, ids, Date.now(), SEND_LANES);
+async function claimGroup(db: D1Database, ids: string[]): Promise<Claim[]> {
+  const r = await claimForSending(db, ids, Date.now(), SEND_LANES);
   const claimed = new Map(r.claimed.map((d) => [d.id, d]));
   return ids.map((id) => {
     const d = claimed.get(id);
@@ -136,10 +146,10 @@ async function claimGroup(env: Env, ids: string[]): Promise<Claim[]> {
   });
 }
 
-async function commitGroup(env: Env, outcomes: Outcome[], raised: string[]): Promise<Verdict[]> {
+async function commitGroup(db: D1Database, outcomes: Outcome[], raised: string[]): Promise<Verdict[]> {
   let recorded: Recorded;
   try {
-    recorded = await record(env, outcomes);
+    recorded = await record(db, outcomes);
   } catch (err) {
     log("error", "recording outcomes failed", { error: String(err) });
     return outcomes.map(() => ({ kind: "unrecorded" }));
@@ -178,7 +188,7 @@ function answerUnclaimed(
  * status and operational events its outcomes' reactions raised. Returns the webhooks whose status may have changed
  * and the operational events raised.
  */
-async function record(env: Env, outcomes: Outcome[]): Promise<Recorded> {
+async function record(db: D1Database, outcomes: Outcome[]): Promise<Recorded> {
   const perHook = new Map<string, { summary: WebhookSummary; reaction: Reaction; siteId: string }>();
   for (const o of outcomes) {
     if (!o.attempt) continue;
@@ -197,21 +207,21 @@ async function record(env: Env, outcomes: Outcome[]): Promise<Recorded> {
     });
   }
   const alerts = [...perHook.entries()].flatMap(([id, h]) =>
-    h.reaction.alert ? [alertStatements(env.DB, { id, siteId: h.siteId }, h.reaction, Date.now())] : [],
+    h.reaction.alert ? [alertStatements(db, { id, siteId: h.siteId }, h.reaction, Date.now())] : [],
   );
   // A first attempt that delivered stays on its delivery row; the others get attempts rows.
   const inline = outcomes.map((o) => (o.attempt ? inlineFirstAttempt(o.attempt, o.update.state) : null));
-  await env.DB.batch([
+  await db.batch([
     ...insertAttemptsStatements(
-      env.DB,
+      db,
       outcomes.flatMap((o, i) => (o.attempt && inline[i] === null ? [o.attempt] : [])),
     ),
     ...outcomeStatements(
-      env.DB,
+      db,
       outcomes.map((o, i) => (inline[i] ? { ...o.update, first_attempt: inline[i] } : o.update)),
     ),
     ...summaryStatements(
-      env.DB,
+      db,
       [...perHook.values()].map((h) => h.summary),
     ),
     ...alerts.flatMap((a) => a.statements),

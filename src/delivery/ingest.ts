@@ -181,7 +181,7 @@ export async function sendTestEvent(
       at: now,
     }),
   ]);
-  await deliveriesQueue(env).send({ delivery_id: delivery.id, webhook_id: webhook.id });
+  await deliveriesQueue(env).send({ delivery_id: delivery.id, webhook_id: webhook.id, site_id: site.id });
   return { event_id: event.id, delivery_id: delivery.id };
 }
 

@@ -10,6 +10,8 @@ import type { Env } from "../env";
 export interface DeliveryMessage {
   delivery_id: string;
   webhook_id: string;
+  /** Whose database holds the delivery (db/route.ts). Absent on a message from before routing: the default one. */
+  site_id?: string;
   manual?: boolean;
   paced?: boolean;
 }
@@ -19,7 +21,10 @@ export interface DeliveryMessage {
  * export, or one page of a bulk replay. Each step leaves its progress in D1, so a repeated or lost message only
  * repeats or delays a step.
  */
-export type JobMessage = { kind: "export"; export_id: string } | { kind: "bulk_replay"; job_id: string };
+export type JobMessage = ({ kind: "export"; export_id: string } | { kind: "bulk_replay"; job_id: string }) & {
+  /** Whose database holds the job (db/route.ts). Absent on a message from before routing: the default one. */
+  site_id?: string;
+};
 
 /** The deliveries queue, typed: `wrangler types` declares every queue as Queue<unknown>. */
 export function deliveriesQueue(env: Env): Queue<DeliveryMessage> {

@@ -5,6 +5,7 @@
 import type { Env } from "../env";
 import type { EventInput } from "../domain/event-input";
 import { deleteOutboxStatement, leftoverOutboxRows, outboxRows, type OutboxRow } from "../db/outbox";
+import { allDatabases, databaseFor } from "../db/route";
 import { log } from "../log";
 import { acceptEvents, UnknownSite } from "./ingest";
 
@@ -12,19 +13,25 @@ import { acceptEvents, UnknownSite } from "./ingest";
 const LEFTOVER_AFTER_MS = 30_000;
 const LEFTOVERS_PER_RUN = 100;
 
-export async function fanOutOperational(env: Env, ids: string[]): Promise<void> {
-  if (ids.length) await fanOut(env, await outboxRows(env.DB, ids));
+/** `db`: the database the raiser wrote the outbox rows to (its site's). */
+export async function fanOutOperational(env: Env, db: D1Database, ids: string[]): Promise<void> {
+  if (ids.length) await fanOut(env, await outboxRows(db, ids));
 }
 
 /** The cron's step: rows whose raiser did not get to make them into events (it stopped, or a call failed). */
 export async function flushOutbox(env: Env, now: number): Promise<number> {
-  const rows = await leftoverOutboxRows(env.DB, now - LEFTOVER_AFTER_MS, LEFTOVERS_PER_RUN);
-  await fanOut(env, rows);
-  return rows.length;
+  let n = 0;
+  for (const db of allDatabases(env)) {
+    const rows = await leftoverOutboxRows(db, now - LEFTOVER_AFTER_MS, LEFTOVERS_PER_RUN);
+    await fanOut(env, rows);
+    n += rows.length;
+  }
+  return n;
 }
 
 async function fanOut(env: Env, rows: OutboxRow[]) {
   for (const row of rows) {
+    const db = databaseFor(env, row.site_id);
     const input: EventInput = {
       event_type: row.event_type,
       event_id: row.id,
@@ -35,11 +42,11 @@ async function fanOut(env: Env, rows: OutboxRow[]) {
     };
     try {
       await acceptEvents(env, row.site_id, [input], {
-        operational: { aboutWebhookId: row.about_webhook_id, then: [deleteOutboxStatement(env.DB, row.id)] },
+        operational: { aboutWebhookId: row.about_webhook_id, then: [deleteOutboxStatement(db, row.id)] },
       });
     } catch (err) {
       if (err instanceof UnknownSite) {
-        await deleteOutboxStatement(env.DB, row.id).run();
+        await deleteOutboxStatement(db, row.id).run();
         continue;
       }
       // The row stays: the cron makes it later.

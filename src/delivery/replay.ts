@@ -13,6 +13,7 @@ import {
   type NewDeliveryRow,
   type ReplaySource,
 } from "../db/deliveries";
+import { databaseFor } from "../db/route";
 import { handToSequencers } from "../sequencer/client";
 
 export interface ReplayOptions {
@@ -38,12 +39,14 @@ export interface ReplayResult {
  */
 export async function replay(
   env: Env,
+  siteId: string,
   sources: ReplaySource[],
   opts: ReplayOptions,
   now = Date.now(),
 ): Promise<ReplayResult> {
   if (!sources.length && !opts.then?.length) return { replayed: [], skipped: [] };
-  const hooks = await hooksForReplay(env.DB, [...new Set(sources.map((s) => s.webhook_id))]);
+  const db = databaseFor(env, siteId);
+  const hooks = await hooksForReplay(db, [...new Set(sources.map((s) => s.webhook_id))]);
   const rows: NewDeliveryRow[] = [];
   const replayed: ReplayResult["replayed"] = [];
   const skipped: string[] = [];
@@ -81,11 +84,11 @@ export async function replay(
     rows.push(row);
     replayed.push({ original: s.id, delivery_id: row.id });
   }
-  const statements = [...insertDeliveriesStatements(env.DB, rows, opts.guard), ...(opts.then ?? [])];
+  const statements = [...insertDeliveriesStatements(db, rows, opts.guard), ...(opts.then ?? [])];
   if (opts.resolveOriginals) {
     statements.push(
       ...resolveFailedStatements(
-        env.DB,
+        db,
         rows.map((r) => r.replay_of!),
         now,
       ),
@@ -93,7 +96,7 @@ export async function replay(
   }
   if (!statements.length) return { replayed, skipped };
   // With a guard that no longer holds, nothing was inserted: only the rows D1 returned are new.
-  const seqs = seqsOf(await env.DB.batch(statements));
+  const seqs = seqsOf(await db.batch(statements));
   const inserted = rows.filter((r) => seqs.has(r.id));
   await handToSequencers(env, inserted, seqs);
   return { replayed: replayed.filter((r) => seqs.has(r.delivery_id)), skipped };

@@ -5,7 +5,7 @@ import { isOperationalEventType, TEST_EVENT_TYPE as TEST } from "../domain/catal
 import type { WebhookStatus } from "../domain/line";
 import type { SendContextWebhook } from "../db/sending";
 import { settleDeliveries } from "../sequencer/client";
-import type { AttemptTally, SettleItem } from "../sequencer/protocol";
+import type { AttemptTally, LineRef, SettleItem } from "../sequencer/protocol";
 import { log } from "../log";
 import type { Outcome } from "./attempt";
 import type { DeliveryMessage } from "./messages";
@@ -18,10 +18,10 @@ import type { DeliveryMessage } from "./messages";
 export function settlePerWebhook(env: Env, messages: Message<DeliveryMessage>[]) {
   const hooks = new Map<
     string,
-    { left: number; items: SettleItem[]; outcomes: AttemptTally[]; status?: WebhookStatus }
+    { siteId?: string; left: number; items: SettleItem[]; outcomes: AttemptTally[]; status?: WebhookStatus }
   >();
   for (const m of messages) {
-    const h = hooks.get(m.body.webhook_id) ?? { left: 0, items: [], outcomes: [] };
+    const h = hooks.get(m.body.webhook_id) ?? { siteId: m.body.site_id, left: 0, items: [], outcomes: [] };
     h.left++;
     hooks.set(m.body.webhook_id, h);
   }
@@ -42,7 +42,9 @@ export function settlePerWebhook(env: Env, messages: Message<DeliveryMessage>[])
       if (outcome) h.outcomes.push(outcome);
       if (status) h.status = status;
       if (--h.left === 0 && (h.items.length || h.outcomes.length))
-        calls.push(settle(env, webhookId, { items: h.items, status: h.status, outcomes: h.outcomes }));
+        calls.push(
+          settle(env, { webhookId, siteId: h.siteId }, { items: h.items, status: h.status, outcomes: h.outcomes }),
+        );
     },
     settled: () => Promise.all(calls),
   };
@@ -75,11 +77,14 @@ export function tally(o: Outcome, hook: SendContextWebhook | undefined): Attempt
   };
 }
 
-async function settle(env: Env, webhookId: string, report: Parameters<typeof settleDeliveries>[2]) {
+async function settle(env: Env, line: LineRef, report: Parameters<typeof settleDeliveries>[2]) {
   try {
-    await settleDeliveries(env, webhookId, report);
+    await settleDeliveries(env, line, report);
   } catch (err) {
     // The outcome is in D1; the sweeper's reconcile rebuilds the line from it.
-    log("error", "sequencer settle failed; the sweeper will reconcile", { webhook_id: webhookId, error: String(err) });
+    log("error", "sequencer settle failed; the sweeper will reconcile", {
+      webhook_id: line.webhookId,
+      error: String(err),
+    });
   }
 }

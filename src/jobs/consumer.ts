@@ -14,8 +14,8 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env) {
     try {
       const next =
         msg.body.kind === "export"
-          ? await runExportStep(env, msg.body.export_id)
-          : await replayNextPage(env, msg.body.job_id);
+          ? await runExportStep(env, msg.body.site_id, msg.body.export_id)
+          : await replayNextPage(env, msg.body.site_id, msg.body.job_id);
       if (next === "more") await jobsQueue(env).send(msg.body);
       // Another copy of this step is running: come back after it, in case it stops early.
       if (next === "busy") msg.retry({ delaySeconds: 30 });

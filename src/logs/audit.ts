@@ -5,6 +5,7 @@ import { pageOf, readCursor } from "../domain/cursor";
 import { iso } from "../domain/time";
 import { listAudit, type AuditRecord } from "../db/audit";
 import { redactUrlsDeep, type Audience } from "../domain/redaction";
+import { databaseFor } from "../db/route";
 
 /** Who did it: kind and id say it for sure (a key's name can never pass for root), the name is for people. */
 export interface AuditActorView {
@@ -34,8 +35,9 @@ export async function auditPage(
   limit: number,
   audience: Audience,
 ) {
+  const db = databaseFor(env, siteId);
   const after = readCursor(cursor, ["number"]);
-  const rows = await listAudit(env.DB, siteId, after ? (after[0] as number) : null, limit + 1);
+  const rows = await listAudit(db, siteId, after ? (after[0] as number) : null, limit + 1);
   const { page, nextCursor } = pageOf(rows, limit, (r) => [r.id]);
   return { data: page.map((r) => auditEntryView(r, audience)), next_cursor: nextCursor };
 }

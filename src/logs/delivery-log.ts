@@ -18,6 +18,7 @@ import {
 import type { AttemptRecord } from "../db/attempts";
 import { eventPayloadStatement, type EventPayload } from "../db/events";
 import { webhookEverExisted } from "../db/webhooks";
+import { databaseFor } from "../db/route";
 import type { Audience } from "../domain/redaction";
 import { attemptView, deliveryView, logRowView, sentBody } from "./delivery-view";
 
@@ -31,7 +32,8 @@ export const deliveryLogPage = (...args: PageArgs) => logPage(logRowView, ...arg
 
 /** One row of the console's log, as it is now (after an action on it). */
 export async function deliveryLogRow(env: Env, siteId: string, id: string) {
-  const d = await run(env.DB, oneDelivery(siteId, id)).first<DeliveryRow>();
+  const db = databaseFor(env, siteId);
+  const d = await run(db, oneDelivery(siteId, id)).first<DeliveryRow>();
   if (!d) throw new NotFound("Delivery");
   return logRowView(d);
 }
@@ -39,7 +41,7 @@ export async function deliveryLogRow(env: Env, siteId: string, id: string) {
 async function logPage<T>(view: (d: DeliveryRow) => T, ...[env, siteId, filter, cursor, limit]: PageArgs) {
   const before = readCursor(cursor, ["number"]);
   const { results } = await run(
-    env.DB,
+    databaseFor(env, siteId),
     listDeliveries(siteId, filter, before ? (before[0] as number) : null, limit + 1),
   ).all<DeliveryRow>();
   const { page, nextCursor } = pageOf(results, limit, (d) => [d.seq]);
@@ -48,12 +50,10 @@ async function logPage<T>(view: (d: DeliveryRow) => T, ...[env, siteId, filter, 
 
 /** One delivery with every attempt, each with the body that was sent (signatures and URLs as `audience` may see). */
 export async function deliveryDetail(env: Env, siteId: string, id: string, audience: Audience) {
-  const d = await run(env.DB, oneDelivery(siteId, id)).first<DeliveryRow>();
+  const db = databaseFor(env, siteId);
+  const d = await run(db, oneDelivery(siteId, id)).first<DeliveryRow>();
   if (!d) throw new NotFound("Delivery");
-  const [attempts, event] = await env.DB.batch([
-    run(env.DB, attemptsOf(id)),
-    eventPayloadStatement(env.DB, siteId, d.event_id),
-  ]);
+  const [attempts, event] = await db.batch([run(db, attemptsOf(id)), eventPayloadStatement(db, siteId, d.event_id)]);
   const body = sentBody(d, rowsOf<EventPayload>(event)[0] ?? null);
   return {
     ...deliveryView(d),
@@ -69,17 +69,19 @@ export type StatsWindow = keyof typeof STATS_WINDOWS;
 
 /** Counts by state, success rate, p50/p95 latency and deliveries per hour over the window. */
 export async function webhookStats(env: Env, siteId: string, webhookId: string, window: StatsWindow, now = Date.now()) {
-  if (!(await webhookEverExisted(env.DB, siteId, webhookId))) throw new NotFound("Webhook");
+  const db = databaseFor(env, siteId);
+  if (!(await webhookEverExisted(db, siteId, webhookId))) throw new NotFound("Webhook");
   return statsOf(env, siteId, webhookId, window, now);
 }
 
 /** The stats of a webhook the caller has already loaded (one round trip). */
 export async function statsOf(env: Env, siteId: string, webhookId: string, window: StatsWindow, now = Date.now()) {
+  const db = databaseFor(env, siteId);
   const since = now - STATS_WINDOWS[window];
-  const [counts, latencies, hourly] = await env.DB.batch([
-    run(env.DB, statsCounts(siteId, webhookId, since)),
-    run(env.DB, statsLatencyPercentiles(siteId, webhookId, since)),
-    run(env.DB, statsHourly(siteId, webhookId, since)),
+  const [counts, latencies, hourly] = await db.batch([
+    run(db, statsCounts(siteId, webhookId, since)),
+    run(db, statsLatencyPercentiles(siteId, webhookId, since)),
+    run(db, statsHourly(siteId, webhookId, since)),
   ]);
   return {
     window,

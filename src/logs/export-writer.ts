@@ -7,6 +7,7 @@ import type { DeliveryFilter } from "../domain/filter";
 import { fromBase64, toBase64 } from "../domain/crypto";
 import { pageForExport, run, type DeliveryRow } from "../db/delivery-log";
 import { claimExportStep, findExportById, updateExport } from "../db/exports";
+import { databaseFor } from "../db/route";
 import { deliveryView } from "./delivery-view";
 import { CSV_COLUMNS, formatRow } from "./exports";
 
@@ -26,21 +27,27 @@ export type StepResult = "more" | "done" | "busy";
  * One step of an export: "more" when it stopped to let the next message go on, "done" when nothing is left, and
  * "busy" when another step holds the export right now.
  */
-export async function runExportStep(env: Env, exportId: string, maxParts = PARTS_PER_STEP): Promise<StepResult> {
+export async function runExportStep(
+  env: Env,
+  siteId: string | undefined,
+  exportId: string,
+  maxParts = PARTS_PER_STEP,
+): Promise<StepResult> {
+  const db = databaseFor(env, siteId);
   const now = Date.now();
-  if (!(await claimExportStep(env.DB, exportId, now, now + STEP_LEASE_MS))) {
-    const job = await findExportById(env.DB, exportId);
+  if (!(await claimExportStep(db, exportId, now, now + STEP_LEASE_MS))) {
+    const job = await findExportById(db, exportId);
     return job && (job.status === "pending" || job.status === "running") ? "busy" : "done";
   }
   try {
-    return await step(env, exportId, maxParts);
+    return await step(env, db, exportId, maxParts);
   } finally {
-    await updateExport(env.DB, exportId, { leaseUntil: null }).catch(() => undefined);
+    await updateExport(db, exportId, { leaseUntil: null }).catch(() => undefined);
   }
 }
 
-async function step(env: Env, exportId: string, maxParts: number): Promise<"more" | "done"> {
-  const job = await findExportById(env.DB, exportId);
+async function step(env: Env, db: D1Database, exportId: string, maxParts: number): Promise<"more" | "done"> {
+  const job = await findExportById(db, exportId);
   if (!job || job.status === "complete" || job.status === "expired" || job.status === "failed") return "done";
   const key = `exports/${job.siteId}/${job.id}.${job.format}`;
   let state = {
@@ -57,7 +64,7 @@ async function step(env: Env, exportId: string, maxParts: number): Promise<"more
     });
     const header = job.format === "csv" ? encoder.encode(CSV_COLUMNS.join(",") + "\r\n") : new Uint8Array(0);
     state = { ...state, uploadId: created.uploadId, carry: header };
-    await save(env, exportId, state, { status: "running" });
+    await save(db, exportId, state, { status: "running" });
   }
   const upload = env.EXPORTS.resumeMultipartUpload(key, state.uploadId!);
   const filter = JSON.parse(job.filter) as DeliveryFilter;
@@ -79,7 +86,7 @@ async function step(env: Env, exportId: string, maxParts: number): Promise<"more
   try {
     for (;;) {
       const { results } = await run(
-        env.DB,
+        db,
         pageForExport(job.siteId, filter, state.afterSeq, PAGE_ROWS),
       ).all<DeliveryRow>();
       for (const r of results) {
@@ -94,13 +101,13 @@ async function step(env: Env, exportId: string, maxParts: number): Promise<"more
       if (results.length < PAGE_ROWS) break;
       if (state.parts.length > partsBefore) {
         state.carry = concat(chunks, buffered);
-        await save(env, exportId, state);
+        await save(db, exportId, state);
         if (uploadedThisStep >= maxParts) return "more";
       }
     }
     if (buffered > 0 || state.parts.length === 0) await flush(true);
     await upload.complete(state.parts);
-    await updateExport(env.DB, exportId, {
+    await updateExport(db, exportId, {
       status: "complete",
       objectKey: key,
       parts: JSON.stringify(state.parts),
@@ -114,7 +121,7 @@ async function step(env: Env, exportId: string, maxParts: number): Promise<"more
     return "done";
   } catch (err) {
     // The upload stays open: the next attempt resumes from the last saved part.
-    await updateExport(env.DB, exportId, { error: String(err).slice(0, 500), updatedAt: Date.now() }).catch(
+    await updateExport(db, exportId, { error: String(err).slice(0, 500), updatedAt: Date.now() }).catch(
       () => undefined,
     );
     throw err;
@@ -125,10 +132,10 @@ async function step(env: Env, exportId: string, maxParts: number): Promise<"more
  * Runs an export's steps until it is done, for tests and anything that must not wait for the queue. While another
  * step holds it (the queue's own copy), it waits for that one, within a bounded time.
  */
-export async function runExport(env: Env, exportId: string, timeoutMs = 60_000): Promise<void> {
+export async function runExport(env: Env, siteId: string, exportId: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const result = await runExportStep(env, exportId);
+    const result = await runExportStep(env, siteId, exportId);
     if (result === "done") return;
     if (Date.now() > deadline) throw new Error(`export ${exportId} still ${result} after ${timeoutMs} ms`);
     if (result === "busy") await scheduler.wait(50);
@@ -136,7 +143,7 @@ export async function runExport(env: Env, exportId: string, timeoutMs = 60_000):
 }
 
 async function save(
-  env: Env,
+  db: D1Database,
   id: string,
   state: {
     uploadId: string | null;
@@ -148,7 +155,7 @@ async function save(
   },
   extra: { status?: "running" } = {},
 ) {
-  await updateExport(env.DB, id, {
+  await updateExport(db, id, {
     ...extra,
     uploadId: state.uploadId,
     parts: JSON.stringify(state.parts),

@@ -26,6 +26,7 @@ import { webhookChoicesStatement } from "../db/webhooks";
 import { rowsOf } from "../db/sql";
 import { deliveryView } from "./delivery-view";
 import { jobsQueue } from "../delivery/messages";
+import { allDatabases, databaseFor } from "../db/route";
 
 export const EXPORT_TTL_MS = 7 * 24 * 3600_000;
 /** Exports a site may have pending or running at once. */
@@ -66,6 +67,7 @@ export async function createExport(
   actor: Actor,
   now = Date.now(),
 ): Promise<ExportRow> {
+  const db = databaseFor(env, siteId);
   const row: ExportRow = {
     id: newId("exp"),
     siteId,
@@ -87,10 +89,10 @@ export async function createExport(
     leaseUntil: null,
     updatedAt: now,
   };
-  const [inserted] = await env.DB.batch([
-    insertExportIfRoomStatement(env.DB, row, MAX_RUNNING_EXPORTS),
+  const [inserted] = await db.batch([
+    insertExportIfRoomStatement(db, row, MAX_RUNNING_EXPORTS),
     auditStatement(
-      env.DB,
+      db,
       {
         siteId,
         actor,
@@ -104,12 +106,12 @@ export async function createExport(
     ),
   ]);
   if (!inserted!.meta.changes) {
-    const running = await runningExports(env.DB, siteId);
+    const running = await runningExports(db, siteId);
     throw new Conflict(
       `A site may run ${MAX_RUNNING_EXPORTS} exports at once; these are still running: ${running.join(", ")}`,
     );
   }
-  await jobsQueue(env).send({ kind: "export", export_id: row.id });
+  await jobsQueue(env).send({ kind: "export", export_id: row.id, site_id: siteId });
   return row;
 }
 
@@ -137,14 +139,24 @@ export async function exportView(env: Env, origin: string, e: ExportRow) {
 
 /** The cron's pass: queue again the exports that never started or stopped moving (their message was lost). */
 export async function requeueStalledExports(env: Env, now: number): Promise<number> {
-  const ids = await stalledExports(env.DB, now, 20);
-  for (const id of ids) await jobsQueue(env).send({ kind: "export", export_id: id });
-  return ids.length;
+  let n = 0;
+  for (const db of allDatabases(env)) {
+    const stalled = await stalledExports(db, now, 20);
+    for (const e of stalled) await jobsQueue(env).send({ kind: "export", export_id: e.id, site_id: e.siteId });
+    n += stalled.length;
+  }
+  return n;
 }
 
 /** Removes the files of exports whose link has expired, and abandons an upload that never finished. */
 export async function expireExports(env: Env, now: number): Promise<number> {
-  const rows = await expiredExports(env.DB, now, 100);
+  let n = 0;
+  for (const db of allDatabases(env)) n += await expireIn(env, db, now);
+  return n;
+}
+
+async function expireIn(env: Env, db: D1Database, now: number): Promise<number> {
+  const rows = await expiredExports(db, now, 100);
   for (const r of rows) {
     if (r.objectKey) await env.EXPORTS.delete(r.objectKey);
     else if (r.uploadId) {
@@ -152,7 +164,7 @@ export async function expireExports(env: Env, now: number): Promise<number> {
         .abort()
         .catch(() => undefined);
     }
-    await updateExport(env.DB, r.id, { status: "expired", carry: null });
+    await updateExport(db, r.id, { status: "expired", carry: null });
   }
   return rows.length;
 }
@@ -191,9 +203,10 @@ export async function linkIsValid(
 /** The site's latest exports with their links, and its webhooks' names: what the delivery log page shows beside
  * the log, read in one round trip. */
 export async function logPageContext(env: Env, origin: string, siteId: string, exportsShown = 10) {
-  const [choices, recent] = await env.DB.batch([
-    webhookChoicesStatement(env.DB, siteId),
-    recentExportsStatement(env.DB, siteId, exportsShown),
+  const db = databaseFor(env, siteId);
+  const [choices, recent] = await db.batch([
+    webhookChoicesStatement(db, siteId),
+    recentExportsStatement(db, siteId, exportsShown),
   ]);
   return {
     webhooks: rowsOf<{ id: string; name: string }>(choices),

@@ -2,6 +2,15 @@
 // paced line's stored state, and the snapshot tests read. The object itself is webhook-sequencer.ts.
 import type { FailureMode, LineEntry, WebhookStatus } from "../domain/line";
 
+/**
+ * Which line a call is about: the webhook, and its site, whose database (db/route.ts) holds the line's rows. The
+ * object keeps the site for its alarm. No site: a caller from before routing, whose rows are in the default database.
+ */
+export interface LineRef {
+  webhookId: string;
+  siteId?: string;
+}
+
 export interface EnqueueItem {
   id: string;
   order: number;

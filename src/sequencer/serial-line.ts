@@ -6,6 +6,7 @@ import { deliveriesQueue } from "../delivery/messages";
 /** A queue send a serial section asked for, as the line was when it asked. */
 export interface QueuedSend {
   webhookId: string;
+  siteId: string | undefined;
   paced: boolean;
   ids: string[];
   delaySeconds: number;
@@ -52,10 +53,12 @@ export class SerialLine {
 }
 
 export async function sendToQueue(env: Env, sends: QueuedSend[]): Promise<void> {
-  for (const { webhookId, paced, ids, delaySeconds } of sends) {
+  for (const { webhookId, siteId, paced, ids, delaySeconds } of sends) {
     for (const part of chunk(ids, 100)) {
       await deliveriesQueue(env).sendBatch(
-        part.map((id) => ({ body: { delivery_id: id, webhook_id: webhookId, ...(paced && { paced: true }) } })),
+        part.map((id) => ({
+          body: { delivery_id: id, webhook_id: webhookId, site_id: siteId, ...(paced && { paced: true }) },
+        })),
         delaySeconds > 0 ? { delaySeconds } : undefined,
       );
     }

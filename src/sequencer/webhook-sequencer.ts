@@ -56,6 +56,7 @@ import {
   releaseStatements,
   type LineDelivery,
 } from "../db/delivery-line";
+import { databaseFor } from "../db/route";
 import { instrument, instrumentState } from "../metrics";
 import { log } from "../log";
 import { SerialLine, sendToQueue } from "./serial-line";
@@ -65,6 +66,7 @@ import {
   OUTSTANDING_MS,
   type AttemptTally,
   type EnqueueItem,
+  type LineRef,
   type LineSnapshot,
   type PaceState,
   type SettleReport,
@@ -74,6 +76,8 @@ import {
 const PACE_KEY = "pace";
 const WINDOW_KEY = "outcomes";
 const WEBHOOK_KEY = "webhook_id";
+/** The site whose database holds the line; the alarm has no caller to say it. */
+const SITE_KEY = "site_id";
 
 export class WebhookSequencer extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -82,8 +86,11 @@ export class WebhookSequencer extends DurableObject<Env> {
   }
 
   private webhookId: string | null = null;
-  private siteId = "";
+  /** As callers name it (undefined: none did, so the default database; see LineRef). */
+  private siteId: string | undefined = undefined;
   private name = "";
+  /** The site as the webhook's row says (for the alerts this object raises). */
+  private hookSiteId = "";
   private status: WebhookStatus = "draft";
   private mode: FailureMode = "continue";
   private rate: number | null = null;
@@ -100,9 +107,9 @@ export class WebhookSequencer extends DurableObject<Env> {
   }
 
   /** New deliveries, already written to D1 as `pending` (or `held` for a webhook that is not active). */
-  enqueue(webhookId: string, items: EnqueueItem[]): Promise<void> {
+  enqueue(line: LineRef, items: EnqueueItem[]): Promise<void> {
     return this.serial(async () => {
-      await this.ensureLoaded(webhookId);
+      await this.ensureLoaded(line);
       for (const item of items) {
         if (!this.entries.has(item.id))
           this.entries.set(item.id, { ...item, phase: "waiting", held: false, dueAt: null });
@@ -112,9 +119,9 @@ export class WebhookSequencer extends DurableObject<Env> {
   }
 
   /** Outcomes the consumer has already recorded in D1. `status` when the outcome changed the webhook's. */
-  settle(webhookId: string, report: SettleReport): Promise<void> {
+  settle(line: LineRef, report: SettleReport): Promise<void> {
     return this.serial(async () => {
-      await this.ensureLoaded(webhookId);
+      await this.ensureLoaded(line);
       if (report.status) this.status = report.status;
       const now = Date.now();
       const resend: { id: string; at: number }[] = [];
@@ -146,9 +153,9 @@ export class WebhookSequencer extends DurableObject<Env> {
   }
 
   /** The webhook's status, failure mode, rate limit or auto-pause rule changed in D1 (pause, resume, policy, delete). */
-  configChanged(webhookId: string): Promise<void> {
+  configChanged(line: LineRef): Promise<void> {
     return this.serial(async () => {
-      await this.reload(webhookId);
+      await this.reload(line);
       await this.pump();
     });
   }
@@ -161,10 +168,10 @@ export class WebhookSequencer extends DurableObject<Env> {
    * next_attempt_at moves to now, so the next sweep gives its new message a full grace period too. A paced
    * line re-drives through its pacing: an overdue delivery comes due now (its outstanding release is the alarm's).
    */
-  reconcile(webhookId: string, now: number, graceMs: number): Promise<{ resent: number; released: number }> {
+  reconcile(line: LineRef, now: number, graceMs: number): Promise<{ resent: number; released: number }> {
     return this.serial(async () => {
-      const releasedBefore = this.webhookId === webhookId ? this.idsIn("inflight") : new Set<string>();
-      const loaded = await this.reload(webhookId);
+      const releasedBefore = this.webhookId === line.webhookId ? this.idsIn("inflight") : new Set<string>();
+      const loaded = await this.reload(line);
       // A pending delivery this object released before is still in flight: its message is late, or lost.
       for (const d of loaded)
         if (d.state === "pending" && releasedBefore.has(d.id)) this.entries.get(d.id)!.phase = "inflight";
@@ -190,7 +197,7 @@ export class WebhookSequencer extends DurableObject<Env> {
     await this.serial(async () => {
       const webhookId = this.webhookId ?? (await this.ctx.storage.get<string>(WEBHOOK_KEY));
       if (!webhookId) return;
-      await this.ensureLoaded(webhookId);
+      await this.ensureLoaded({ webhookId, siteId: this.siteId }); // none in memory: the stored one (knowSite)
       const now = Date.now();
       const out = this.pace.outstanding;
       if (out && out.deadline <= now && this.entries.has(out.id)) {
@@ -206,9 +213,9 @@ export class WebhookSequencer extends DurableObject<Env> {
     });
   }
 
-  snapshot(webhookId: string): Promise<LineSnapshot> {
+  snapshot(line: LineRef): Promise<LineSnapshot> {
     return this.serial(async () => {
-      await this.ensureLoaded(webhookId);
+      await this.ensureLoaded(line);
       return {
         status: this.status,
         mode: this.mode,
@@ -223,8 +230,26 @@ export class WebhookSequencer extends DurableObject<Env> {
     return new Set([...this.entries.values()].filter((e) => e.phase === phase).map((e) => e.id));
   }
 
-  private async ensureLoaded(webhookId: string) {
-    if (this.webhookId !== webhookId) await this.reload(webhookId);
+  private async ensureLoaded(line: LineRef) {
+    if (this.webhookId !== line.webhookId) await this.reload(line);
+    else await this.knowSite(line.siteId);
+  }
+
+  /** The database of the line's site (db/route.ts). */
+  private get db(): D1Database {
+    return databaseFor(this.env, this.siteId);
+  }
+
+  /**
+   * The line's site: as the caller names it (kept in storage for the alarm, which has no caller), else as stored.
+   * An object from before routing has none stored until a caller names it: its rows are in the default database.
+   */
+  private async knowSite(siteId: string | undefined) {
+    if (this.siteId === undefined) this.siteId = await this.ctx.storage.get<string>(SITE_KEY);
+    if (siteId !== undefined && siteId !== this.siteId) {
+      this.siteId = siteId;
+      await this.ctx.storage.put(SITE_KEY, siteId);
+    }
   }
 
   /**
@@ -233,8 +258,10 @@ export class WebhookSequencer extends DurableObject<Env> {
    * the queue, releasing it again only sends a duplicate message, which the consumer's lease turns into a no-op;
    * a paced line's outstanding release stays in flight.
    */
-  private async reload(webhookId: string): Promise<LineDelivery[]> {
-    const db = this.env.DB;
+  private async reload(line: LineRef): Promise<LineDelivery[]> {
+    const webhookId = line.webhookId;
+    await this.knowSite(line.siteId);
+    const db = this.db;
     const [hook, rows] = await db.batch([lineConfigStatement(db, webhookId), lineDeliveriesStatement(db, webhookId)]);
     const h = hook!.results[0] as LineConfig | undefined;
     const known = this.webhookId === webhookId;
@@ -243,7 +270,7 @@ export class WebhookSequencer extends DurableObject<Env> {
     this.webhookId = webhookId;
     this.status = !h || h.deleted_at !== null ? "deleted" : h.status;
     this.mode = h?.failure_mode ?? "continue";
-    this.siteId = h?.site_id ?? "";
+    this.hookSiteId = h?.site_id ?? this.siteId ?? "";
     this.name = h?.name ?? "";
     this.rate = h?.rate_limit_per_s ?? null;
     this.autoPause = h?.auto_pause ? (JSON.parse(h.auto_pause) as AutoPause) : null;
@@ -310,8 +337,8 @@ export class WebhookSequencer extends DurableObject<Env> {
   /** A deleted webhook's waiting deliveries can never go out: they end `failed`, never silently dropped. */
   private async failOrphans() {
     const waiting = [...this.entries.values()].filter((e) => e.phase === "waiting").map((e) => e.id);
-    const statements = failOrphansStatements(this.env.DB, waiting, Date.now());
-    if (statements.length) await this.env.DB.batch(statements);
+    const statements = failOrphansStatements(this.db, waiting, Date.now());
+    if (statements.length) await this.db.batch(statements);
     for (const id of waiting) this.entries.delete(id);
   }
 
@@ -332,7 +359,7 @@ export class WebhookSequencer extends DurableObject<Env> {
     const releasing = new Set(release.map((e) => e.id));
     const toHold = [...this.entries.values()].filter((e) => e.phase === "waiting" && !e.held && !releasing.has(e.id));
     const toUnhold = release.filter((e) => e.held);
-    const db = this.env.DB;
+    const db = this.db;
     const statements = [
       ...holdStatements(
         db,
@@ -410,17 +437,13 @@ export class WebhookSequencer extends DurableObject<Env> {
       status: "paused",
       events: quiet ? [] : [webhookEvent("webhook.paused", { webhookId, webhookName: this.name }, alert)],
     };
-    const { statements, outboxIds } = alertStatements(
-      this.env.DB,
-      { id: webhookId, siteId: this.siteId },
-      reaction,
-      now,
-    );
-    await this.env.DB.batch(statements);
+    const db = this.db;
+    const { statements, outboxIds } = alertStatements(db, { id: webhookId, siteId: this.hookSiteId }, reaction, now);
+    await db.batch(statements);
     await this.saveWindow(null);
-    await this.reload(webhookId);
+    await this.reload({ webhookId, siteId: this.siteId });
     try {
-      await raiseOperationalEvents(this.env, outboxIds);
+      await raiseOperationalEvents(this.env, db, outboxIds);
     } catch (err) {
       log("error", "webhook.paused not raised yet; the cron will", { webhook_id: webhookId, error: String(err) });
     }
@@ -438,12 +461,15 @@ export class WebhookSequencer extends DurableObject<Env> {
 
   /** Stamps re-driven deliveries, so the sweeper gives their new messages a full grace period. */
   private async markRedriven(ids: string[]) {
-    const statements = markRedrivenStatements(this.env.DB, ids, Date.now());
-    if (statements.length) await this.env.DB.batch(statements);
+    const statements = markRedrivenStatements(this.db, ids, Date.now());
+    if (statements.length) await this.db.batch(statements);
   }
 
   /** Hands deliveries to the queue; a paced line's messages say so, so their outcomes come back here. */
   private async send(ids: string[], delaySeconds = 0) {
-    if (ids.length) await this.line.send({ webhookId: this.webhookId!, paced: this.rate !== null, ids, delaySeconds });
+    if (ids.length) {
+      const queued = { webhookId: this.webhookId!, siteId: this.siteId, paced: this.rate !== null, ids, delaySeconds };
+      await this.line.send(queued);
+    }
   }
 }

@@ -44,6 +44,6 @@ export function alertStatements(
 }
 
 /** Makes the raised events (those written: a condition may have left some out) into events and deliveries. */
-export function raiseOperationalEvents(env: Env, outboxIds: string[]): Promise<void> {
-  return fanOutOperational(env, outboxIds);
+export function raiseOperationalEvents(env: Env, db: D1Database, outboxIds: string[]): Promise<void> {
+  return fanOutOperational(env, db, outboxIds);
 }

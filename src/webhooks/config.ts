@@ -31,6 +31,7 @@ import {
   lineChanged,
   newWebhookRow,
 } from "./webhook-rows";
+import { databaseFor } from "../db/route";
 
 /** For a value that is about to be replaced: unreadable means nothing to keep. */
 function unreadable(err: unknown): [] {
@@ -40,7 +41,8 @@ function unreadable(err: unknown): [] {
 }
 
 export async function getWebhook(env: Env, siteId: string, id: string): Promise<WebhookRow> {
-  const row = await findWebhook(env.DB, siteId, id);
+  const db = databaseFor(env, siteId);
+  const row = await findWebhook(db, siteId, id);
   if (!row) throw new NotFound("Webhook");
   return row;
 }
@@ -53,8 +55,9 @@ export async function listWebhookPage(
   cursor: string | undefined,
   limit: number,
 ) {
+  const db = databaseFor(env, siteId);
   const after = readCursor(cursor, ["number", "string"]);
-  const rows = await listWebhooks(env.DB, siteId, sort, after as [number, string] | null, limit + 1);
+  const rows = await listWebhooks(db, siteId, sort, after as [number, string] | null, limit + 1);
   return pageOf(rows, limit, (row) => webhookSortKey(row, sort));
 }
 
@@ -104,7 +107,8 @@ async function applyChange(
   changes: unknown,
   now = Date.now(),
 ): Promise<WebhookRow> {
-  await env.DB.batch(changeStatements(env, row, set, { actor, action, changes, at: now }));
+  const db = databaseFor(env, row.siteId);
+  await db.batch(changeStatements(env, row, set, { actor, action, changes, at: now }));
   return { ...row, ...set, updatedAt: now };
 }
 
@@ -160,7 +164,7 @@ export async function setEvents(
     events: unique,
     include_detail: set.includeDetail ?? row.includeDetail,
   });
-  if (lineChanged(row, set)) await webhookConfigChanged(env, row.id);
+  if (lineChanged(row, set)) await webhookConfigChanged(env, row.siteId, row.id);
   return next;
 }
 
@@ -186,7 +190,7 @@ export async function setDeliveryPolicy(env: Env, row: WebhookRow, input: Delive
     rate_limit_per_s: set.rateLimitPerS,
     auto_pause: input.auto_pause,
   });
-  if (lineChanged(row, set)) await webhookConfigChanged(env, row.id);
+  if (lineChanged(row, set)) await webhookConfigChanged(env, row.siteId, row.id);
   return next;
 }
 
@@ -227,5 +231,5 @@ export async function setSecret(
 /** Deliveries still waiting for it end `failed` (webhook_deleted); its log stays readable. */
 export async function deleteWebhook(env: Env, row: WebhookRow, actor: Actor) {
   await applyChange(env, row, { deletedAt: Date.now() }, actor, "webhook.deleted", { name: row.name });
-  await webhookConfigChanged(env, row.id);
+  await webhookConfigChanged(env, row.siteId, row.id);
 }

@@ -16,15 +16,18 @@ import {
   listCustomTypes,
   subscribedWebhooks,
 } from "../db/event-types";
+import { databaseFor } from "../db/route";
 
 /** Every type the site can send and subscribe to: the catalog in its order, then its own by name. */
 export async function siteEventTypes(env: Env, siteId: string): Promise<EventTypeInfo[]> {
-  return siteCatalog(await listCustomTypes(env.DB, siteId));
+  const db = databaseFor(env, siteId);
+  return siteCatalog(await listCustomTypes(db, siteId));
 }
 
 /** The site's own types, as a set (for checking subscriptions). */
 export async function customTypeNames(env: Env, siteId: string): Promise<Set<string>> {
-  return new Set((await listCustomTypes(env.DB, siteId)).map((t) => t.type));
+  const db = databaseFor(env, siteId);
+  return new Set((await listCustomTypes(db, siteId)).map((t) => t.type));
 }
 
 export async function createCustomType(
@@ -34,10 +37,11 @@ export async function createCustomType(
   actor: Actor,
   now = Date.now(),
 ): Promise<EventTypeInfo> {
+  const db = databaseFor(env, siteId);
   const problem = customTypeNameProblem(input.type);
   if (problem?.kind === "built_in") throw new Conflict(`${problem.message}: a site's own type cannot shadow it`);
   if (problem) throw new InvalidInput([{ path: "type", message: problem.message }]);
-  const existing = await listCustomTypes(env.DB, siteId);
+  const existing = await listCustomTypes(db, siteId);
   if (existing.some((t) => t.type === input.type)) throw new Conflict(`The site already has the type ${input.type}`);
   if (existing.length >= MAX_CUSTOM_EVENT_TYPES) {
     throw new InvalidInput([
@@ -46,8 +50,8 @@ export async function createCustomType(
   }
   const row = { type: input.type, description: input.description, created_by: actor.name, created_at: now };
   try {
-    await env.DB.batch(
-      insertCustomTypeStatements(env.DB, siteId, row, {
+    await db.batch(
+      insertCustomTypeStatements(db, siteId, row, {
         siteId,
         actor,
         action: "event_type.created",
@@ -68,12 +72,13 @@ export async function createCustomType(
 
 /** 409 while any live webhook of the site subscribes to it; 409 for a built-in type. */
 export async function deleteCustomType(env: Env, siteId: string, type: string, actor: Actor, now = Date.now()) {
+  const db = databaseFor(env, siteId);
   if (isBuiltInEventType(type))
     throw new Conflict(`${type} is a built-in type: only a site's own types can be deleted`);
-  const existing = await listCustomTypes(env.DB, siteId);
+  const existing = await listCustomTypes(db, siteId);
   if (!existing.some((t) => t.type === type)) throw new NotFound("Event type");
-  const [deleted] = await env.DB.batch(
-    deleteCustomTypeStatements(env.DB, siteId, type, {
+  const [deleted] = await db.batch(
+    deleteCustomTypeStatements(db, siteId, type, {
       siteId,
       actor,
       action: "event_type.deleted",
@@ -83,7 +88,7 @@ export async function deleteCustomType(env: Env, siteId: string, type: string, a
     }),
   );
   if (!deleted!.meta.changes) {
-    const hooks = await subscribedWebhooks(env.DB, siteId, type);
+    const hooks = await subscribedWebhooks(db, siteId, type);
     throw new Conflict(
       `${type} is still subscribed to by ${hooks.map((h) => `${h.name} (${h.id})`).join(", ") || "a webhook"}: ` +
         "unsubscribe them first",

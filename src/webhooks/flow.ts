@@ -12,6 +12,7 @@ import type { SiteRef } from "../db/sites";
 import { replay } from "../delivery/replay";
 import { sendTestEvent } from "../delivery/ingest";
 import { webhookConfigChanged } from "../sequencer/client";
+import { databaseFor } from "../db/route";
 
 /** Failed deliveries are re-sent a page at a time, so a long outage never loads them all at once. */
 const REPLAY_PAGE = 200;
@@ -30,12 +31,13 @@ function requireFlow(row: WebhookRow) {
 }
 
 export async function pauseWebhook(env: Env, row: WebhookRow, actor: Actor): Promise<FlowResult> {
+  const db = databaseFor(env, row.siteId);
   requireFlow(row);
   const now = Date.now();
   if (row.status === "active") {
-    await env.DB.batch([
-      pauseStatement(env.DB, row.id, now),
-      auditStatement(env.DB, {
+    await db.batch([
+      pauseStatement(db, row.id, now),
+      auditStatement(db, {
         siteId: row.siteId,
         actor,
         action: "webhook.paused",
@@ -45,10 +47,10 @@ export async function pauseWebhook(env: Env, row: WebhookRow, actor: Actor): Pro
         at: now,
       }),
     ]);
-    await webhookConfigChanged(env, row.id);
+    await webhookConfigChanged(env, row.siteId, row.id);
   }
   const status = row.status === "active" ? "paused" : row.status;
-  return { id: row.id, status, held: await heldCount(env.DB, row.id), replayed: 0 };
+  return { id: row.id, status, held: await heldCount(db, row.id), replayed: 0 };
 }
 
 export async function resumeWebhook(
@@ -57,21 +59,23 @@ export async function resumeWebhook(
   replayFailed: boolean,
   actor: Actor,
 ): Promise<FlowResult> {
+  const db = databaseFor(env, row.siteId);
   requireFlow(row);
   const now = Date.now();
   let replayed = 0;
   if (replayFailed) {
     // In place: each re-send takes its original's position, so together they go out before anything held.
     for (let after = 0; ;) {
-      const failed = await failedDeliveriesPage(env.DB, row.id, after, REPLAY_PAGE);
+      const failed = await failedDeliveriesPage(db, row.id, after, REPLAY_PAGE);
       if (!failed.length) break;
-      replayed += (await replay(env, failed, { inPlace: true, resolveOriginals: true }, now)).replayed.length;
+      replayed += (await replay(env, row.siteId, failed, { inPlace: true, resolveOriginals: true }, now)).replayed
+        .length;
       after = failed[failed.length - 1]!.seq;
     }
   }
-  await env.DB.batch([
-    resumeStatement(env.DB, row.id, now),
-    auditStatement(env.DB, {
+  await db.batch([
+    resumeStatement(db, row.id, now),
+    auditStatement(db, {
       siteId: row.siteId,
       actor,
       action: "webhook.resumed",
@@ -81,8 +85,8 @@ export async function resumeWebhook(
       at: now,
     }),
   ]);
-  await webhookConfigChanged(env, row.id);
-  return { id: row.id, status: "active", held: await heldCount(env.DB, row.id), replayed };
+  await webhookConfigChanged(env, row.siteId, row.id);
+  return { id: row.id, status: "active", held: await heldCount(db, row.id), replayed };
 }
 
 /** A `webhook.test` event to this webhook alone (drafts too); it skips the line. */

@@ -15,6 +15,7 @@ import {
   startKeyRotation,
   type SealedColumns,
 } from "../db/key-rotation";
+import { allDatabases } from "../db/route";
 import { encryptionKeyring } from "../config";
 import { log } from "../log";
 import { headersOf, secretsOf } from "./sealed-columns";
@@ -40,19 +41,33 @@ async function resealed(env: Env, binding: Binding, stored: string | null, prefi
   }
 }
 
-/** One page of the pass (the cron's step). Does nothing once the pass is complete for the current key. */
+/**
+ * One page of the pass in each database (the cron's step; each database keeps its own progress). Does nothing once
+ * the pass is complete for the current key.
+ */
 export async function reencryptStep(env: Env, now: number, page = REENCRYPT_PAGE): Promise<StepResult> {
+  const total: StepResult = { rewritten: 0, unreadable: 0, complete: true };
+  for (const db of allDatabases(env)) {
+    const r = await reencryptIn(env, db, now, page);
+    total.rewritten += r.rewritten;
+    total.unreadable += r.unreadable;
+    total.complete &&= r.complete;
+  }
+  return total;
+}
+
+async function reencryptIn(env: Env, db: D1Database, now: number, page: number): Promise<StepResult> {
   const current = encryptionKeyring(env).current;
   const kid = await keyId(current);
-  let state = await readKeyRotation(env.DB);
+  let state = await readKeyRotation(db);
   if (state?.keyId !== kid) {
-    await startKeyRotation(env.DB, kid, now);
-    state = await readKeyRotation(env.DB);
+    await startKeyRotation(db, kid, now);
+    state = await readKeyRotation(db);
   }
   if (!state || state.completedAt !== null) return { rewritten: 0, unreadable: 0, complete: true };
 
   const prefix = await currentPrefix(current);
-  const rows = await dueForReencryption(env.DB, prefix, state.afterId, page);
+  const rows = await dueForReencryption(db, prefix, state.afterId, page);
   const statements: D1PreparedStatement[] = [];
   let unreadable = 0;
   for (const row of rows) {
@@ -68,12 +83,12 @@ export async function reencryptStep(env: Env, now: number, page = REENCRYPT_PAGE
       log("warn", "re-encryption: a value no key opens", { webhook_id: row.id, columns: lost });
       continue;
     }
-    statements.push(rewriteSealedStatement(env.DB, row, after));
+    statements.push(rewriteSealedStatement(db, row, after));
   }
-  const results = statements.length ? await env.DB.batch(statements) : [];
+  const results = statements.length ? await db.batch(statements) : [];
   const rewritten = results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
   const complete = rows.length < page;
-  await advanceKeyRotation(env.DB, kid, {
+  await advanceKeyRotation(db, kid, {
     afterId: rows.at(-1)?.id ?? state.afterId,
     rewritten,
     unreadable,
@@ -88,20 +103,26 @@ export async function reencryptStep(env: Env, now: number, page = REENCRYPT_PAGE
 export async function keyRotationStatus(env: Env) {
   const ring = encryptionKeyring(env);
   const kid = await keyId(ring.current);
-  const [state, remaining] = await Promise.all([
-    readKeyRotation(env.DB),
-    countDueForReencryption(env.DB, await currentPrefix(ring.current)),
-  ]);
-  const pass = state?.keyId === kid ? state : null;
+  const prefix = await currentPrefix(ring.current);
+  // Each database keeps its own pass; the operator sees them as one (complete when every one is).
+  const perDatabase = await Promise.all(
+    allDatabases(env).map(async (db) => {
+      const [state, remaining] = await Promise.all([readKeyRotation(db), countDueForReencryption(db, prefix)]);
+      return { pass: state?.keyId === kid ? state : null, remaining };
+    }),
+  );
+  const passes = perDatabase.flatMap((d) => (d.pass ? [d.pass] : []));
+  const remaining = perDatabase.reduce((n, d) => n + d.remaining, 0);
+  const allComplete = passes.length === perDatabase.length && passes.every((p) => p.completedAt !== null);
   return {
     key_id: kid,
     previous_key_id: ring.previous ? await keyId(ring.previous) : null,
-    reencryption: pass
+    reencryption: passes.length
       ? {
-          started_at: iso(pass.startedAt)!,
-          completed_at: iso(pass.completedAt),
-          rewritten: pass.rewritten,
-          unreadable: pass.unreadable,
+          started_at: iso(Math.min(...passes.map((p) => p.startedAt)))!,
+          completed_at: allComplete ? iso(Math.max(...passes.map((p) => p.completedAt!))) : null,
+          rewritten: passes.reduce((n, p) => n + p.rewritten, 0),
+          unreadable: passes.reduce((n, p) => n + p.unreadable, 0),
         }
       : null,
     remaining,

@@ -42,6 +42,7 @@ import {
 } from "./webhook-rows";
 import { webhooksPerSite } from "../config";
 import { customTypeNames } from "./event-types";
+import { databaseFor } from "../db/route";
 
 /** A webhook row as settings sees it, without its write-only values. */
 function configOf(row: WebhookRow) {
@@ -68,7 +69,8 @@ function configOf(row: WebhookRow) {
  * may not manage the site (and so never PUTs it) gets each url with its path and query redacted.
  */
 export async function readSettings(env: Env, siteId: string, audience: Audience) {
-  const rows = await liveWebhooks(env.DB, siteId);
+  const db = databaseFor(env, siteId);
+  const rows = await liveWebhooks(db, siteId);
   const url = (u: string) => (audience === "full" ? u : redactUrl(u));
   return { webhooks: rows.map((r) => settingsEntryOf({ ...configOf(r), url: url(r.url) })) };
 }
@@ -144,8 +146,9 @@ export async function applySettings(
   doc: SettingsDocument,
   opts: { actor: Actor; dryRun: boolean; now?: number },
 ): Promise<PlanView> {
+  const db = databaseFor(env, siteId);
   const now = opts.now ?? Date.now();
-  const [rows, custom] = await Promise.all([liveWebhooks(env.DB, siteId), customTypeNames(env, siteId)]);
+  const [rows, custom] = await Promise.all([liveWebhooks(db, siteId), customTypeNames(env, siteId)]);
   const currents = await Promise.all(rows.map((r) => current(env, r, now)));
   const currentByUrl = new Map<string, CurrentWebhook>();
   for (const c of currents) if (!currentByUrl.has(c.url)) currentByUrl.set(c.url, c);
@@ -159,7 +162,7 @@ export async function applySettings(
 
   const rowById = new Map(rows.map((r) => [r.id, r]));
   const audit = (action: string, changes: unknown) => ({ actor: opts.actor, action, changes, at: now });
-  const statements = [unchangedSinceStatement(env.DB, siteId, webhooksFingerprint(rows))];
+  const statements = [unchangedSinceStatement(db, siteId, webhooksFingerprint(rows))];
   const createdIds: string[] = [];
   const sequencersToTell: string[] = [];
   for (const d of plan.create) {
@@ -184,10 +187,10 @@ export async function applySettings(
     );
     sequencersToTell.push(row.id);
   }
-  if (plan.create.length) statements.push(webhookQuotaGuardStatement(env.DB, siteId, limit));
+  if (plan.create.length) statements.push(webhookQuotaGuardStatement(db, siteId, limit));
   if (statements.length > 1) {
     try {
-      await env.DB.batch(statements);
+      await db.batch(statements);
     } catch (err) {
       if (isWebhookQuotaError(err)) throw webhookQuotaExceeded(limit);
       if (!isStaleWebhooksError(err)) throw err;
@@ -196,6 +199,6 @@ export async function applySettings(
       );
     }
   }
-  for (const id of sequencersToTell) await webhookConfigChanged(env, id);
+  for (const id of sequencersToTell) await webhookConfigChanged(env, siteId, id);
   return planView(plan, createdIds, false);
 }

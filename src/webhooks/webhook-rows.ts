@@ -20,6 +20,7 @@ import {
 } from "../db/webhooks";
 import { openHeaders, openSecrets, sealHeaders, sealSecrets } from "./sealed-columns";
 import { webhooksPerSite } from "../config";
+import { databaseFor } from "../db/route";
 
 /** The header values, decrypted (settings-as-code compares them; they never leave the Worker). */
 export async function headerValues(env: Env, row: WebhookRow): Promise<Record<string, string>> {
@@ -112,9 +113,10 @@ export function insertStatements(
   row: WebhookRow,
   audit: Omit<AuditEntry, "siteId" | "targetType" | "targetId">,
 ) {
+  const db = databaseFor(env, row.siteId);
   return [
-    insertWebhookStatement(env.DB, row),
-    auditStatement(env.DB, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
+    insertWebhookStatement(db, row),
+    auditStatement(db, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
   ];
 }
 
@@ -125,9 +127,10 @@ export function changeStatements(
   set: Partial<WebhookRow>,
   audit: { actor: Actor; action: string; changes: unknown; at: number },
 ): D1PreparedStatement[] {
+  const db = databaseFor(env, row.siteId);
   return [
-    updateWebhookStatement(env.DB, row.id, { ...set, updatedAt: audit.at }),
-    auditStatement(env.DB, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
+    updateWebhookStatement(db, row.id, { ...set, updatedAt: audit.at }),
+    auditStatement(db, { ...audit, siteId: row.siteId, targetType: "webhook", targetId: row.id }),
   ];
 }
 
@@ -194,9 +197,10 @@ export function webhookQuotaExceeded(limit: number): QuotaExceeded {
  * batch, so however many requests race for the last place (REST, console, settings), one takes it.
  */
 export async function batchWithinWebhookQuota(env: Env, siteId: string, statements: D1PreparedStatement[]) {
+  const db = databaseFor(env, siteId);
   const limit = webhooksPerSite(env);
   try {
-    return await env.DB.batch([...statements, webhookQuotaGuardStatement(env.DB, siteId, limit)]);
+    return await db.batch([...statements, webhookQuotaGuardStatement(db, siteId, limit)]);
   } catch (err) {
     if (isWebhookQuotaError(err)) throw webhookQuotaExceeded(limit);
     throw err;

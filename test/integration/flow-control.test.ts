@@ -132,7 +132,7 @@ describe("a rate-limited line", () => {
     const events = Array.from({ length: 6 }, () => event());
     await acceptEvents(env, site.id, events);
     // Released one at a time: the rest wait, held, for the rate.
-    const snap = await sequencer(env, hook.id).snapshot(hook.id);
+    const snap = await sequencer(env, hook.id).snapshot({ webhookId: hook.id, siteId: site.id });
     expect(snap.rate).toBe(10);
     expect(snap.entries.filter((e) => e.phase === "inflight")).toHaveLength(1);
     expect(snap.pace.outstanding).not.toBeNull();
@@ -156,7 +156,9 @@ describe("a rate-limited line", () => {
     expect(run.explicitAcks).toEqual(run.ids);
     const row = await deliveryRow(d.deliveryId);
     expect(row).toMatchObject({ state: "retrying", attempts: 1 });
-    const entry = (await sequencer(env, hook.id).snapshot(hook.id)).entries.find((e) => e.id === d.deliveryId)!;
+    const entry = (await sequencer(env, hook.id).snapshot({ webhookId: hook.id, siteId: site.id })).entries.find(
+      (e) => e.id === d.deliveryId,
+    )!;
     expect(entry).toMatchObject({ phase: "inflight", dueAt: row!.next_attempt_at });
 
     // When it comes due, the sequencer's alarm releases it.
@@ -189,7 +191,7 @@ describe("a rate-limited line", () => {
     await acceptEvents(env, site.id, [event(), event(), event(), event()]);
     await vi.waitFor(() => expect(receiver.calls.length).toBeGreaterThanOrEqual(1), WAIT);
     await abortAllDurableObjects();
-    const snap = await sequencer(env, hook.id).snapshot(hook.id);
+    const snap = await sequencer(env, hook.id).snapshot({ webhookId: hook.id, siteId: site.id });
     expect(snap.pace.nextAt + snap.entries.length).toBeGreaterThan(0);
     await vi.waitFor(async () => expect(await states(hook.id)).toEqual(Array(4).fill("delivered")), WAIT);
     expect(t.most()).toBe(1);
@@ -407,7 +409,7 @@ describe("the API's flow-control fields", () => {
     const rule = { failure_rate: 0.25, min_attempts: 20, window_s: 600 };
     const set = await json(await policy({ rate_limit_per_s: 2.5, auto_pause: rule }));
     expect(set).toMatchObject({ rate_limit_per_s: 2.5, auto_pause: rule });
-    expect((await sequencer(env, hook.id).snapshot(hook.id)).rate).toBe(2.5);
+    expect((await sequencer(env, hook.id).snapshot({ webhookId: hook.id, siteId: hook.site_id })).rate).toBe(2.5);
     expect(await json(await policy({ rate_limit_per_s: null, auto_pause: null }))).toMatchObject({
       rate_limit_per_s: null,
       auto_pause: null,

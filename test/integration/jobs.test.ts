@@ -71,7 +71,7 @@ describe("exports", () => {
     await manyDeliveries(site.id, hook.id, rows);
     const id = await pendingExport(site.id);
 
-    await expect(runExportStep(failingR2(2), id)).rejects.toThrow("R2 went away");
+    await expect(runExportStep(failingR2(2), site.id, id)).rejects.toThrow("R2 went away");
     const saved = await env.DB.prepare("SELECT status, parts, after_seq, rows, lease_until FROM exports WHERE id = ?")
       .bind(id)
       .first<{ status: string; parts: string; after_seq: number; rows: number; lease_until: number | null }>();
@@ -81,7 +81,7 @@ describe("exports", () => {
     expect(saved!.rows).toBeLessThan(rows);
     expect(saved!.lease_until).toBeNull(); // the failed step let go
 
-    await runExport(env, id);
+    await runExport(env, site.id, id);
     const done = await json(api("GET", `/v1/sites/${site.id}/exports/${id}`));
     expect(done).toMatchObject({ status: "complete", rows });
     expect(done.bytes).toBeGreaterThan(2 * PART_BYTES);
@@ -101,7 +101,7 @@ describe("exports", () => {
     await manyDeliveries(site.id, hook.id, 45_000);
     const id = await pendingExport(site.id);
     const steps: string[] = [];
-    for (let i = 0; i < 10 && steps.at(-1) !== "done"; i++) steps.push(await runExportStep(env, id, 1));
+    for (let i = 0; i < 10 && steps.at(-1) !== "done"; i++) steps.push(await runExportStep(env, site.id, id, 1));
     const parts = await env.DB.prepare("SELECT parts, rows FROM exports WHERE id = ?")
       .bind(id)
       .first<{ parts: string; rows: number }>();
@@ -110,7 +110,7 @@ describe("exports", () => {
     expect(steps).toEqual([...Array(uploaded - 1).fill("more"), "done"]);
     expect(uploaded).toBeGreaterThanOrEqual(3);
     expect(parts!.rows).toBe(45_000);
-    expect(await runExportStep(env, id, 1)).toBe("done");
+    expect(await runExportStep(env, site.id, id, 1)).toBe("done");
   });
 
   it("runs at most two per site at once: a third is a 409 naming the running ones", async () => {
@@ -156,7 +156,7 @@ describe("bulk replay jobs", () => {
       keyActor("key_ops", "ops"),
     );
     // Two copies of the same page message, at once.
-    await Promise.all([replayNextPage(env, job_id!), replayNextPage(env, job_id!)]);
+    await Promise.all([replayNextPage(env, site.id, job_id!), replayNextPage(env, site.id, job_id!)]);
     const replays = await env.DB.prepare(
       "SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND replay_of IS NOT NULL",
     )

@@ -8,7 +8,13 @@ function deferred() {
   return { promise, resolve };
 }
 
-const send = (id: string): QueuedSend => ({ webhookId: "wh_1", paced: false, ids: [id], delaySeconds: 0 });
+const send = (id: string): QueuedSend => ({
+  webhookId: "wh_1",
+  siteId: "site_1",
+  paced: false,
+  ids: [id],
+  delaySeconds: 0,
+});
 
 describe("SerialLine", () => {
   it("lets the next call run while the previous call's queue send is still under way", async () => {

@@ -2,6 +2,7 @@
 // turns the answer into 503 "degraded".
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/api/app";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -19,5 +20,16 @@ describe("health", () => {
     const res = await exports.default.fetch("http://x/health");
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ status: "degraded", d1: "error" });
+  });
+
+  // A misrouted deployment says so at /health instead of answering some sites and failing others.
+  it.each([
+    ['{"site_a":"DB_9"}', { DB: true, DB_9: false }],
+    ["not json", { DB: true }],
+  ])("answers 503 degraded when SITE_DATABASES is %s", async (routing, bindings) => {
+    const app = createApp();
+    const res = await app.fetch(new Request("http://x/health"), { ...env, SITE_DATABASES: routing });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: "degraded", d1: "error", bindings });
   });
 });

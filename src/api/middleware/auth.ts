@@ -5,7 +5,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { activeKeyByHashStatement, parseActiveKey, type ActiveKey } from "../../db/api-keys";
 import { ingestContextStatements, parseIngestContext, type IngestContext } from "../../db/ingest";
-import { databaseFor } from "../../db/route";
+import { allDatabases, databaseFor } from "../../db/route";
 import { findSite } from "../../db/sites";
 import { sha256Hex, timingSafeEqual } from "../../domain/crypto";
 import type { Audience } from "../../domain/redaction";
@@ -19,8 +19,10 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!match) throw new ProblemError(401, "Unauthorized", "Send Authorization: Bearer <token>");
   const ingestSite = c.req.method === "POST" ? INGEST_PATH.exec(c.req.path)?.[1] : undefined;
   let auth: Auth | null;
-  if (ingestSite === undefined) auth = await identify(c.env, match[1]!);
-  else {
+  if (ingestSite === undefined) {
+    const site = SITE_PATH.exec(c.req.path)?.[1];
+    auth = await identify(c.env, match[1]!, site === undefined ? undefined : pathSegment(site));
+  } else {
     const found = await identifyForIngest(c.env, match[1]!, pathSegment(ingestSite));
     auth = found.auth;
     if (found.context) c.set("ingestContext", found.context);
@@ -29,6 +31,9 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("auth", auth);
   return next();
 };
+
+/** Any path under /v1/sites/{site}: the key is most likely in that site's database. */
+const SITE_PATH = /^\/v1\/sites\/([^/]+)/;
 
 /** POST /v1/sites/{site}/events and …/events/batch. */
 const INGEST_PATH = /^\/v1\/sites\/([^/]+)\/events(?:\/batch)?$/;
@@ -53,12 +58,29 @@ export const ownSiteOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * Who a token is: the root token, or a live site key looked up by its SHA-256; null when unknown or revoked.
- * The API checks it on every request; the console checks it once, at sign-in.
+ * The API checks it on every request; the console checks it once, at sign-in. A key lives in its site's database
+ * (db/route.ts): `siteHint` (the site the request is about) is looked in first, then every other database, so a key
+ * of another site is still known (and gets a 404 for this site, not a 401).
  */
-export async function identify(env: Pick<Env, "DB" | "ADMIN_TOKEN">, token: string): Promise<Auth | null> {
+export async function identify(
+  env: Pick<Env, "DB" | "ADMIN_TOKEN" | "SITE_DATABASES">,
+  token: string,
+  siteHint?: string,
+): Promise<Auth | null> {
   const hash = await sha256Hex(token);
   if (await isRootToken(env, hash)) return { kind: "root" };
-  return keyAuth(parseActiveKey(await activeKeyByHashStatement(env.DB, hash).all()), hash);
+  const first = siteHint === undefined ? null : databaseFor(env, siteHint);
+  const key = first ? parseActiveKey(await activeKeyByHashStatement(first, hash).all()) : undefined;
+  return keyAuth(key ?? (await keyElsewhere(env, hash, first)), hash);
+}
+
+/** A live key in any database but `looked` (already searched); one database: none to search. */
+async function keyElsewhere(env: Pick<Env, "DB" | "SITE_DATABASES">, hash: string, looked: D1Database | null) {
+  const others = allDatabases(env).filter((db) => db !== looked);
+  const found = await Promise.all(
+    others.map(async (db) => parseActiveKey(await activeKeyByHashStatement(db, hash).all())),
+  );
+  return found.find((k) => k !== undefined);
 }
 
 /** Whether a token's hash is the root token's (compared in constant time). */
@@ -78,7 +100,7 @@ function keyAuth(key: ActiveKey | undefined, hash: string): Auth | null {
  * from the site's database; it is only handed on for a key of that same site (the route checks the role).
  */
 async function identifyForIngest(
-  env: Pick<Env, "DB" | "ADMIN_TOKEN">,
+  env: Pick<Env, "DB" | "ADMIN_TOKEN" | "SITE_DATABASES">,
   token: string,
   siteId: string,
 ): Promise<{ auth: Auth | null; context: IngestContext | null }> {
@@ -89,7 +111,8 @@ async function identifyForIngest(
     activeKeyByHashStatement(db, hash),
     ...ingestContextStatements(db, siteId),
   ]);
-  const auth = keyAuth(parseActiveKey(key), hash);
+  // Not in the site's database: maybe another site's key, elsewhere (it then gets a 404, as with one database).
+  const auth = keyAuth(parseActiveKey(key) ?? (await keyElsewhere(env, hash, db)), hash);
   return { auth, context: auth?.kind === "key" && auth.siteId === siteId ? parseIngestContext(siteId, context) : null };
 }
 

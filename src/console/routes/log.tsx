@@ -117,7 +117,7 @@ logRoutes.post("/sites/:site/log/replay", requireSite("manage"), async (c) => {
     const { count } = await startBulkReplay(c.env, site, filter, actorOf(c.get("auth")));
     return c.redirect(logPath(site, f, { done: "bulk", n: String(count) }), 303);
   }
-  const { count } = await countMatching(c.env.DB, site, filter);
+  const { count } = await countMatching(c.env, site, filter);
   const props = { site, csrf: c.get("csrf"), filter: f, count };
   if (isHtmx(c)) return fragment(c, <BulkConfirm {...props} />);
   return page(c, <BulkConfirmPage {...props} who={who(c.get("auth"))} />);

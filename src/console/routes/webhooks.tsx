@@ -25,6 +25,7 @@ import { pauseWebhook, resumeWebhook, testWebhook } from "../../webhooks/flow";
 import { webhookView } from "../../webhooks/view";
 import { statsOf } from "../../logs/delivery-log";
 import { findSite } from "../../db/sites";
+import { databaseFor } from "../../db/route";
 import { actorOf } from "../../api/router";
 import { audienceOf } from "../../api/middleware/auth";
 import { newConsoleRouter, sitePath, webhookPath, type ConsoleEnv } from "../context";
@@ -251,7 +252,7 @@ webhookRoutes.post(hookRoute("settings"), requireSite("manage"), (c) =>
 webhookRoutes.post(hookRoute("test"), requireSite("manage"), async (c) => {
   const site = c.req.param("site")!;
   const row = await getWebhook(c.env, site, c.req.param("id")!);
-  const siteRow = await findSite(c.env.DB, site);
+  const siteRow = await findSite(databaseFor(c.env, site), site);
   if (!siteRow) return renderError(c, 404, "There is no such site.");
   await testWebhook(c.env, siteRow, row, actor(c));
   return done(c, webhookPath(site, row.id, "/actions"), "test");
