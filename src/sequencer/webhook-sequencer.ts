@@ -89,6 +89,8 @@ export class WebhookSequencer extends DurableObject<Env> {
   /** As callers name it (undefined: none did, so the default database; see LineRef). */
   private siteId: string | undefined = undefined;
   private name = "";
+  /** Whether the stored site was read (once per start of the object). */
+  private siteRead = false;
   /** The site as the webhook's row says (for the alerts this object raises). */
   private hookSiteId = "";
   private status: WebhookStatus = "draft";
@@ -245,7 +247,10 @@ export class WebhookSequencer extends DurableObject<Env> {
    * An object from before routing has none stored until a caller names it: its rows are in the default database.
    */
   private async knowSite(siteId: string | undefined) {
-    if (this.siteId === undefined) this.siteId = await this.ctx.storage.get<string>(SITE_KEY);
+    if (!this.siteRead) {
+      this.siteId ??= await this.ctx.storage.get<string>(SITE_KEY);
+      this.siteRead = true;
+    }
     if (siteId !== undefined && siteId !== this.siteId) {
       this.siteId = siteId;
       await this.ctx.storage.put(SITE_KEY, siteId);
