@@ -142,7 +142,10 @@ export async function startPlatform(platform: Platform): Promise<PlatformReceive
       res.end(answer.body);
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Longer than any wait a test makes between two requests: a socket the server closes for idleness just as the
+  // runtime reuses it fails that request with a connection error (a 1 s timeout did, to a retry sent 1 s after a
+  // 429). close() ends the kept-alive sockets itself.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address();
   if (!address || typeof address === "string") throw new Error("no port");
