@@ -378,10 +378,21 @@ async function resetCounters() {
   if (!r.ok) throw new Error(`counters reset: ${r.status}`);
 }
 
+/**
+ * Reading the counters changes nothing, so a read that fails or hangs is simply made again (three times, 10 s
+ * each): three full runs once stopped on one such read, unanswered for minutes or reset, after a fan-out phase.
+ */
 async function readCounters() {
-  const r = await fetch(`${eh.baseUrl}/__bench/metrics`);
-  if (!r.ok) throw new Error(`counters: ${r.status}`);
-  return r.json();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await fetch(`${eh.baseUrl}/__bench/metrics`, { signal: AbortSignal.timeout(10_000) });
+      if (!r.ok) throw new Error(`counters: ${r.status}`);
+      return await r.json();
+    } catch (err) {
+      if (attempt === 3) throw err;
+      log(`counters read failed (${String(err.cause ?? err)}); reading again`);
+    }
+  }
 }
 
 /**
