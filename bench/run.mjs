@@ -149,12 +149,14 @@ try {
 
 // ---- Phases ----
 
-/** Like a producer: on a 5xx or a dropped connection, send the same event (same id) again. */
-async function send(event) {
-  const t = Date.now();
+/**
+ * Like a producer: on a 5xx or a dropped connection, send the same events (same ids) again; ingest skips the ids it
+ * already has. (The local runtime now and then restarts the Worker under load: a 503 "restarted mid-request".)
+ */
+async function post(path, body) {
   for (let attempt = 1; ; attempt++) {
-    const r = await eh.api("POST", `${s.base}/events`, event, s.cms).catch((err) => ({ status: 0, body: String(err) }));
-    if (r.status === 202 || r.status === 200) return { sentAt: t, acceptedAt: Date.now() };
+    const r = await eh.api("POST", `${s.base}${path}`, body, s.cms).catch((err) => ({ status: 0, body: String(err) }));
+    if (r.status === 202 || r.status === 200) return;
     if ((r.status !== 0 && r.status < 500) || attempt === 5)
       throw new Error(`ingest ${r.status}: ${JSON.stringify(r.body)}`);
     ingestRetries++;
@@ -162,9 +164,14 @@ async function send(event) {
   }
 }
 
-async function sendBatch(events) {
-  const r = await eh.api("POST", `${s.base}/events/batch`, { events }, s.cms);
-  if (r.status !== 202) throw new Error(`batch ${r.status}: ${JSON.stringify(r.body)}`);
+async function send(event) {
+  const t = Date.now();
+  await post("/events", event);
+  return { sentAt: t, acceptedAt: Date.now() };
+}
+
+function sendBatch(events) {
+  return post("/events/batch", { events });
 }
 
 function tallySignatures(c) {
