@@ -69,20 +69,26 @@ export interface ClaimResult {
   unclaimed: Map<string, UnclaimedState>;
 }
 
+/** A delivery to claim, and how many rounds of sends its lease must wait out before its outcome is recorded. */
+export interface ClaimSlot {
+  id: string;
+  round: number;
+}
+
 /**
  * One atomic round trip before sending a batch: takes the lease on each delivery that is due and not already being
  * sent, and reads what sending needs (webhooks, events) and where the others stand. The lease is what makes a
  * duplicate queue message (a redelivered batch, a sweeper re-drive) harmless: only one claim succeeds.
  *
- * `ids` are in the order the consumer's `lanes` send them. The one at position p waits for at most floor(p / lanes)
- * sends before its own, each no longer than the batch's longest webhook timeout, so its lease lasts that many
- * timeouts plus one, plus LEASE_MARGIN_MS. The consumer still checks the lease left before it sends.
+ * A slot's `round` is how many rounds of sends (each no longer than the batch's longest webhook timeout) may pass
+ * before its outcome is recorded (the consumer works that out: delivery/webhook-shares.ts), so its lease lasts that
+ * many timeouts plus one, plus LEASE_MARGIN_MS. The consumer still checks the lease left before it sends.
  */
-export async function claimForSending(d1: D1Database, ids: string[], now: number, lanes: number): Promise<ClaimResult> {
+export async function claimForSending(d1: D1Database, slots: ClaimSlot[], now: number): Promise<ClaimResult> {
   const statements: D1PreparedStatement[] = [];
-  for (const [c, part] of chunk(ids, PARAM_CHUNK).entries()) {
+  for (const part of chunk(slots, PARAM_CHUNK)) {
     const list = placeholders(part.length);
-    const slots = JSON.stringify(part.map((id, i) => ({ id, round: Math.floor((c * PARAM_CHUNK + i) / lanes) })));
+    const ids = part.map((s) => s.id);
     statements.push(
       d1
         .prepare(
@@ -97,21 +103,21 @@ export async function claimForSending(d1: D1Database, ids: string[], now: number
            RETURNING id, site_id, webhook_id, event_id, event_type, include_detail, retry_delays, retry_on, format,
                      message_template, attempts, throttles, throttled_ms, lease_until`,
         )
-        .bind(now + LEASE_MARGIN_MS, slots, now, now + EARLY_TOLERANCE_MS),
+        .bind(now + LEASE_MARGIN_MS, JSON.stringify(part), now, now + EARLY_TOLERANCE_MS),
       d1
         .prepare(
           `SELECT id, name, url, status, failure_mode, timeout_ms, header_names, headers_enc, secrets_enc, deleted_at,
                   alert, auto_pause, failing_since
            FROM webhooks WHERE id IN (SELECT webhook_id FROM deliveries WHERE id IN (${list}))`,
         )
-        .bind(...part),
+        .bind(...ids),
       d1
         .prepare(
           `SELECT e.site_id, e.id, e.body, e.detail FROM deliveries d JOIN events e ON e.site_id = d.site_id AND e.id = d.event_id
            WHERE d.id IN (${list})`,
         )
-        .bind(...part),
-      d1.prepare(`SELECT id, state, next_attempt_at FROM deliveries WHERE id IN (${list})`).bind(...part),
+        .bind(...ids),
+      d1.prepare(`SELECT id, state, next_attempt_at FROM deliveries WHERE id IN (${list})`).bind(...ids),
     );
   }
   const out: ClaimResult = { claimed: [], hooks: new Map(), events: new Map(), unclaimed: new Map() };

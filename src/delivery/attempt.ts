@@ -7,7 +7,7 @@ import { maskedHeaders } from "../domain/delivery-request";
 import { decideAfterAttempt, parseRetryAfter, throttleWaitMs, type AttemptVerdict } from "../domain/retry-policy";
 import { checkDestination } from "../domain/ssrf";
 import { isOperationalEventType, TEST_EVENT_TYPE } from "../domain/catalog";
-import { activeSecrets } from "../domain/secret-rotation";
+import { activeSecrets, type StoredSecret } from "../domain/secret-rotation";
 import { CannotDecrypt } from "../domain/sealed";
 import { NO_REACTION, reactToOutcome, type Reaction } from "../domain/webhook-reaction";
 import type { FailureMode } from "../domain/line";
@@ -152,18 +152,21 @@ export async function attemptDelivery(
     response_at: result.responseAt,
     total_ms: result.endedAt - claimedAt,
   };
-  log("info", "delivery attempt", {
-    delivery_id: d.id,
-    webhook_id: d.webhook_id,
-    event_id: d.event_id,
-    event_type: d.event_type,
-    attempt: n,
-    status: result.status,
-    error: attempt.error,
-    latency_ms: latency,
-    outcome: update.state,
-    ...(waitMs !== null && { throttle_ms: waitMs }),
-  });
+  // An attempt that delivered is in the delivery log and counted in its batch's line (consumer.ts); one that did
+  // not gets a line of its own, for whoever debugs from the Worker's logs.
+  if (update.state !== "delivered")
+    log("info", "delivery attempt", {
+      delivery_id: d.id,
+      webhook_id: d.webhook_id,
+      event_id: d.event_id,
+      event_type: d.event_type,
+      attempt: n,
+      status: result.status,
+      error: attempt.error,
+      latency_ms: latency,
+      outcome: update.state,
+      ...(waitMs !== null && { throttle_ms: waitMs }),
+    });
   const reaction = reactToOutcome({
     verdict: verdict.kind,
     failureMode: hook.failure_mode as FailureMode,
@@ -209,8 +212,8 @@ async function requestHeaders(
   body: string,
   attempt: number,
 ) {
-  const secrets = hook.secrets_enc ? activeSecrets(await openSecrets(env, hook.id, hook.secrets_enc), Date.now()) : [];
-  const custom = hook.headers_enc ? await openHeaders(env, hook.id, hook.headers_enc) : {};
+  const { stored, custom } = await openedColumns(env, hook);
+  const secrets = activeSecrets(stored, Date.now());
   return format.headers({
     prefix: headerPrefix(env),
     userAgent: USER_AGENT,
@@ -223,6 +226,24 @@ async function requestHeaders(
     body,
     custom,
   });
+}
+
+/**
+ * A webhook's secrets and custom headers, decrypted once per consumer batch: the batch reads each webhook once (one
+ * object for all its deliveries), and the plaintext lives no longer than that object.
+ */
+const opened = new WeakMap<SendContextWebhook, Promise<{ stored: StoredSecret[]; custom: Record<string, string> }>>();
+
+function openedColumns(env: Env, hook: SendContextWebhook) {
+  let columns = opened.get(hook);
+  if (!columns) {
+    columns = (async () => ({
+      stored: hook.secrets_enc ? await openSecrets(env, hook.id, hook.secrets_enc) : [],
+      custom: hook.headers_enc ? await openHeaders(env, hook.id, hook.headers_enc) : {},
+    }))();
+    opened.set(hook, columns);
+  }
+  return columns;
 }
 
 /** A destination the SSRF rules refuse (checked again at send time: the rules may be stricter now). */

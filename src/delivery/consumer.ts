@@ -1,4 +1,5 @@
-// The deliveries queue's consumer: claim the batch → attempt → record → settle, each delivery in one of six lanes.
+// The deliveries queue's consumer: claim the batch → attempt → record → settle, each delivery in one of six lanes,
+// each webhook's outcomes recorded together (webhook-shares.ts).
 //
 // A queue message is only a pointer; D1 decides. Queues deliver at least once and in best-effort order, and
 // a batch may be redelivered after a crash, so every message first has to win the delivery's lease in D1.
@@ -26,6 +27,7 @@ import { log } from "../log";
 import { attemptDelivery, type Outcome } from "./attempt";
 import { coalesce } from "./coalesce";
 import { settleItem, settlePerWebhook, tally } from "./settle-lines";
+import { leaseRounds, webhookShares } from "./webhook-shares";
 import { databaseFor } from "../db/route";
 import type { DeliveryMessage } from "./messages";
 
@@ -59,58 +61,73 @@ interface Recorded {
 }
 
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env, db: D1Database) {
+  const startedAt = Date.now();
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
     if (first.has(msg.body.delivery_id))
       msg.ack(); // the same delivery twice in one batch: one is enough
     else first.set(msg.body.delivery_id, msg);
   }
-  // One D1 round trip claims the whole batch (with what sending needs); outcomes share round trips across lanes,
-  // each recorded as soon as its group is ready.
+  // One D1 round trip claims the whole batch (with what sending needs). Outcomes are recorded a webhook's share at
+  // a time (webhook-shares.ts), shares that finish together in one round trip.
   const raised: string[] = [];
-  const commit = coalesce((outcomes: Outcome[]) => commitGroup(db, outcomes, raised));
+  const commit = coalesce((shares: Sent[][]) => commitShares(db, shares, raised));
   const lines = settlePerWebhook(env, [...first.values()]);
   const todo = [...first.values()];
-  const claims = await claimGroup(
-    db,
-    todo.map((m) => m.body.delivery_id),
-  );
+  const claims = await claimGroup(db, todo);
   const work = todo.map((msg, i) => ({ msg, claim: claims[i]! }));
+  const batchLog = new BatchLog(messages.length);
   const answered: Promise<void>[] = [];
+  const answer = (sent: Sent, verdict: Verdict) => {
+    const { msg, outcome, hook } = sent;
+    batchLog.count(verdict.kind === "recorded" ? outcome.update.state : "unrecorded");
+    if (verdict.kind === "unrecorded") {
+      // Come back once the lease has run out, and the attempt is made again (at least once). A paced
+      // line's sequencer waits for this message's outcome meanwhile.
+      msg.retry({ delaySeconds: 60 });
+      lines.done(msg.body.webhook_id);
+      return;
+    }
+    const paced = msg.body.paced === true;
+    if (outcome.retryDelaySeconds !== null && !paced) msg.retry({ delaySeconds: outcome.retryDelaySeconds });
+    else msg.ack();
+    lines.done(msg.body.webhook_id, settleItem(outcome, paced), verdict.status, tally(outcome, hook));
+  };
+  const shares = webhookShares<Sent>(
+    work.flatMap((w) => (w.claim.kind === "claimed" ? [w.claim.delivery.webhook_id] : [])),
+    (share) => answered.push(commit(share).then((verdicts) => share.forEach((s, i) => answer(s, verdicts[i]!)))),
+  );
   const lane = async () => {
     for (let current = work.shift(); current; current = work.shift()) {
       const { msg, claim: c } = current;
-      const startedAt = Date.now();
+      const laneAt = Date.now();
       const paced = msg.body.paced === true;
       if (c.kind === "unclaimed") {
-        lines.done(msg.body.webhook_id, answerUnclaimed(msg, c.state, startedAt, paced));
+        batchLog.count("not_claimed");
+        lines.done(msg.body.webhook_id, answerUnclaimed(msg, c.state, laneAt, paced));
         continue;
       }
+      const webhookId = c.delivery.webhook_id;
       const timeoutMs = c.hook?.timeout_ms ?? 30_000;
-      if (startedAt + timeoutMs > c.delivery.lease_until) {
+      if (laneAt + timeoutMs > c.delivery.lease_until) {
         // Sends ahead of it took longer than its lease allowed for: not sent under a lease that may run out
         // mid-send (another consumer could then send it too). Back once the lease is over, to claim it afresh; a
         // paced line's sequencer waits for this message's outcome meanwhile.
-        const left = Math.max(0, c.delivery.lease_until - startedAt);
+        const left = Math.max(0, c.delivery.lease_until - laneAt);
         msg.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(left / 1000) + 1) });
+        batchLog.count("lease_short");
         lines.done(msg.body.webhook_id);
+        shares.skip(webhookId);
         continue;
       }
-      const outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, startedAt, msg.body.manual === true);
-      answered.push(
-        commit(outcome).then((verdict) => {
-          if (verdict.kind === "unrecorded") {
-            // Come back once the lease has run out, and the attempt is made again (at least once). A paced
-            // line's sequencer waits for this message's outcome meanwhile.
-            msg.retry({ delaySeconds: 60 });
-            lines.done(msg.body.webhook_id);
-            return;
-          }
-          if (outcome.retryDelaySeconds !== null && !paced) msg.retry({ delaySeconds: outcome.retryDelaySeconds });
-          else msg.ack();
-          lines.done(msg.body.webhook_id, settleItem(outcome, paced), verdict.status, tally(outcome, c.hook));
-        }),
-      );
+      let outcome: Outcome;
+      try {
+        outcome = await attemptDelivery(env, c.delivery, c.hook, c.event, laneAt, msg.body.manual === true);
+      } catch (err) {
+        shares.skip(webhookId); // the rest of its share is still recorded
+        throw err;
+      }
+      shares.add(webhookId, { msg, outcome, hook: c.hook });
     }
   };
   await Promise.all(Array.from({ length: Math.min(SEND_LANES, work.length) }, lane));
@@ -119,6 +136,29 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env,
   // After the outcomes and their alerts are in D1: the operational events they raised become events (the cron
   // makes any left behind, should this step not happen).
   if (raised.length) await raiseOperationalEvents(env, db, raised);
+  batchLog.log(Date.now() - startedAt);
+}
+
+/** An attempt made in this batch, waiting for its webhook's share to be recorded. */
+interface Sent {
+  msg: Message<DeliveryMessage>;
+  outcome: Outcome;
+  hook: SendContextWebhook | undefined;
+}
+
+/**
+ * What became of a batch's messages, in one log line per batch. An attempt that did not deliver has its own line
+ * (attempt.ts); one that delivered is in the delivery log, and a Workers Logs line each would cost as much again.
+ */
+class BatchLog {
+  private counts: Record<string, number> = {};
+  constructor(private readonly messages: number) {}
+  count(what: string) {
+    this.counts[what] = (this.counts[what] ?? 0) + 1;
+  }
+  log(ms: number) {
+    log("info", "delivery batch", { messages: this.messages, ...this.counts, ms });
+  }
 }
 
 type Claim =
@@ -130,10 +170,18 @@ type Claim =
     }
   | { kind: "unclaimed"; state: UnclaimedState | undefined };
 
-async function claimGroup(db: D1Database, ids: string[]): Promise<Claim[]> {
-  const r = await claimForSending(db, ids, Date.now(), SEND_LANES);
+async function claimGroup(db: D1Database, todo: Message<DeliveryMessage>[]): Promise<Claim[]> {
+  const rounds = leaseRounds(
+    todo.map((m) => m.body.webhook_id),
+    SEND_LANES,
+  );
+  const r = await claimForSending(
+    db,
+    todo.map((m, i) => ({ id: m.body.delivery_id, round: rounds[i]! })),
+    Date.now(),
+  );
   const claimed = new Map(r.claimed.map((d) => [d.id, d]));
-  return ids.map((id) => {
+  return todo.map(({ body: { delivery_id: id } }) => {
     const d = claimed.get(id);
     return d
       ? {
@@ -146,16 +194,23 @@ async function claimGroup(db: D1Database, ids: string[]): Promise<Claim[]> {
   });
 }
 
-async function commitGroup(db: D1Database, outcomes: Outcome[], raised: string[]): Promise<Verdict[]> {
+/** One atomic write for the shares of a group commit; a verdict per attempt, share by share. */
+async function commitShares(db: D1Database, shares: Sent[][], raised: string[]): Promise<Verdict[][]> {
+  const outcomes = shares.flatMap((share) => share.map((s) => s.outcome));
   let recorded: Recorded;
   try {
     recorded = await record(db, outcomes);
   } catch (err) {
     log("error", "recording outcomes failed", { error: String(err) });
-    return outcomes.map(() => ({ kind: "unrecorded" }));
+    return shares.map((share) => share.map(() => ({ kind: "unrecorded" })));
   }
   raised.push(...recorded.raised);
-  return outcomes.map((o) => ({ kind: "recorded", status: recorded.statusChanges.get(o.delivery.webhook_id) }));
+  return shares.map((share) =>
+    share.map(({ outcome }) => ({
+      kind: "recorded",
+      status: recorded.statusChanges.get(outcome.delivery.webhook_id),
+    })),
+  );
 }
 
 /**

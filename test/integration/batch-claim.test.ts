@@ -1,9 +1,11 @@
-// The consumer claims a whole batch in one D1 round trip. A delivery further back in the batch waits for send lanes,
-// so its lease allows for the sends ahead of it; and one whose lease would not cover its send is not sent.
+// The consumer claims a whole batch in one D1 round trip. A delivery's outcome is recorded with its webhook's share of
+// the batch, so its lease allows for the sends up to the share's last; and one whose lease would not cover its send is
+// not sent.
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { claimForSending, LEASE_MARGIN_MS } from "../../src/db/sending";
 import { SEND_LANES } from "../../src/delivery/consumer";
+import { leaseRounds } from "../../src/delivery/webhook-shares";
 import { deliveryRow, insertDelivery, insertHook, insertSite, runConsumer } from "../pipeline-fixtures";
 import { spyReceiver } from "../receiver-spy";
 
@@ -17,7 +19,7 @@ afterEach(() => {
 });
 
 describe("claiming a batch", () => {
-  it("leases each delivery for the sends ahead of it (the batch's longest timeout each), in one claim", async () => {
+  it("leases each delivery until its webhook's share of the batch is sent (the batch's longest timeout a round), in one claim", async () => {
     const site = await insertSite();
     const quick = await insertHook(site.id, { timeout_ms: 5_000 });
     const slow = await insertHook(site.id, { timeout_ms: 20_000 });
@@ -25,21 +27,29 @@ describe("claiming a batch", () => {
     for (let i = 0; i < 2 * SEND_LANES + 1; i++)
       ds.push(await insertDelivery(site, i === 3 ? slow : quick, { target: { type: "post", id: i } }));
     const now = Date.now() + 1_000;
+    const rounds = leaseRounds(
+      ds.map((_, p) => (p === 3 ? slow.id : quick.id)),
+      SEND_LANES,
+    );
+    // The slow webhook's one delivery is recorded after the first round; the quick one's, after the last.
+    expect(rounds[3]).toBe(0);
+    expect(rounds.filter((_, p) => p !== 3)).toEqual(Array(2 * SEND_LANES).fill(2));
     const r = await claimForSending(
       env.DB,
-      ds.map((d) => d.deliveryId),
+      ds.map((d, p) => ({ id: d.deliveryId, round: rounds[p]! })),
       now,
-      SEND_LANES,
     );
     const lease = new Map(r.claimed.map((c) => [c.id, c.lease_until]));
     expect(lease.size).toBe(ds.length);
     ds.forEach((d, p) =>
-      expect(lease.get(d.deliveryId), `position ${p}`).toBe(
-        now + LEASE_MARGIN_MS + (1 + Math.floor(p / SEND_LANES)) * 20_000,
-      ),
+      expect(lease.get(d.deliveryId), `position ${p}`).toBe(now + LEASE_MARGIN_MS + (1 + rounds[p]!) * 20_000),
     );
     // Claimed: a second claim while the leases hold takes none of them.
-    const again = await claimForSending(env.DB, [ds[0]!.deliveryId, ds[12]!.deliveryId], now + 1, SEND_LANES);
+    const again = await claimForSending(
+      env.DB,
+      [ds[0]!, ds[12]!].map((d) => ({ id: d.deliveryId, round: 0 })),
+      now + 1,
+    );
     expect(again.claimed).toEqual([]);
     expect(again.unclaimed.get(ds[12]!.deliveryId)).toMatchObject({ state: "pending" });
   });

@@ -4,8 +4,10 @@
 // on the wire (a redirect not followed, a timeout that really aborts): test/e2e/on-the-wire.e2e.test.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { verifyV1 } from "../../src/domain/signing";
-import { SEND_LANES } from "../../src/delivery/consumer";
-import { counters, resetCounters } from "../../src/metrics";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { consumeQueue, SEND_LANES } from "../../src/delivery/consumer";
+import type { DeliveryMessage } from "../../src/delivery/messages";
+import { counters, instrument, resetCounters } from "../../src/metrics";
 import {
   attemptRows,
   deliveryRow,
@@ -272,6 +274,47 @@ describe("consumer", () => {
 
     expect(counters.do_calls).toBe(2);
     for (const { d } of ds) expect(await deliveryRow(d.deliveryId)).toMatchObject({ state: "delivered" });
+  });
+
+  it("records a webhook's deliveries in a batch in one write, and logs the batch in one line", async () => {
+    const site = await insertSite();
+    const hook = await insertHook(site.id);
+    const ds = [];
+    for (let i = 0; i < 10; i++) ds.push(await insertDelivery(site, hook, { target: { type: "post", id: i } }));
+    const lines: Record<string, unknown>[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(JSON.parse(line)));
+    let answered = 0;
+    respond = async () => {
+      // The first answers come back while later requests are still waiting on the receiver.
+      if (++answered <= SEND_LANES) await vi.waitFor(() => expect(calls.length).toBeGreaterThan(SEND_LANES - 1), WAIT);
+      return new Response("ok");
+    };
+    resetCounters();
+    const batch = createMessageBatch<DeliveryMessage>(
+      "edgehooks-deliveries",
+      ds.map((d, i) => ({
+        id: `share-${i}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: { delivery_id: d.deliveryId, webhook_id: hook.id, site_id: site.id },
+      })),
+    );
+    const ctx = createExecutionContext();
+
+    // With the bench's counters on, to count the writes.
+    await consumeQueue(batch, instrument({ ...env, BENCH_METRICS: "1" }));
+
+    expect((await getQueueResult(batch, ctx)).explicitAcks.length).toBe(10);
+    for (const d of ds) expect(await deliveryRow(d.deliveryId)).toMatchObject({ state: "delivered", attempts: 1 });
+    const outcomeWrites = Object.entries(counters.by_round_trip)
+      .filter(([shape]) => shape.startsWith("UPDATE deliveries SET state"))
+      .reduce((n, [, t]) => n + t.count, 0);
+    expect(outcomeWrites).toBe(1);
+    // Delivered attempts are in the delivery log; the Worker's log has one line for the batch.
+    expect(lines.filter((l) => l.msg === "delivery attempt")).toEqual([]);
+    expect(lines.filter((l) => l.msg === "delivery batch")).toEqual([
+      expect.objectContaining({ messages: 10, delivered: 10 }),
+    ]);
   });
 
   it("holds a delivery whose webhook was paused after it was released", async () => {
