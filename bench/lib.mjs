@@ -46,6 +46,9 @@ export async function startEdgehooks(name, vars = {}, extraArgs = []) {
       dev = await startWranglerDev({ port, persistTo, vars: allVars, logFile, extraArgs });
     },
     stop: () => dev.stop(),
+    get inspectorPort() {
+      return dev.inspectorPort;
+    },
     /** The process group of the runtime (wrangler and its workerd), for groupCpuMs. */
     get pgid() {
       return dev.child.pid;

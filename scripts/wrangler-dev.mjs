@@ -113,6 +113,8 @@ export async function startWranglerDev({
     port,
     baseUrl,
     child,
+    /** The DevTools inspector of the Worker (bench/profile.mjs takes CPU profiles through it). */
+    inspectorPort: inspector,
     /** Stops the whole process group: SIGTERM, then SIGKILL if it lingers. */
     async stop() {
       if (exited) return;
