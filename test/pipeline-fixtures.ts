@@ -127,6 +127,7 @@ export async function insertDelivery(
         actor_email: "ada@example.com",
         target_key: targetKey(target),
         deliveries: 1,
+        live: 0, // its delivery comes after it: the trigger counts it
         received_at: now,
       },
     ]),

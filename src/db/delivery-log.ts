@@ -179,14 +179,30 @@ export function purgeable(siteId: string, cutoff: number, limit: number): Sql {
 }
 
 /**
- * Removes one chunk of purgeable deliveries with their attempts. Both statements pick the same chunk and the
- * batch is atomic, so attempts never outlive their delivery. Returns how many deliveries went.
+ * Removes one chunk of purgeable deliveries with their attempts, and lowers their events' counts of the deliveries
+ * that refer to them (events.live): an event the chunk leaves with none goes with it, the others are counted down.
+ * Every statement picks the same chunk (the deliveries go last) and the batch is atomic, so attempts never outlive
+ * their delivery and a count never drifts. Returns how many deliveries went.
  */
 export async function purgeChunk(d1: D1Database, siteId: string, cutoff: number, limit: number): Promise<number> {
   const pick = purgeable(siteId, cutoff, limit);
-  const [, removed] = await d1.batch([
+  const perEvent = `SELECT site_id, event_id, COUNT(*) AS n FROM deliveries WHERE id IN (${pick.sql}) GROUP BY site_id, event_id`;
+  const results = await d1.batch([
     d1.prepare(`DELETE FROM attempts WHERE delivery_id IN (${pick.sql})`).bind(...pick.params),
+    d1
+      .prepare(
+        `DELETE FROM events WHERE rowid IN (
+           SELECT e.rowid FROM (${perEvent}) c JOIN events e ON e.site_id = c.site_id AND e.id = c.event_id
+           WHERE e.live = c.n)`,
+      )
+      .bind(...pick.params),
+    d1
+      .prepare(
+        `UPDATE events SET live = live - c.n FROM (${perEvent}) c
+         WHERE events.site_id = c.site_id AND events.id = c.event_id`,
+      )
+      .bind(...pick.params),
     d1.prepare(`DELETE FROM deliveries WHERE id IN (${pick.sql}) AND state IN ${SETTLED}`).bind(...pick.params),
   ]);
-  return removed!.meta.changes ?? 0;
+  return results[3]!.meta.changes ?? 0;
 }

@@ -11,6 +11,12 @@ export interface NewEventRow {
   actor_email: string | null;
   target_key: string;
   deliveries: number;
+  /**
+   * The deliveries of it inserted before it in the same batch (ingest writes them first): a delivery inserted while
+   * the event is not there yet is not counted by the trigger that keeps events.live (migrations/0008). Zero when its
+   * deliveries come after it.
+   */
+  live: number;
   received_at: number;
 }
 
@@ -22,9 +28,11 @@ export function insertEventsStatements(d1: D1Database, rows: NewEventRow[]): D1P
   return chunk(rows, JSON_ROWS_PER_STATEMENT).map((part) =>
     d1
       .prepare(
-        `INSERT INTO events (site_id, id, event_type, body, detail, actor_email, target_key, deliveries, received_at)
+        `INSERT INTO events (site_id, id, event_type, body, detail, actor_email, target_key, deliveries, live,
+                             received_at)
          SELECT j.value->>'site_id', j.value->>'id', j.value->>'event_type', j.value->>'body', j.value->>'detail',
-                j.value->>'actor_email', j.value->>'target_key', j.value->>'deliveries', j.value->>'received_at'
+                j.value->>'actor_email', j.value->>'target_key', j.value->>'deliveries', j.value->>'live',
+                j.value->>'received_at'
          FROM json_each(?) j
          WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.site_id = j.value->>'site_id' AND e.id = j.value->>'id')
          ORDER BY j.key
@@ -73,15 +81,13 @@ export function eventPayloadStatement(d1: D1Database, siteId: string, eventId: s
   return d1.prepare("SELECT body, detail FROM events WHERE site_id = ? AND id = ?").bind(siteId, eventId);
 }
 
-/** Retention: events older than the cutoff that no delivery refers to any more, `limit` at a time. */
+/**
+ * Retention: events older than the cutoff that no delivery refers to any more (live = 0, the partial index
+ * events_unreferenced), `limit` at a time.
+ */
 export async function purgeOrphanEvents(d1: D1Database, cutoff: number, limit: number): Promise<number> {
   const { meta } = await d1
-    .prepare(
-      `DELETE FROM events WHERE rowid IN (
-         SELECT e.rowid FROM events e WHERE e.received_at < ?
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.site_id = e.site_id AND d.event_id = e.id)
-         LIMIT ?)`,
-    )
+    .prepare(`DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE live = 0 AND received_at < ? LIMIT ?)`)
     .bind(cutoff, limit)
     .run();
   return meta.changes ?? 0;

@@ -113,9 +113,22 @@ export const events = sqliteTable(
     actorEmail: text("actor_email"),
     targetKey: text("target_key").notNull(), // `${target.type}:${target.id}`
     deliveries: integer("deliveries").notNull(),
+    // How many delivery rows refer to it now (replays included), so retention needs no index of deliveries by
+    // event. Set when the event is inserted, to the deliveries inserted before it in the same batch (ingest writes
+    // those first); raised by a trigger for every delivery inserted after it (migrations/0008: no insert path can
+    // miss it; drizzle-kit does not model triggers), lowered by retention as it removes deliveries (purgeChunk, the
+    // only place that deletes them). Null only for an event the previous version wrote during the upgrade: never
+    // removed.
+    live: integer("live"),
     receivedAt: integer("received_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.siteId, t.id] }), index("events_received").on(t.receivedAt)],
+  (t) => [
+    primaryKey({ columns: [t.siteId, t.id] }),
+    // Partial: an event pays for an entry only while nothing refers to it (retention's list), not while it is live.
+    index("events_unreferenced")
+      .on(t.receivedAt)
+      .where(sql`live = 0`),
+  ],
 );
 
 export const deliveries = sqliteTable(
@@ -167,8 +180,7 @@ export const deliveries = sqliteTable(
     index("deliveries_site_webhook").on(t.siteId, t.webhookId, t.seq),
     index("deliveries_site_type").on(t.siteId, t.eventType, t.seq),
     index("deliveries_site_created").on(t.siteId, t.createdAt),
-    // Retention keeps an event while any delivery (a late replay included) still refers to it.
-    index("deliveries_site_event").on(t.siteId, t.eventId),
+    // No index by event: retention learns whether a delivery still refers to an event from events.live.
     // Partial (see partial-indexes.ts): a delivered row pays for neither once it is delivered, and the outcome
     // that delivers it writes no index entry at all. The log's state filter for delivered uses deliveries_site.
     index("deliveries_open").on(t.state, t.webhookId, t.seq).where(sql.raw(OPEN_STATES)),

@@ -168,9 +168,10 @@ export async function sendTestEvent(
   const event = eventRow(site, input, newId("evt"), 1, now);
   const delivery = deliveryRow(event, webhook, now);
   const db = databaseFor(env, site.id);
+  // The delivery first, then its event (which counts it in `live`), as ingest writes them.
   await db.batch([
-    ...insertEventsStatements(db, [event]),
     ...insertDeliveriesStatements(db, [{ ...delivery, state: "pending", include_detail: 1 }]),
+    ...insertEventsStatements(db, [event]),
     auditStatement(db, {
       siteId: site.id,
       actor,
@@ -204,6 +205,7 @@ function eventRow(site: SiteRef, input: EventInput, eventId: string, deliveries:
     actor_email: actor?.email ?? null,
     target_key: targetKey(input.target),
     deliveries,
+    live: deliveries, // inserted before it, in the same batch (acceptOnce, sendTestEvent)
     received_at: now,
   };
 }

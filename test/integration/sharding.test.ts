@@ -157,6 +157,7 @@ async function writeDelivery(hookId: string, opts: { state: "pending" | "deliver
         actor_email: null,
         target_key: targetKey(target),
         deliveries: 1,
+        live: 0, // its delivery comes after it: the trigger counts it
         received_at: opts.at,
       },
     ]),
