@@ -28,6 +28,7 @@ import { attemptDelivery, type Outcome } from "./attempt";
 import { coalesce } from "./coalesce";
 import { settleItem, settlePerWebhook, tally } from "./settle-lines";
 import { leaseRounds, webhookShares } from "./webhook-shares";
+import { BatchLog } from "./batch-log";
 import { databaseFor } from "../db/route";
 import type { DeliveryMessage } from "./messages";
 
@@ -144,21 +145,6 @@ interface Sent {
   msg: Message<DeliveryMessage>;
   outcome: Outcome;
   hook: SendContextWebhook | undefined;
-}
-
-/**
- * What became of a batch's messages, in one log line per batch. An attempt that did not deliver has its own line
- * (attempt.ts); one that delivered is in the delivery log, and a Workers Logs line each would cost as much again.
- */
-class BatchLog {
-  private counts: Record<string, number> = {};
-  constructor(private readonly messages: number) {}
-  count(what: string) {
-    this.counts[what] = (this.counts[what] ?? 0) + 1;
-  }
-  log(ms: number) {
-    log("info", "delivery batch", { messages: this.messages, ...this.counts, ms });
-  }
 }
 
 type Claim =

@@ -36,7 +36,9 @@ export function webhookShares<T>(webhookIds: readonly string[], record: (items: 
   };
   return {
     add(webhookId: string, item: T) {
-      items.set(webhookId, [...(items.get(webhookId) ?? []), item]);
+      const share = items.get(webhookId) ?? [];
+      share.push(item);
+      items.set(webhookId, share);
       finish(webhookId);
     },
     skip: finish,
