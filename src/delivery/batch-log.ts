@@ -7,12 +7,29 @@ import { log } from "../log";
  * event billed per delivery.
  */
 export class BatchLog {
+  private readonly startedAt = Date.now();
+  private last = this.startedAt;
   private counts: Record<string, number> = {};
+  private phases: Record<string, number> = {};
   constructor(private readonly messages: number) {}
+
   count(what: string) {
     this.counts[what] = (this.counts[what] ?? 0) + 1;
   }
-  log(ms: number) {
-    log("info", "delivery batch", { messages: this.messages, ...this.counts, ms });
+
+  /** Where the batch's time went: `<name>_ms` since the previous phase (claim, send, record, settle). */
+  phase(name: string) {
+    const now = Date.now();
+    this.phases[`${name}_ms`] = now - this.last;
+    this.last = now;
+  }
+
+  log() {
+    log("info", "delivery batch", {
+      messages: this.messages,
+      ...this.counts,
+      ms: Date.now() - this.startedAt,
+      ...this.phases,
+    });
   }
 }

@@ -62,7 +62,6 @@ interface Recorded {
 }
 
 async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env, db: D1Database) {
-  const startedAt = Date.now();
   const first = new Map<string, Message<DeliveryMessage>>();
   for (const msg of messages) {
     if (first.has(msg.body.delivery_id))
@@ -75,9 +74,10 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env,
   const commit = coalesce((shares: Sent[][]) => commitShares(db, shares, raised));
   const lines = settlePerWebhook(env, [...first.values()]);
   const todo = [...first.values()];
-  const claims = await claimGroup(db, todo);
-  const work = todo.map((msg, i) => ({ msg, claim: claims[i]! }));
   const batchLog = new BatchLog(messages.length);
+  const claims = await claimGroup(db, todo);
+  batchLog.phase("claim");
+  const work = todo.map((msg, i) => ({ msg, claim: claims[i]! }));
   const answered: Promise<void>[] = [];
   const answer = (sent: Sent, verdict: Verdict) => {
     const { msg, outcome, hook } = sent;
@@ -132,12 +132,15 @@ async function consumeDeliveries(messages: Message<DeliveryMessage>[], env: Env,
     }
   };
   await Promise.all(Array.from({ length: Math.min(SEND_LANES, work.length) }, lane));
+  batchLog.phase("send");
   await Promise.all(answered);
+  batchLog.phase("record");
   await lines.settled();
+  batchLog.phase("settle");
   // After the outcomes and their alerts are in D1: the operational events they raised become events (the cron
   // makes any left behind, should this step not happen).
   if (raised.length) await raiseOperationalEvents(env, db, raised);
-  batchLog.log(Date.now() - startedAt);
+  batchLog.log();
 }
 
 /** An attempt made in this batch, waiting for its webhook's share to be recorded. */

@@ -313,7 +313,15 @@ describe("consumer", () => {
     // Delivered attempts are in the delivery log; the Worker's log has one line for the batch.
     expect(lines.filter((l) => l.msg === "delivery attempt")).toEqual([]);
     expect(lines.filter((l) => l.msg === "delivery batch")).toEqual([
-      expect.objectContaining({ messages: 10, delivered: 10 }),
+      expect.objectContaining({
+        messages: 10,
+        delivered: 10,
+        ms: expect.any(Number),
+        claim_ms: expect.any(Number),
+        send_ms: expect.any(Number),
+        record_ms: expect.any(Number),
+        settle_ms: expect.any(Number),
+      }),
     ]);
   });
 
