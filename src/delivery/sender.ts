@@ -4,6 +4,8 @@ import { count } from "../metrics";
 
 export const RESPONSE_BODY_LIMIT = 16 * 1024;
 
+const utf8 = new TextDecoder();
+
 export type AttemptError = "timeout" | "dns" | "connection" | "tls" | "http_status" | "redirect" | "blocked";
 
 export interface SendOutcome {
@@ -73,10 +75,14 @@ async function readCapped(res: Response): Promise<{ text: string | null; truncat
   const parts: Uint8Array[] = [];
   let size = 0;
   let truncated = false;
+  let ended = false;
   try {
     while (size < RESPONSE_BODY_LIMIT) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        ended = true;
+        break;
+      }
       parts.push(value);
       size += value.byteLength;
     }
@@ -84,7 +90,8 @@ async function readCapped(res: Response): Promise<{ text: string | null; truncat
   } catch {
     truncated = true;
   } finally {
-    reader.cancel().catch(() => undefined);
+    // The rest is dropped unread; a body read to its end has nothing left to cancel.
+    if (!ended) reader.cancel().catch(() => undefined);
   }
   const all = new Uint8Array(Math.min(size, RESPONSE_BODY_LIMIT));
   let offset = 0;
@@ -94,7 +101,7 @@ async function readCapped(res: Response): Promise<{ text: string | null; truncat
     offset += take;
     if (offset >= all.byteLength) break;
   }
-  return { text: new TextDecoder().decode(all), truncated };
+  return { text: utf8.decode(all), truncated };
 }
 
 function classify(err: unknown): { error: AttemptError; errorMessage: string } {
