@@ -110,7 +110,8 @@ function report(profile, wallMs, deliveries) {
   for (const [id, n] of hits) {
     if (byId.get(id).callFrame.functionName === "(idle)") continue;
     busy += n;
-    self.set(label(byId.get(id)), (self.get(label(byId.get(id))) ?? 0) + n);
+    const own = label(byId.get(id));
+    self.set(own, (self.get(own) ?? 0) + n);
     const seen = new Set(); // a recursive function counts once per sample
     for (let at = id; at !== undefined; at = parent.get(at)) {
       const key = label(byId.get(at));
